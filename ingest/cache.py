@@ -1,0 +1,68 @@
+"""Embedding cache keyed by (model, content hash): unchanged text is never embedded twice.
+
+Hand-written rather than LangChain's CacheBackedEmbeddings because we need batched look-ups with
+hit/miss counts for the ingest report, compact float32 blobs in one SQLite file, and pruning by the
+hashes that kept versions still reference. It stores vectors only, never text.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS vectors (
+    model TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, hash)
+) WITHOUT ROWID
+"""
+
+
+class EmbeddingCache:
+    """One SQLite file under store.path; only the (single) ingest writer opens it."""
+
+    def __init__(self, path: Path, model: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.model = model
+        self._db = sqlite3.connect(path)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(_SCHEMA)
+        self._db.commit()
+
+    def get_many(self, hashes: Sequence[str]) -> dict[str, list[float]]:
+        found: dict[str, list[float]] = {}
+        unique = list(dict.fromkeys(hashes))
+        for start in range(0, len(unique), 500):
+            part = unique[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                # Only '?' placeholders are interpolated; values are bound parameters.
+                f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN ({marks})",  # noqa: S608
+                [self.model, *part],
+            )
+            for key, blob in rows:
+                found[key] = np.frombuffer(blob, dtype=np.float32).tolist()
+        return found
+
+    def put_many(self, items: Iterable[tuple[str, Sequence[float]]]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO vectors (model, hash, vector) VALUES (?, ?, ?)",
+            ((self.model, key, np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in items),
+        )
+        self._db.commit()
+
+    def prune(self, keep: set[str]) -> int:
+        """Drop vectors (of every model) that no kept version references; returns how many."""
+        rows = self._db.execute("SELECT model, hash FROM vectors").fetchall()
+        stale = [(m, h) for m, h in rows if not (m == self.model and h in keep)]
+        self._db.executemany("DELETE FROM vectors WHERE model = ? AND hash = ?", stale)
+        self._db.commit()
+        return len(stale)
+
+    def close(self) -> None:
+        self._db.close()

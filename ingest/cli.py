@@ -1,0 +1,84 @@
+"""`python -m ingest`: build the knowledge index from knowledge.dir, or roll back to a kept version.
+
+Domain errors become one clean line and an exit code here, at the edge, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from ingest.errors import ConfigError, IngestError, LockedError
+from ingest.logs import setup_logging
+from ingest.pipeline import Ingestor, rollback
+from ingest.settings import load_settings
+
+DEFAULT_CONFIG = Path("config.yaml")
+
+EXIT_USAGE = 2
+EXIT_LOCKED = 4
+EXIT_ERROR = 5
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest",
+        description="Ingest the articles in knowledge.dir into a new index version and make it live.",
+    )
+    parser.add_argument(
+        "--config", type=Path, default=DEFAULT_CONFIG, help="path to config.yaml (default: %(default)s)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the run summary as one JSON object")
+    parser.add_argument("--force", action="store_true", help="activate even if the quality gate fails")
+    parser.add_argument("--rebuild", action="store_true", help="build a new version even if nothing changed")
+    parser.add_argument(
+        "--rollback",
+        nargs="?",
+        const="previous",
+        metavar="VERSION",
+        help="make a kept older version live again (default: the one before the live one)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="overrides logging.level")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    setup_logging(args.log_level or settings.logging.level)
+    try:
+        if args.rollback:
+            target = None if args.rollback == "previous" else args.rollback
+            live = rollback(settings, target)
+            if args.json:
+                print(json.dumps({"status": "rolled_back", "version": live}))
+            else:
+                print(f"Version {live} is live again.")
+            return 0
+        report = Ingestor(settings, progress=not (args.no_progress or args.json)).run(
+            force=args.force, rebuild=args.rebuild
+        )
+    except LockedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except IngestError as exc:
+        logging.getLogger(__name__).debug("ingest failed", exc_info=True)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        print(report.summary())
+    return report.exit_code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

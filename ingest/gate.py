@@ -1,0 +1,77 @@
+"""The quality gate: a new index goes live only if every golden question finds its expected article.
+
+A bad article, a broken loader or a model change can silently ruin retrieval; checking a few known
+questions against the candidate version before the switch keeps that from reaching users.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from ingest.errors import ConfigError
+from ingest.settings import GateQuestion, GateSettings
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+
+    from ingest.factory import Embedder
+
+
+@dataclass(frozen=True)
+class GateResult:
+    question: str
+    expect: str
+    found: list[str]
+    passed: bool
+
+
+@dataclass
+class GateReport:
+    k: int
+    results: list[GateResult] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    @property
+    def failures(self) -> list[GateResult]:
+        return [r for r in self.results if not r.passed]
+
+
+def gate_questions(settings: GateSettings) -> list[GateQuestion]:
+    """Inline questions plus those of `gate.questions_file` (a YAML list of {question, expect})."""
+    questions = list(settings.questions)
+    if settings.questions_file is not None:
+        path: Path = settings.questions_file
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+            questions += TypeAdapter(list[GateQuestion]).validate_python(raw)
+        except (OSError, yaml.YAMLError, ValidationError) as exc:
+            raise ConfigError(f"gate.questions_file: cannot use {path}: {exc}".replace("\n", " ")) from exc
+    return questions
+
+
+def _matches(expect: str, doc_id: str) -> bool:
+    """An expectation names an article by its path ('cto.md') or its file stem ('cto')."""
+    stem = doc_id.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return expect in (doc_id, stem)
+
+
+def run_gate(collection: Collection, embedder: Embedder, questions: list[GateQuestion], k: int) -> GateReport:
+    report = GateReport(k=k)
+    if not questions:
+        return report
+    vectors = embedder.langchain.embed_documents([q.question for q in questions])
+    result = collection.query(query_embeddings=vectors, n_results=k, include=["metadatas"])  # type: ignore[arg-type]
+    for question, metas in zip(questions, result["metadatas"] or [], strict=True):
+        found = [str(m["doc_id"]) for m in metas if m]
+        report.results.append(
+            GateResult(question.question, question.expect, found, any(_matches(question.expect, d) for d in found))
+        )
+    return report

@@ -1,0 +1,129 @@
+"""Crash safety and the writer lock, with real processes: SIGKILL an ingest at random moments and
+check that the previous version keeps serving, then that one clean run completes."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ingest.factory import Embedder
+from ingest.index import KnowledgeIndex
+from ingest.pipeline import Ingestor
+from ingest.settings import DATA_DIR_ENV, Settings
+from ingest.store import make_backend
+from tests.conftest import MakeSettings
+from tests.corpus import generate_corpus
+
+
+def ingest_cmd(settings: Settings) -> list[str]:
+    config = settings.config_dir / "config.yaml"
+    return [sys.executable, "-m", "ingest", "--config", str(config), "--json", "--no-progress"]
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "HF_HUB_OFFLINE": "1", DATA_DIR_ENV: os.environ[DATA_DIR_ENV]}
+
+
+def kill_at_random_moments(settings: Settings, embedder: Embedder, kb: Path, articles: int, kills: int) -> None:
+    generate_corpus(kb, articles // 2, seed=7)
+    first = Ingestor(settings, embedder).run()
+    assert first.status == "activated", first.summary()
+    generate_corpus(kb / "more", articles - articles // 2, seed=8)
+
+    # How long a full run takes here, so the kills spread over start-up, embedding and writing.
+    started = time.monotonic()
+    probe = subprocess.run(ingest_cmd(settings), env=env(), capture_output=True, text=True, timeout=900)
+    duration = time.monotonic() - started
+    assert probe.returncode == 0, probe.stderr
+    served = json.loads(probe.stdout)["version"]
+    # Undo it: new articles again, so every killed run has real work to do.
+    generate_corpus(kb / "more", articles - articles // 2, seed=9)
+
+    rng = random.Random(20261122)
+    for attempt in range(kills):
+        proc = subprocess.Popen(ingest_cmd(settings), env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.2, duration))
+        finished = proc.poll() is not None
+        if not finished:
+            proc.send_signal(signal.SIGKILL)
+        out, _ = proc.communicate(timeout=60)
+        if finished and out:
+            served = json.loads(out)["version"]
+        backend = make_backend(settings)
+        assert backend.live_name() == served, f"kill {attempt}: the live version moved to an incomplete one"
+        backend.close()
+        index = KnowledgeIndex(settings, embedder)
+        hits = index.search("What should a search committee ask a CTO candidate?", k=3)
+        assert len(hits) == 3 and index.version().name == served, f"kill {attempt}"
+        index.close()
+
+    done = subprocess.run(ingest_cmd(settings), env=env(), capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    index = KnowledgeIndex(settings, embedder)
+    chunks = index.chunks()
+    ids = [h.id for h in chunks]
+    assert len(ids) == len(set(ids)), "duplicate chunk ids"
+    assert len(ids) == index.version().chunk_count == report["chunks_total"]
+    assert len({h.doc_id for h in chunks}) == articles + 2
+    index.close()
+    backend = make_backend(settings)
+    assert len(backend.names()) <= settings.store.keep_versions, backend.names()
+    backend.close()
+
+
+def test_kill_ingest_at_random_moments(make_settings: MakeSettings, kb: Path, embedder: Embedder) -> None:
+    settings = make_settings(gate={"enabled": False})
+    kill_at_random_moments(settings, embedder, kb, articles=24, kills=3)
+
+
+@pytest.mark.stress
+def test_kill_ingest_300_articles_10_times(make_settings: MakeSettings, kb: Path, embedder: Embedder) -> None:
+    settings = make_settings(gate={"enabled": False})
+    kill_at_random_moments(settings, embedder, kb, articles=300, kills=10)
+
+
+@pytest.mark.stress
+def test_kill_ingest_300_articles_10_times_server(make_settings: MakeSettings, kb: Path, embedder: Embedder) -> None:
+    settings = make_settings("server", gate={"enabled": False})
+    kill_at_random_moments(settings, embedder, kb, articles=300, kills=10)
+
+
+def test_a_second_ingest_refuses_at_once(make_settings: MakeSettings, embedder: Embedder) -> None:
+    settings = make_settings()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from ingest.settings import load_settings\n"
+            "from ingest.pipeline import writer_lock\n"
+            "with writer_lock(load_settings(sys.argv[1])):\n"
+            "    print('locked', flush=True)\n"
+            "    time.sleep(60)\n",
+            str(settings.config_dir / "config.yaml"),
+        ],
+        env=env(),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        out = subprocess.run(ingest_cmd(settings), env=env(), capture_output=True, text=True, timeout=60)
+        assert out.returncode == 4
+        assert "another ingest is already running" in out.stderr
+        assert "Traceback" not in out.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    # The lock dies with its holder: the next run proceeds.
+    out = subprocess.run(ingest_cmd(settings), env=env(), capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
