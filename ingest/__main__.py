@@ -2,4 +2,6 @@
 
 from ingest.cli import main
 
-raise SystemExit(main())
+# Guarded: spawned child processes re-import the main module.
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -20,6 +20,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from filelock import FileLock, Timeout
 
 from ingest.cache import EmbeddingCache
@@ -40,6 +41,7 @@ from ingest.store import (
     version_name,
     version_number,
 )
+from ingest.writer import write_version
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -319,14 +321,9 @@ class Ingestor:
             return report
 
         name = self._next_name(backend)
-        collection = backend.create(name)
-        for part in batched(list(range(len(build.ids))), 1000):
-            collection.add(
-                ids=[build.ids[i] for i in part],
-                embeddings=[build.embeddings[i] for i in part],  # type: ignore[arg-type]
-                documents=[build.documents[i] for i in part],
-                metadatas=[build.metadatas[i] for i in part],
-            )
+        vectors = np.asarray(build.embeddings, dtype=np.float32)
+        write_version(self.settings, name, build.ids, vectors, build.documents, build.metadatas)
+        collection = backend.open(name)
         report.gate = (
             run_gate(collection, self.embedder, gate_questions(self.settings.gate), self.settings.gate.k)
             if self.settings.gate.enabled
@@ -340,7 +337,7 @@ class Ingestor:
         info = VersionInfo(
             name=name,
             model=self.settings.embedding.model,
-            dimension=len(build.embeddings[0]),
+            dimension=int(vectors.shape[1]),
             fingerprint=fp,
             created=now_iso(),
             documents=build.docs,
