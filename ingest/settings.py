@@ -30,7 +30,7 @@ class _Strict(BaseModel):
 
 class KnowledgeSettings(_Strict):
     dir: Path = Path("knowledge")
-    exclude: tuple[str, ...] = ("README.md",)
+    exclude: tuple[str, ...] = ("README.md", "golden.yaml")
     max_file_mb: float = Field(20.0, gt=0)
     parse_timeout_s: float = Field(20.0, gt=0)
     parse_memory_mb: int = Field(1024, ge=64)
@@ -69,6 +69,19 @@ class GateSettings(_Strict):
     questions: tuple[GateQuestion, ...] = ()
 
 
+class AdvisorSettings(_Strict):
+    """How answers are retrieved and composed; `min_score` is calibrated on knowledge/golden.yaml."""
+
+    k: int = Field(6, ge=1, le=50)
+    fetch_k: int = Field(16, ge=1, le=200)
+    max_per_article: int = Field(4, ge=1)
+    min_score: float = Field(0.34, ge=-1, le=1)
+    min_points: int = Field(2, ge=1, le=5)
+    max_points: int = Field(5, ge=1, le=10)
+    max_chars: int = Field(1200, ge=300)
+    history_turns: int = Field(6, ge=0, le=50)
+
+
 class LLMSettings(_Strict):
     """An optional LLM through LangChain's init_chat_model; the API key is read from `api_key_env`."""
 
@@ -99,6 +112,7 @@ class Settings(_Strict):
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     gate: GateSettings = GateSettings()
+    advisor: AdvisorSettings = AdvisorSettings()
     llm: LLMSettings = LLMSettings()
     logging: LoggingSettings = LoggingSettings()
     config_dir: Path = Path()
