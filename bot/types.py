@@ -1,0 +1,83 @@
+"""The advisor's value types, shared by answering code and every front end (none of them import telegram)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Source:
+    """An article cited by an answer; `n` is the number used in [n] citations."""
+
+    n: int
+    title: str
+    author: str
+    publisher: str
+    path: str
+    url: str | None = None
+
+    def label(self) -> str:
+        """'Title — Author, Publisher': what a Sources footer shows."""
+        by = ", ".join(p for p in (self.author, self.publisher) if p)
+        return f"{self.title} — {by}" if by else self.title
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "n": self.n,
+            "title": self.title,
+            "author": self.author,
+            "publisher": self.publisher,
+            "path": self.path,
+        }
+        if self.url:
+            out["url"] = self.url
+        return out
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk handed to a composer: the text, its article, and where it sits."""
+
+    n: int
+    text: str
+    doc_id: str
+    headings: str
+    source: Source
+    score: float
+
+
+@dataclass(frozen=True)
+class Point:
+    """One bullet of an answer: the knowledge base's own words and the source number they come from."""
+
+    text: str
+    source: int
+
+
+@dataclass
+class Answer:
+    """What every interface renders; `text` is the plain-text form (also the JSON `answer`)."""
+
+    question: str
+    resolved_question: str
+    lead: str
+    points: list[Point]
+    sources: list[Source]
+    in_scope: bool
+    text: str
+    mode: Literal["extractive", "llm", "decline"] = "extractive"
+    suggestions: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answer": self.text,
+            "sources": [s.to_json() for s in self.sources],
+            "in_scope": self.in_scope,
+            "question": self.question,
+            "resolved_question": self.resolved_question,
+            "mode": self.mode,
+            "suggestions": self.suggestions,
+            "roles": self.roles,
+        }
