@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run ingest test lint typecheck pytest clean
+.PHONY: install run ingest chat eval test lint typecheck pytest stress clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,12 +22,24 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# Brings the index up to date (a no-op when nothing changed), then starts the Telegram bot if
+# TELEGRAM_BOT_TOKEN is set, or the console chat otherwise.
 run: install
-	@echo "The advisor is not built yet, so 'make run' ingests $(CONFIG)'s knowledge folder."
-	$(PY) -m ingest --config $(CONFIG)
+	-$(PY) -m ingest --config $(CONFIG) --no-progress
+	$(PY) -m bot run --config $(CONFIG)
 
 ingest: install
 	$(PY) -m ingest --config $(CONFIG)
+
+chat: install
+	-$(PY) -m ingest --config $(CONFIG) --no-progress
+	$(PY) -m bot chat --config $(CONFIG)
+
+# Answer rate, decline rate and mean length on knowledge/golden.yaml (the thresholds that make test
+# enforces are in tests/test_advisor.py).
+eval: install
+	-$(PY) -m ingest --config $(CONFIG) --no-progress
+	$(PY) -m bot eval --config $(CONFIG)
 
 lint: install
 	$(VENV)/bin/ruff check ingest bot tests
@@ -40,6 +52,10 @@ pytest: install
 	$(PY) -m pytest
 
 test: lint typecheck pytest
+
+# The long forms: 300-article crash runs with 10 random kills, embedded and against chroma run.
+stress: install
+	$(PY) -m pytest -m stress
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,308 @@
+"""The advisor: one object every front end (CLI, console chat, Telegram) asks, and nothing else.
+
+It resolves follow-ups, retrieves, decides whether the knowledge base covers the question, and
+composes an extractive answer (or an LLM answer, falling back to extractive on any LLM failure).
+Blocking work (embedding, Chroma) runs in a worker thread so async callers never stall their loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from langchain_core.documents import Document
+
+from bot.briefs import Brief, Comparison, build_brief, build_comparison
+from bot.extractive import Candidate, SentencePicker, SentenceVectors, fit, lead_line, number_sources
+from bot.followup import Resolved, resolve
+from bot.retrieval import HybridRetriever
+from bot.roles import find_roles
+from bot.types import Answer, Passage, Source
+from ingest.index import KnowledgeIndex
+from ingest.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.llm import LLMAnswerer
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 1000
+_BRIEF_INTENT = re.compile(
+    r"\b(brief|briefing|summary|summari[sz]e|overview|one[- ]pager|one[- ]page|profile|cheat ?sheet)\b", re.I
+)
+_COMPARE_INTENT = re.compile(r"\b(compare|comparison|versus|vs\.?|difference|differences|differ)\b", re.I)
+FACETS = (
+    "What should I look for in a {r}?",
+    "What does a {r} own?",
+    "How much experience should a {r} have?",
+    "What should I watch out for when hiring a {r}?",
+)
+
+
+class UnknownRoleError(ValueError):
+    """A brief was asked for a role no article is about; the message lists the roles there are."""
+
+
+def source_of(meta: dict[str, object]) -> Source:
+    url = meta.get("source_url")
+    return Source(
+        0,
+        str(meta.get("title") or meta.get("doc_id")),
+        str(meta.get("author") or ""),
+        str(meta.get("publisher") or ""),
+        str(meta.get("doc_id")),
+        str(url) if url else None,
+    )
+
+
+def to_passages(docs: Sequence[Document]) -> list[Passage]:
+    return [
+        Passage(
+            i + 1,
+            d.page_content,
+            str(d.metadata["doc_id"]),
+            str(d.metadata.get("headings") or ""),
+            source_of(d.metadata),
+            float(d.metadata.get("rrf_score") or 0.0),
+        )
+        for i, d in enumerate(docs)
+    ]
+
+
+class Advisor:
+    """Answers, briefs and comparisons from the live knowledge index."""
+
+    def __init__(self, settings: Settings, index: KnowledgeIndex, llm: LLMAnswerer | None = None) -> None:
+        self.settings = settings
+        self.cfg = settings.advisor
+        self.index = index
+        self.llm = llm
+        self.retriever = HybridRetriever(
+            index=index, k=self.cfg.k, fetch_k=self.cfg.fetch_k, max_per_article=self.cfg.max_per_article
+        )
+        self.picker = SentencePicker(SentenceVectors(index.embedder), self.retriever.idf)
+
+    # ----- the knowledge base -----
+    def roles(self) -> list[str]:
+        return self.index.roles()
+
+    def articles(self) -> list[Source]:
+        """Every article in the live version, for /sources and the console."""
+        docs = self.index.version().documents
+        first = {h.doc_id: h.metadata for h in self.index.chunks()}
+        ordered = sorted(docs.items(), key=lambda kv: kv[1].title)
+        return [
+            Source(
+                i + 1,
+                e.title,
+                str(first.get(d, {}).get("author") or ""),
+                str(first.get(d, {}).get("publisher") or ""),
+                d,
+            )
+            for i, (d, e) in enumerate(ordered)
+        ]
+
+    def warm_up(self) -> None:
+        """Load the model, open the live version and build the keyword index before the first user."""
+        self.retriever.keyword()
+        self.ask_sync("What should I look for in a CTO?")
+
+    # ----- answering -----
+    def _resolve(self, question: str, history: Sequence[str]) -> Resolved:
+        turns = list(history)[-self.cfg.history_turns :] if self.cfg.history_turns else []
+        return resolve(question, turns, self.roles())
+
+    def _retrieve(self, resolved: Resolved) -> tuple[list[float], list[Document], list[str]]:
+        known = set(self.roles())
+        covered = [r for r in resolved.roles if r in known]
+        vector = self.index.embedder.embed_query(resolved.question)
+        docs = self.retriever.invoke(resolved.question, roles=covered or None, vector=vector)
+        return vector, docs, covered
+
+    def _decline(self, question: str, resolved: Resolved, reason: str | None = None) -> Answer:
+        roles = self.roles()
+        suggestions = [FACETS[0].format(r=roles[0]), FACETS[1].format(r=roles[-1])] if roles else []
+        scope = " and ".join(roles) if roles else "health-system executive"
+        first = reason or "I can't answer that from the knowledge base."
+        lines = [
+            first,
+            f"I can help with hiring a {scope}: what the role owns, what to look for, "
+            "background and experience, and watch-outs. For example:",
+            *[f"• {s}" for s in suggestions],
+        ]
+        return Answer(question, resolved.question, first, [], [], False, "\n".join(lines), "decline", suggestions)
+
+    @staticmethod
+    def top_similarity(docs: Sequence[Document]) -> float:
+        """The scope signal: the best cosine similarity of any retrieved passage to the question."""
+        return max((float(d.metadata["dense_score"]) for d in docs if d.metadata["dense_score"] is not None), default=0)
+
+    def scope_score(self, question: str, history: Sequence[str] = ()) -> float | None:
+        """What the decline decision sees for a question, for calibrating `advisor.min_score`;
+        None when the question is declined by role before any similarity is looked at."""
+        resolved = self._resolve(" ".join(question.split()), history)
+        known = set(self.roles())
+        if resolved.roles and not any(r in known for r in resolved.roles):
+            return None
+        return self.top_similarity(self._retrieve(resolved)[1])
+
+    def _suggest(self, roles: Sequence[str], question: str) -> list[str]:
+        """One or two follow-ups we know the knowledge base can answer."""
+        known = self.roles()
+        out: list[str] = []
+        for role in roles[:1]:
+            out += [f.format(r=role) for f in FACETS if f.format(r=role).lower() != question.lower()][:1]
+        others = [r for r in known if r not in roles]
+        if others:
+            out.append(f"And for the {others[0]}?")
+        return out[:2]
+
+    def ask_sync(self, question: str, history: Sequence[str] = ()) -> Answer:
+        """The extractive answer (blocking)."""
+        question = " ".join(question.split())[:MAX_QUESTION_CHARS]
+        if not question:
+            return self._decline(question, Resolved("", ()), "Please ask a question.")
+        resolved = self._resolve(question, history)
+        known = [r for r in resolved.roles if r in self.roles()]
+        if len(known) == 2 and _COMPARE_INTENT.search(question):
+            comparison = self.compare_sync(*known)
+            return self._as_answer(question, resolved, comparison.text, comparison.sources, known)
+        if len(known) == 1 and _BRIEF_INTENT.search(question):
+            brief = self.brief_sync(known[0])
+            return self._as_answer(question, resolved, brief.text, brief.sources, known)
+        return self._extractive(question, resolved)
+
+    def _as_answer(
+        self, question: str, resolved: Resolved, text: str, sources: list[Source], roles: list[str]
+    ) -> Answer:
+        """A brief or a comparison asked for in words, returned like any answer."""
+        lead = text.split("\n", 1)[0]
+        return Answer(
+            question,
+            resolved.question,
+            lead,
+            [],
+            sources,
+            True,
+            text,
+            "extractive",
+            self._suggest(roles, question),
+            roles,
+        )
+
+    def _extractive(self, question: str, resolved: Resolved) -> Answer:
+        known = set(self.roles())
+        missing = [r for r in resolved.roles if r not in known]
+        if missing and not any(r in known for r in resolved.roles):
+            names = " and ".join(missing)
+            return self._decline(question, resolved, f"The knowledge base has no article about the {names} role yet.")
+        _, docs, covered = self._retrieve(resolved)
+        top = self.top_similarity(docs)
+        if not docs or top < self.cfg.min_score:
+            log.debug("declined (top similarity %.3f < %.3f)", top, self.cfg.min_score)
+            return self._decline(question, resolved)
+        ranked = self.picker.candidates(resolved.question, to_passages(docs))
+        chosen = self.picker.pick(ranked, self.cfg.max_points, self.cfg.min_points)
+        points, sources = number_sources(chosen)
+        lead = lead_line(sources, covered)
+        text = fit(lead, points, sources, self.cfg.max_chars, self.cfg.min_points)
+        return Answer(
+            question,
+            resolved.question,
+            lead,
+            points,
+            sources,
+            True,
+            text,
+            "extractive",
+            self._suggest(covered, question),
+            covered,
+        )
+
+    async def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
+        """The answer for async front ends: extractive in a thread, or the LLM with extractive fallback."""
+        if self.llm is None:
+            return await asyncio.to_thread(self.ask_sync, question, history)
+        return await self._ask_llm(question, history)
+
+    async def _ask_llm(self, question: str, history: Sequence[str]) -> Answer:
+        from bot.llm import LLMUnavailable, cited_numbers
+
+        assert self.llm is not None
+        question = " ".join(question.split())[:MAX_QUESTION_CHARS]
+        resolved = await asyncio.to_thread(self._resolve, question, history)
+        if history:
+            try:
+                condensed = await self.llm.condense(question, list(history)[-self.cfg.history_turns :])
+                resolved = Resolved(condensed, tuple(find_roles(condensed, self.roles())) or resolved.roles, True)
+            except LLMUnavailable:
+                log.warning("LLM condense failed; using the deterministic follow-up resolution")
+        extractive = await asyncio.to_thread(self._extractive, question, resolved)
+        if not extractive.in_scope:
+            return extractive
+        _, docs, covered = await asyncio.to_thread(self._retrieve, resolved)
+        passages, sources = self._numbered_by_article(docs)
+        try:
+            text = await self.llm.answer(resolved.question, passages, list(history))
+        except LLMUnavailable:
+            log.warning("LLM answer failed; falling back to the extractive answer")
+            return extractive
+        numbers = cited_numbers(text)
+        cited = [s for s in sources if s.n in numbers] or sources
+        footer = "\n".join(["", "Sources:", *[f"[{s.n}] {s.label()}" for s in cited]])
+        return Answer(
+            question,
+            resolved.question,
+            text.split("\n", 1)[0],
+            [],
+            cited,
+            True,
+            text.rstrip() + "\n" + footer,
+            "llm",
+            extractive.suggestions,
+            covered,
+        )
+
+    @staticmethod
+    def _numbered_by_article(docs: Sequence[Document]) -> tuple[list[Passage], list[Source]]:
+        """Passages numbered by article, so [n] in the LLM's text maps straight to a source."""
+        by_doc: dict[str, Source] = {}
+        passages: list[Passage] = []
+        for p in to_passages(docs):
+            if p.doc_id not in by_doc:
+                s = p.source
+                by_doc[p.doc_id] = Source(len(by_doc) + 1, s.title, s.author, s.publisher, s.path, s.url)
+            src = by_doc[p.doc_id]
+            passages.append(Passage(src.n, p.text, p.doc_id, p.headings, src, p.score))
+        return passages, list(by_doc.values())
+
+    # ----- briefs -----
+    def _rank(self, role: str, query: str) -> list[Candidate]:
+        vector = self.index.embedder.embed_query(query)
+        docs = self.retriever.invoke(query, roles=[role], vector=vector)
+        return self.picker.candidates(query, to_passages(docs))
+
+    def _role(self, name: str) -> str:
+        known = self.roles()
+        found = find_roles(name, known) or [name.strip().upper()]
+        role = found[0]
+        if role not in known:
+            raise UnknownRoleError(
+                f"No article is about the {role} role yet. Roles in the knowledge base: {', '.join(known) or 'none'}."
+            )
+        return role
+
+    def brief_sync(self, role: str) -> Brief:
+        return build_brief(self._rank, self._role(role))
+
+    def compare_sync(self, first: str, second: str) -> Comparison:
+        return build_comparison(self._rank, self._role(first), self._role(second))
+
+    async def brief(self, role: str) -> Brief:
+        return await asyncio.to_thread(self.brief_sync, role)
+
+    async def compare(self, first: str, second: str) -> Comparison:
+        return await asyncio.to_thread(self.compare_sync, first, second)

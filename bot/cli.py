@@ -1,0 +1,239 @@
+"""`python -m bot`: ask, chat, brief, compare, eval and run, all on the same advisor.
+
+The command-line contract of `ask` (`--json`, `--jsonl`) is fixed: outside tooling depends on it.
+Domain errors become one clean line and an exit code here, at the edge.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+import textwrap
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.advisor import Advisor, UnknownRoleError
+from bot.env import TELEGRAM_TOKEN, load_env, secret
+from bot.services import build_advisor
+from bot.types import Answer
+from ingest.errors import ConfigError, IngestError
+from ingest.logs import setup_logging
+from ingest.settings import Settings, load_settings
+
+DEFAULT_CONFIG = Path("config.yaml")
+EXIT_USAGE = 2
+EXIT_QUALITY = 3
+EXIT_ERROR = 5
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", type=Path, default=DEFAULT_CONFIG, help="path to config.yaml (default: %(default)s)"
+    )
+    common.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="overrides logging.level")
+    parser = argparse.ArgumentParser(prog="python -m bot", description="The Hiring Advisor.", parents=[common])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", parents=[common], help="answer one question (or JSON lines from stdin)")
+    ask.add_argument("question", nargs="?", help="the question")
+    ask.add_argument("--history", action="append", default=[], help="an earlier user turn (repeat, oldest first)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read {"question": ..., "history": [...]} lines from stdin, write one object each',
+    )
+
+    sub.add_parser("chat", parents=[common], help="console chat with memory")
+    brief = sub.add_parser("brief", parents=[common], help="a role brief for recruiters")
+    brief.add_argument("role")
+    brief.add_argument("--json", action="store_true")
+    compare = sub.add_parser("compare", parents=[common], help="two roles side by side")
+    compare.add_argument("roles", nargs=2, metavar="ROLE")
+    compare.add_argument("--json", action="store_true")
+    sources = sub.add_parser("sources", parents=[common], help="the articles in the knowledge base")
+    sources.add_argument("--json", action="store_true")
+
+    ev = sub.add_parser("eval", parents=[common], help="answer and decline rates on knowledge/golden.yaml")
+    ev.add_argument("--questions", type=Path, help="question file (default: gate.questions_file)")
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--min-answer-rate", type=float, default=None, help="exit 3 below this rate")
+    ev.add_argument("--min-decline-rate", type=float, default=None, help="exit 3 below this rate")
+
+    sub.add_parser("run", parents=[common], help="the Telegram bot if TELEGRAM_BOT_TOKEN is set, else the console chat")
+    return parser
+
+
+def _json(obj: dict[str, Any], out: TextIO) -> None:
+    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def _wrap(text: str) -> str:
+    """Readable in a terminal: bullets wrapped with a hanging indent."""
+    width = min(100, shutil.get_terminal_size((100, 20)).columns)
+    lines = []
+    for line in text.split("\n"):
+        if line.startswith("• "):
+            lines.append(textwrap.fill(line, width, subsequent_indent="  "))
+        else:
+            lines.append(textwrap.fill(line, width) if line else "")
+    return "\n".join(lines)
+
+
+def cmd_ask(advisor: Advisor, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
+    if args.jsonl:
+        for number, line in enumerate(stdin, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                question = item["question"]
+                history = item.get("history") or []
+                if not isinstance(question, str) or not all(isinstance(h, str) for h in history):
+                    raise TypeError("question must be a string and history a list of strings")
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                _json({"error": f"line {number}: {exc}", "answer": "", "sources": [], "in_scope": False}, out)
+                continue
+            _json(advisor.ask_sync(question, history).to_json(), out)
+        return 0
+    if not args.question:
+        print("error: give a question, or use --jsonl", file=sys.stderr)
+        return EXIT_USAGE
+    answer = advisor.ask_sync(args.question, args.history)
+    if args.json:
+        _json(answer.to_json(), out)
+    else:
+        out.write(_wrap(answer.text) + "\n")
+    return 0
+
+
+CHAT_HELP = """Ask anything about hiring a health-system CTO or CMIO; follow-ups remember the conversation.
+Commands: /brief ROLE · /compare ROLE ROLE · /sources · /reset · /help · /quit"""
+
+
+def chat(advisor: Advisor, read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> int:
+    """The console chat: same advisor and follow-up memory as Telegram, in a terminal."""
+    history: list[str] = []
+    roles = ", ".join(advisor.roles())
+    out.write(f"Hiring Advisor (console). Roles in the knowledge base: {roles}.\n{CHAT_HELP}\n")
+    while True:
+        try:
+            line = read("\nyou> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            out.write("\n")
+            return 0
+        if not line:
+            continue
+        command, _, rest = line.partition(" ")
+        try:
+            if command in ("/quit", "/exit"):
+                return 0
+            if command == "/help":
+                text = CHAT_HELP
+            elif command == "/reset":
+                history.clear()
+                text = "Conversation forgotten."
+            elif command == "/sources":
+                text = "\n".join(f"• {s.label()}" for s in advisor.articles())
+            elif command == "/brief":
+                text = advisor.brief_sync(rest or (advisor.roles() or ["CTO"])[0]).text
+            elif command == "/compare":
+                parts = rest.split()
+                if len(parts) != 2:
+                    text = "Usage: /compare ROLE ROLE, e.g. /compare CTO CMIO"
+                else:
+                    text = advisor.compare_sync(parts[0], parts[1]).text
+            else:
+                answer: Answer = advisor.ask_sync(line, history)
+                history.append(line)
+                text = answer.text
+        except UnknownRoleError as exc:
+            text = str(exc)
+        out.write("\n" + _wrap(text) + "\n")
+        out.flush()
+
+
+def _run(settings: Settings, advisor: Advisor) -> int:
+    token = secret(TELEGRAM_TOKEN)
+    if token is None:
+        print("TELEGRAM_BOT_TOKEN is not set: opening the console chat.", file=sys.stderr)
+        return chat(advisor)
+    try:
+        from bot.telegram.app import run_telegram  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        print("error: the Telegram front end is not part of this build yet (issue 4)", file=sys.stderr)
+        return EXIT_ERROR
+    return int(run_telegram(settings, advisor, token))
+
+
+def _eval(settings: Settings, advisor: Advisor, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.evaluate import evaluate, load_golden
+
+    path = args.questions or settings.gate.questions_file
+    if path is None:
+        print("error: no question file (gate.questions_file or --questions)", file=sys.stderr)
+        return EXIT_USAGE
+    report = evaluate(advisor, load_golden(path))
+    if args.json:
+        _json(report.to_dict(), out)
+    else:
+        out.write(report.table() + "\n")
+    low = (args.min_answer_rate is not None and report.answer_rate < args.min_answer_rate) or (
+        args.min_decline_rate is not None and report.decline_rate < args.min_decline_rate
+    )
+    return EXIT_QUALITY if low else 0
+
+
+def main(argv: Iterable[str] | None = None, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    args = _parser().parse_args(list(argv) if argv is not None else None)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    load_env(settings.config_dir)
+    setup_logging(args.log_level or settings.logging.level, [t for t in [secret(TELEGRAM_TOKEN)] if t])
+    try:
+        advisor = build_advisor(settings)
+        if args.command == "ask":
+            return cmd_ask(advisor, args, stdin, out)
+        if args.command == "chat":
+            return chat(advisor, out=out)
+        if args.command == "brief":
+            brief = advisor.brief_sync(args.role)
+            out.write((json.dumps(brief.to_json(), ensure_ascii=False) if args.json else _wrap(brief.text)) + "\n")
+            return 0
+        if args.command == "compare":
+            comparison = advisor.compare_sync(*args.roles)
+            text = json.dumps(comparison.to_json(), ensure_ascii=False) if args.json else _wrap(comparison.text)
+            out.write(text + "\n")
+            return 0
+        if args.command == "sources":
+            articles = advisor.articles()
+            if args.json:
+                _json({"sources": [a.to_json() for a in articles]}, out)
+            else:
+                out.write("\n".join(f"[{a.n}] {a.label()} ({a.path})" for a in articles) + "\n")
+            return 0
+        if args.command == "eval":
+            return _eval(settings, advisor, args, out)
+        return _run(settings, advisor)
+    except UnknownRoleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except IngestError as exc:
+        log.debug("failed", exc_info=True)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,105 @@
+"""Deterministic follow-up resolution: "and for CMIOs?" becomes a standalone question before retrieval.
+
+The conversation is replayed from the user's own turns (oldest first), so the same history always
+resolves the same way, in the CLI, the console chat and Telegram alike. The rules carry the role and
+the topic forward; they never add facts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.retrieval import terms
+from bot.roles import TITLES, find_roles
+
+_CONTINUATION = re.compile(
+    r"^\s*(and|also|what about|how about|same for|same question for|what of|and what about|now for|then for)\b",
+    re.IGNORECASE,
+)
+_PRONOUNS = {
+    "they": "the {r}",
+    "them": "the {r}",
+    "their": "the {r}'s",
+    "he": "the {r}",
+    "she": "the {r}",
+    "him": "the {r}",
+    "his": "the {r}'s",
+    "her": "the {r}'s",
+    "that role": "the {r} role",
+    "this role": "the {r} role",
+    "the role": "the {r} role",
+    "such a person": "a {r}",
+    "this person": "the {r}",
+    "the candidate": "the {r} candidate",
+}
+_ANAPHORA = re.compile(r"\b(that|this|it|those|these|same)\b", re.IGNORECASE)
+_PRONOUN_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _PRONOUNS), key=len, reverse=True)) + r")\b", re.I)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The question to retrieve with, the roles it is about, and whether context was carried in."""
+
+    question: str
+    roles: tuple[str, ...]
+    carried: bool = False
+
+
+def _swap_roles(question: str, old: Sequence[str], new: Sequence[str]) -> str:
+    """Put the new roles where the previous question named the old ones."""
+    replacement = " and ".join(new)
+    out = question
+    for role in old:
+        for name in (role, *TITLES.get(role, ())):
+            out = re.sub(rf"\b{re.escape(name)}s?\b", replacement, out, flags=re.IGNORECASE)
+    if out == question:
+        out = f"{question.rstrip(' ?.')} for the {replacement} role?"
+    return out
+
+
+def _fill_pronouns(question: str, role: str) -> tuple[str, bool]:
+    """Replace the first pronoun that stands for the role ('they' -> 'the CTO')."""
+    match = _PRONOUN_RE.search(question)
+    if not match:
+        return question, False
+    replacement = _PRONOUNS[match.group(1).lower()].format(r=role)
+    return question[: match.start()] + replacement + question[match.end() :], True
+
+
+def resolve_one(question: str, context: Resolved | None, known_roles: Iterable[str]) -> Resolved:
+    roles = tuple(find_roles(question, known_roles))
+    if context is None:
+        return Resolved(question, roles)
+    continuation = bool(_CONTINUATION.match(question))
+    short = len(terms(question)) <= 3
+    # A short question only leans on the conversation when something in it points back.
+    leaning = continuation or (short and bool(_ANAPHORA.search(question)))
+    if roles:
+        if continuation and short and context.roles:
+            # "and for CMIOs?" -> the previous question, asked about the new role.
+            return Resolved(_swap_roles(context.question, context.roles, roles), roles, carried=True)
+        return Resolved(question, roles)
+    if not context.roles:
+        if leaning:
+            return Resolved(f"{question.rstrip()} ({context.question})", (), carried=True)
+        return Resolved(question, ())
+    role = " and ".join(context.roles)
+    filled, changed = _fill_pronouns(question, role)
+    if changed:
+        return Resolved(filled, context.roles, carried=True)
+    if leaning:
+        return Resolved(f"{question.rstrip(' ?')} for the {role} role?", context.roles, carried=True)
+    return Resolved(question, ())
+
+
+def resolve(question: str, history: Sequence[str], known_roles: Iterable[str] = ()) -> Resolved:
+    """Resolve `question` against the user's earlier turns (oldest first)."""
+    known = list(known_roles)
+    context: Resolved | None = None
+    for turn in history:
+        step = resolve_one(turn, context, known)
+        # A turn about no role keeps the earlier role as context (e.g. "what is SFIA?" between questions).
+        context = step if step.roles or context is None else Resolved(step.question, context.roles)
+    return resolve_one(question, context, known)
