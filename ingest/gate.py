@@ -8,18 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import ValidationError
 
 from ingest.errors import ConfigError
 from ingest.settings import GateQuestion, GateSettings
-
-if TYPE_CHECKING:
-    from chromadb.api.models.Collection import Collection
-
-    from ingest.factory import Embedder
 
 
 @dataclass(frozen=True)
@@ -83,15 +77,11 @@ def _matches(expect: str, doc_id: str) -> bool:
     return expect in (doc_id, stem)
 
 
-def run_gate(collection: Collection, embedder: Embedder, questions: list[GateQuestion], k: int) -> GateReport:
+def judge_gate(questions: list[GateQuestion], found: list[list[str]], k: int) -> GateReport:
+    """Compare what each question retrieved (article ids, best first) with what it expects."""
     report = GateReport(k=k)
-    if not questions:
-        return report
-    vectors = embedder.langchain.embed_documents([q.question for q in questions])
-    result = collection.query(query_embeddings=vectors, n_results=k, include=["metadatas"])  # type: ignore[arg-type]
-    for question, metas in zip(questions, result["metadatas"] or [], strict=True):
-        found = [str(m["doc_id"]) for m in metas if m]
+    for question, docs in zip(questions, found, strict=True):
         report.results.append(
-            GateResult(question.question, question.expect, found, any(_matches(question.expect, d) for d in found))
+            GateResult(question.question, question.expect, docs, any(_matches(question.expect, d) for d in docs))
         )
     return report

@@ -95,7 +95,7 @@ class KnowledgeIndex:
                 "re-run the ingest with this config or change embedding.model back"
             )
         old = self._live
-        self._live = _Live(info, backend.open(name))
+        self._live = _Live(info, backend.open_snapshot(name))
         if old is not None and isinstance(backend, EmbeddedBackend):
             backend.release(old.info.name)
         log.info("serving index version %s (%d chunks)", name, info.chunk_count)

@@ -27,12 +27,13 @@ from ingest.cache import EmbeddingCache
 from ingest.chunking import CHUNKER_VERSION, Chunk, Chunker
 from ingest.errors import LockedError, ModelMismatchError, NoLiveVersionError, VersionNotFoundError
 from ingest.factory import Embedder
-from ingest.gate import GateReport, gate_questions, run_gate
+from ingest.gate import GateReport, gate_questions, judge_gate
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, LoadLimits, load_document
 from ingest.settings import Settings
 from ingest.store import (
     Backend,
     DocEntry,
+    EmbeddedBackend,
     VersionInfo,
     batched,
     complete_versions,
@@ -282,7 +283,7 @@ class Ingestor:
         build = _Build()
         if unchanged:
             assert live_name is not None
-            self._copy_from(backend.open(live_name), [f.doc_id for f in unchanged], old_docs, build)
+            self._copy_from(backend.open_snapshot(live_name), [f.doc_id for f in unchanged], old_docs, build)
             report.unchanged = [f.doc_id for f in unchanged]
             report.chunks_reused += len(build.ids)
         todo = [f for f in files if f.doc_id not in build.docs]
@@ -294,7 +295,7 @@ class Ingestor:
                 report.errors.append(FileError(source.doc_id, exc.reason))
                 if source.doc_id in old_docs and live_name is not None:
                     # Nothing already live is lost: a previously good article keeps its live chunks.
-                    self._copy_from(backend.open(live_name), [source.doc_id], old_docs, build)
+                    self._copy_from(backend.open_snapshot(live_name), [source.doc_id], old_docs, build)
                     report.kept_after_error.append(source.doc_id)
                 continue
             meta = describe(doc, source)
@@ -322,13 +323,13 @@ class Ingestor:
 
         name = self._next_name(backend)
         vectors = np.asarray(build.embeddings, dtype=np.float32)
-        write_version(self.settings, name, build.ids, vectors, build.documents, build.metadatas)
-        collection = backend.open(name)
-        report.gate = (
-            run_gate(collection, self.embedder, gate_questions(self.settings.gate), self.settings.gate.k)
-            if self.settings.gate.enabled
-            else None
+        questions = gate_questions(self.settings.gate) if self.settings.gate.enabled else []
+        probes = np.asarray(
+            self.embedder.embed_documents([q.question for q in questions]) if questions else [], dtype=np.float32
         )
+        k = self.settings.gate.k
+        found = write_version(self.settings, name, (build.ids, vectors, build.documents, build.metadatas), probes, k)
+        report.gate = judge_gate(questions, found, k) if self.settings.gate.enabled else None
         if report.gate is not None and not report.gate.passed and not force:
             backend.drop(name)
             report.status = "gate_failed"
@@ -428,6 +429,8 @@ def prune(backend: Backend, settings: Settings) -> list[str]:
     dropped = [n for n in backend.names() if n not in keep]
     for name in dropped:
         backend.drop(name)
+    if isinstance(backend, EmbeddedBackend):
+        backend.clean_readers()
     return dropped
 
 

@@ -101,6 +101,7 @@ class Backend(Protocol):
     def write_info(self, info: VersionInfo) -> None: ...
     def create(self, name: str) -> Collection: ...
     def open(self, name: str) -> Collection: ...
+    def open_snapshot(self, name: str) -> Collection: ...
     def drop(self, name: str) -> None: ...
     def close(self) -> None: ...
 
@@ -126,8 +127,10 @@ class EmbeddedBackend:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.versions_dir = root / "versions"
+        self.readers_dir = root / ".readers"
         self.live_file = root / "LIVE"
         self._clients: dict[str, ClientAPI] = {}
+        self._snapshots: dict[str, Path] = {}
 
     def live_name(self) -> str | None:
         try:
@@ -178,11 +181,41 @@ class EmbeddedBackend:
             raise VersionNotFoundError(f"version {name} does not exist under {self.versions_dir}")
         return self._client(name).get_collection(CHUNKS, embedding_function=None)  # type: ignore[arg-type]
 
+    def open_snapshot(self, name: str) -> Collection:
+        """Open a private copy of a version, for reading.
+
+        Chroma rewrites a version's HNSW files whenever any process opens it, from that process's
+        memory; a reader that has seen other articles (the bot, an ingest that read the live
+        version) could leave their text in files we keep. Readers therefore open a copy of their
+        own under `.readers/<pid>/`, removed when they let go of it.
+        """
+        if name not in self._clients:
+            source = self.versions_dir / name
+            if not source.is_dir():
+                raise VersionNotFoundError(f"version {name} does not exist under {self.versions_dir}")
+            dest = self.readers_dir / str(os.getpid()) / name
+            shutil.rmtree(dest, ignore_errors=True)
+            shutil.copytree(source, dest)
+            self._snapshots[name] = dest
+            self._clients[name] = embedded_client(dest)
+        return self._clients[name].get_collection(CHUNKS, embedding_function=None)  # type: ignore[arg-type]
+
     def release(self, name: str) -> None:
-        """Close this process's client on a version, so an old version's memory is freed."""
+        """Close this process's client on a version (and drop its private copy), freeing memory and disk."""
         client = self._clients.pop(name, None)
         if client is not None:
             client.close()  # type: ignore[attr-defined]
+        snapshot = self._snapshots.pop(name, None)
+        if snapshot is not None:
+            shutil.rmtree(snapshot, ignore_errors=True)
+
+    def clean_readers(self) -> None:
+        """Remove private copies left by reader processes that are gone (e.g. killed)."""
+        if not self.readers_dir.is_dir():
+            return
+        for folder in self.readers_dir.iterdir():
+            if folder.name.isdigit() and not _alive(int(folder.name)):
+                shutil.rmtree(folder, ignore_errors=True)
 
     def drop(self, name: str) -> None:
         self.release(name)
@@ -191,6 +224,18 @@ class EmbeddedBackend:
     def close(self) -> None:
         for name in list(self._clients):
             self.release(name)
+        with contextlib.suppress(OSError):
+            (self.readers_dir / str(os.getpid())).rmdir()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class ServerBackend:
@@ -264,6 +309,10 @@ class ServerBackend:
             )
         except NotFoundError as exc:
             raise VersionNotFoundError(f"version {name} does not exist on the Chroma server") from exc
+
+    def open_snapshot(self, name: str) -> Collection:
+        """On a server there are no local files to protect: the same as open()."""
+        return self.open(name)
 
     def drop(self, name: str) -> None:
         from chromadb.errors import NotFoundError

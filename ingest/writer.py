@@ -12,6 +12,7 @@ import ctypes
 import multiprocessing
 import os
 import signal
+from multiprocessing.connection import Connection
 from typing import Any
 
 from ingest.errors import IngestError
@@ -19,6 +20,8 @@ from ingest.settings import Settings
 from ingest.store import batched, make_backend
 
 BATCH = 1000
+Records = tuple[list[str], Any, list[str], list[dict[str, Any]]]
+"""ids, float32 embeddings (n x dim), documents, metadatas."""
 
 
 class WriteFailedError(IngestError):
@@ -39,13 +42,14 @@ def _die_with_parent(parent: int) -> None:
 def _write(
     settings: Settings,
     name: str,
-    ids: list[str],
-    embeddings: Any,
-    documents: list[str],
-    metadatas: list[dict[str, Any]],
+    records: Records,
+    probes: Any,
+    k: int,
     parent: int,
+    reply: Connection,
 ) -> None:
     _die_with_parent(parent)
+    ids, embeddings, documents, metadatas = records
     backend = make_backend(settings)
     try:
         collection = backend.create(name)
@@ -56,26 +60,33 @@ def _write(
                 documents=[documents[i] for i in part],
                 metadatas=[metadatas[i] for i in part],
             )
+        # The gate's queries run here too: opening a version from a process that has read other
+        # articles would let that process's memory reach the version's files.
+        found: list[list[str]] = []
+        if len(probes):
+            result = collection.query(query_embeddings=probes, n_results=k, include=["metadatas"])
+            found = [[str(m["doc_id"]) for m in metas if m] for metas in result["metadatas"] or []]
+        reply.send(found)
     finally:
         backend.close()
 
 
-def write_version(
-    settings: Settings,
-    name: str,
-    ids: list[str],
-    embeddings: Any,
-    documents: list[str],
-    metadatas: list[dict[str, Any]],
-) -> None:
-    """Create version `name` with these records, in a child process; raises WriteFailedError."""
+def write_version(settings: Settings, name: str, records: Records, probes: Any, k: int) -> list[list[str]]:
+    """Create version `name` with these records in a child process, and run the gate's probe
+    vectors against it; returns the article ids each probe found (best first)."""
     ctx = multiprocessing.get_context("spawn")
-    proc = ctx.Process(
-        target=_write, args=(settings, name, ids, embeddings, documents, metadatas, os.getpid()), daemon=True
-    )
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_write, args=(settings, name, records, probes, k, os.getpid(), send), daemon=True)
     proc.start()
+    send.close()
+    found: list[list[str]] | None = None
+    try:
+        found = receive.recv()
+    except EOFError:
+        found = None
     proc.join()
-    if proc.exitcode != 0:
+    if proc.exitcode != 0 or found is None:
         raise WriteFailedError(
             f"writing index version {name} failed (exit code {proc.exitcode}); the live version is unchanged"
         )
+    return found

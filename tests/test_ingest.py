@@ -95,6 +95,10 @@ def test_deleted_article_disappears_and_its_text_leaves_the_disk(
 ) -> None:
     settings = make_settings(store={"keep_versions": 2}, gate={"enabled": False})
     Ingestor(settings, embedder).run()
+    # Like the bot, this process has read the article's text before it is deleted.
+    reader = KnowledgeIndex(settings, embedder)
+    assert any(h.doc_id == CMIO for h in reader.chunks())
+    reader.search("second-generation CMIOs", k=3)
     (kb / CMIO).unlink()
     report = Ingestor(settings, embedder).run()
     assert report.removed == [CMIO]
@@ -104,8 +108,28 @@ def test_deleted_article_disappears_and_its_text_leaves_the_disk(
     marker = b"second-generation CMIOs"
     # The old version is still kept for rollback; one more version pushes it out.
     Ingestor(settings, embedder).run(rebuild=True)
+    reader.search("CTO", k=1)  # the reader follows the new versions meanwhile
+    reader.close()
     leftovers = [p for p in settings.store.path.rglob("*") if p.is_file() and marker in p.read_bytes()]
     assert leftovers == []
+    assert not any((settings.store.path / ".readers").glob("*/*")), "a reader left its private copy behind"
+
+
+def test_readers_never_write_to_the_store(make_settings: MakeSettings, embedder: Embedder) -> None:
+    settings = make_settings()
+    Ingestor(settings, embedder).run()
+
+    def digest() -> dict[str, int]:
+        root = settings.store.path / "versions"
+        return {str(p): hash(p.read_bytes()) for p in root.rglob("*") if p.is_file()}
+
+    before = digest()
+    index = KnowledgeIndex(settings, embedder)
+    index.search("What does a CTO do?", k=3)
+    index.chunks()
+    index.close()
+    Ingestor(settings, embedder).run()  # nothing changed: reads nothing either
+    assert digest() == before
 
 
 def test_renamed_article_leaves_no_duplicates_and_embeds_nothing(
