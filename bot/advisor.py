@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from langchain_core.documents import Document
 
 from bot.briefs import Brief, Comparison, build_brief, build_comparison
-from bot.extractive import Candidate, SentencePicker, SentenceVectors, fit, lead_line, number_sources
+from bot.extractive import Candidate, SentencePicker, SentenceVectors, fit, lead_line, neutral, number_sources
 from bot.followup import Resolved, resolve
 from bot.retrieval import HybridRetriever
 from bot.roles import find_roles
@@ -116,11 +116,15 @@ class Advisor:
         return resolve(question, turns, self.roles())
 
     def _retrieve(self, resolved: Resolved) -> tuple[list[float], list[Document], list[str]]:
+        """Passages for the question, and the question's role-neutral vector for sentence scoring.
+
+        Both vectors come from one encode call: a batch of two costs little more than one.
+        """
         known = set(self.roles())
         covered = [r for r in resolved.roles if r in known]
-        vector = self.index.embedder.embed_query(resolved.question)
+        vector, neutral_vector = self.index.embedder.embed_documents([resolved.question, neutral(resolved.question)])
         docs = self.retriever.invoke(resolved.question, roles=covered or None, vector=vector)
-        return vector, docs, covered
+        return neutral_vector, docs, covered
 
     def _decline(self, question: str, resolved: Resolved, reason: str | None = None) -> Answer:
         roles = self.roles()
@@ -199,12 +203,12 @@ class Advisor:
         if missing and not any(r in known for r in resolved.roles):
             names = " and ".join(missing)
             return self._decline(question, resolved, f"The knowledge base has no article about the {names} role yet.")
-        _, docs, covered = self._retrieve(resolved)
+        neutral_vector, docs, covered = self._retrieve(resolved)
         top = self.top_similarity(docs)
         if not docs or top < self.cfg.min_score:
             log.debug("declined (top similarity %.3f < %.3f)", top, self.cfg.min_score)
             return self._decline(question, resolved)
-        ranked = self.picker.candidates(resolved.question, to_passages(docs))
+        ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector)
         chosen = self.picker.pick(ranked, self.cfg.max_points, self.cfg.min_points)
         points, sources = number_sources(chosen)
         lead = lead_line(sources, covered)
@@ -281,9 +285,8 @@ class Advisor:
 
     # ----- briefs -----
     def _rank(self, role: str, query: str) -> list[Candidate]:
-        vector = self.index.embedder.embed_query(query)
-        docs = self.retriever.invoke(query, roles=[role], vector=vector)
-        return self.picker.candidates(query, to_passages(docs))
+        neutral_vector, docs, _ = self._retrieve(Resolved(query, (role,)))
+        return self.picker.candidates(query, to_passages(docs), neutral_vector)
 
     def _role(self, name: str) -> str:
         known = self.roles()
