@@ -19,7 +19,8 @@ def test_shipped_config_loads_with_paths_resolved_against_its_folder(monkeypatch
     assert settings.knowledge.dir == ROOT / "knowledge"
     assert settings.store.path == ROOT / "data" / "store"
     assert settings.store.mode == "embedded"
-    assert len(settings.gate.questions) >= 4
+    assert settings.state.path == ROOT / "data" / "state.sqlite3"
+    assert settings.gate.questions_file == ROOT / "knowledge" / "golden.yaml"
 
 
 def test_data_dir_env_moves_relative_store_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
