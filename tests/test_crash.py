@@ -86,12 +86,14 @@ def test_kill_ingest_at_random_moments(make_settings: MakeSettings, kb: Path, em
 
 
 @pytest.mark.stress
+@pytest.mark.timeout(3600)
 def test_kill_ingest_300_articles_10_times(make_settings: MakeSettings, kb: Path, embedder: Embedder) -> None:
     settings = make_settings(gate={"enabled": False})
     kill_at_random_moments(settings, embedder, kb, articles=300, kills=10)
 
 
 @pytest.mark.stress
+@pytest.mark.timeout(3600)
 def test_kill_ingest_300_articles_10_times_server(make_settings: MakeSettings, kb: Path, embedder: Embedder) -> None:
     settings = make_settings("server", gate={"enabled": False})
     kill_at_random_moments(settings, embedder, kb, articles=300, kills=10)
