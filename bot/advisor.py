@@ -8,9 +8,10 @@ Blocking work (embedding, Chroma) runs in a worker thread so async callers never
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import TYPE_CHECKING
 
 from langchain_core.documents import Document
@@ -20,7 +21,7 @@ from bot.extractive import Candidate, SentencePicker, SentenceVectors, fit, lead
 from bot.followup import Resolved, resolve
 from bot.retrieval import HybridRetriever
 from bot.roles import find_roles
-from bot.types import Answer, Passage, Source
+from bot.types import Answer, Final, Partial, Passage, Source
 from ingest.index import KnowledgeIndex
 from ingest.settings import Settings
 
@@ -233,31 +234,52 @@ class Advisor:
         return await self._ask_llm(question, history)
 
     async def _ask_llm(self, question: str, history: Sequence[str]) -> Answer:
+        async with contextlib.aclosing(self.ask_stream(question, history)) as events:
+            async for event in events:
+                if isinstance(event, Final):
+                    return event.answer
+        raise RuntimeError("ask_stream ended without a Final answer")
+
+    async def ask_stream(self, question: str, history: Sequence[str] = ()) -> AsyncGenerator[Partial | Final, None]:
+        """Growing partial texts while an LLM writes, then exactly one Final; without an LLM only the Final.
+
+        Front ends that can show an answer as it grows (Telegram drafts and edits) use this; `ask`
+        is the same path without the partials. Any LLM failure ends in the extractive answer.
+        """
         from bot.llm import LLMUnavailable, cited_numbers
 
-        assert self.llm is not None
+        llm = self.llm
+        if llm is None:
+            yield Final(await asyncio.to_thread(self.ask_sync, question, history))
+            return
         question = " ".join(question.split())[:MAX_QUESTION_CHARS]
         resolved = await asyncio.to_thread(self._resolve, question, history)
         if history:
             try:
-                condensed = await self.llm.condense(question, list(history)[-self.cfg.history_turns :])
-                resolved = Resolved(condensed, tuple(find_roles(condensed, self.roles())) or resolved.roles, True)
+                condensed = await llm.condense(question, list(history)[-self.cfg.history_turns :])
+                roles = await asyncio.to_thread(self.roles)
+                resolved = Resolved(condensed, tuple(find_roles(condensed, roles)) or resolved.roles, True)
             except LLMUnavailable:
                 log.warning("LLM condense failed; using the deterministic follow-up resolution")
         extractive = await asyncio.to_thread(self._extractive, question, resolved)
         if not extractive.in_scope:
-            return extractive
+            yield Final(extractive)
+            return
         _, docs, covered = await asyncio.to_thread(self._retrieve, resolved)
         passages, sources = self._numbered_by_article(docs)
+        text = ""
         try:
-            text = await self.llm.answer(resolved.question, passages, list(history))
+            async with contextlib.aclosing(llm.stream(resolved.question, passages, list(history))) as stream:
+                async for text in stream:
+                    yield Partial(text)
         except LLMUnavailable:
             log.warning("LLM answer failed; falling back to the extractive answer")
-            return extractive
+            yield Final(extractive)
+            return
         numbers = cited_numbers(text)
         cited = [s for s in sources if s.n in numbers] or sources
         footer = "\n".join(["", "Sources:", *[f"[{s.n}] {s.label()}" for s in cited]])
-        return Answer(
+        answer = Answer(
             question,
             resolved.question,
             text.split("\n", 1)[0],
@@ -269,6 +291,7 @@ class Advisor:
             extractive.suggestions,
             covered,
         )
+        yield Final(answer)
 
     @staticmethod
     def _numbered_by_article(docs: Sequence[Document]) -> tuple[list[Passage], list[Source]]:

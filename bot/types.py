@@ -81,3 +81,17 @@ class Answer:
             "suggestions": self.suggestions,
             "roles": self.roles,
         }
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A streamed answer so far (cumulative, already cleaned of bad citations and foreign links)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Final:
+    """The finished answer, exactly what `Advisor.ask` returns."""
+
+    answer: Answer
