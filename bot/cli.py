@@ -166,12 +166,9 @@ def _run(settings: Settings, advisor: Advisor) -> int:
     if token is None:
         print("TELEGRAM_BOT_TOKEN is not set: opening the console chat.", file=sys.stderr)
         return chat(advisor)
-    try:
-        from bot.telegram.app import run_telegram  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        print("error: the Telegram front end is not part of this build yet (issue 4)", file=sys.stderr)
-        return EXIT_ERROR
-    return int(run_telegram(settings, advisor, token))
+    from bot.telegram.app import run_telegram  # imported here: chat and ask never load telegram
+
+    return run_telegram(settings, advisor, token)
 
 
 def _eval(settings: Settings, advisor: Advisor, args: argparse.Namespace, out: TextIO) -> int:

@@ -1,0 +1,5 @@
+"""The Telegram front end: a python-telegram-bot Application over the Advisor.
+
+`app` only wires; user journeys live in `handlers`/`answering`/`inline`, admin journeys in `admin`,
+HTML in `render`. Nothing here touches Chroma: answers come from the Advisor, writes from ingest's APIs.
+"""

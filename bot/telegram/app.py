@@ -1,0 +1,210 @@
+"""Entry point of the Telegram front end: builds and wires the Application, nothing else.
+
+As in python-telegram-bot's own rules-bot: services are built here, resources are opened in
+post_init and closed in post_shutdown, handlers live in their own modules and find the services in
+bot_data, and one error handler catches what they raise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.advisor import Advisor
+from bot.env import TELEGRAM_TOKEN, secret
+from bot.ratelimit import RateLimiter
+from bot.state import StateStore
+from bot.telegram import admin, handlers, inline
+from bot.telegram.access import gate
+from bot.telegram.errors import on_error
+from bot.telegram.menu import publish_commands
+from bot.telegram.ordering import ChatOrderedProcessor
+from bot.telegram.send import NO_PREVIEW
+from bot.telegram.services import SERVICES_KEY, Services
+from ingest.errors import IngestError
+from ingest.logs import redactor
+from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+MAX_ACTIVE_UPDATES = 16
+"""Updates handled at once (across conversations); the embedding work itself runs in threads."""
+EXIT_CONFIG = 2
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class WebhookConfigError(ValueError):
+    """Webhook mode is configured but cannot start safely; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """What `run_webhook` / `Updater.start_webhook` need, derived from settings and the environment."""
+
+    listen: str
+    port: int
+    url_path: str
+    webhook_url: str
+    secret_token: str
+
+
+def webhook_config(settings: Settings) -> WebhookConfig:
+    """Webhook parameters; the secret token is REQUIRED, or anyone who finds the URL could post updates."""
+    tg = settings.telegram
+    if not tg.webhook_url:
+        raise WebhookConfigError("telegram.webhook_url is not set")
+    token = secret(tg.webhook_secret_env)
+    if token is None:
+        raise WebhookConfigError(
+            f"webhook mode needs a secret token: set the {tg.webhook_secret_env} environment variable "
+            "(1-256 characters of A-Z, a-z, 0-9, _ and -)"
+        )
+    if not _SECRET_TOKEN.match(token):
+        raise WebhookConfigError(f"{tg.webhook_secret_env} may only hold 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    return WebhookConfig(
+        tg.webhook_listen, tg.webhook_port, urlsplit(tg.webhook_url).path.strip("/"), tg.webhook_url, token
+    )
+
+
+def _services(app: TelegramApp) -> Services:
+    found = app.bot_data.get(SERVICES_KEY)
+    if not isinstance(found, Services):
+        raise RuntimeError("the Application was not built by build_application")
+    return found
+
+
+async def _post_init(app: TelegramApp) -> None:
+    """Open the state store, apply retention, publish the command menu, warm the model up."""
+    svc = _services(app)
+    if svc.state_store is None:
+        cfg = svc.settings.state
+        svc.state_store = await asyncio.to_thread(StateStore, cfg.path, cfg.retention_days, cfg.max_turns)
+    purged = await asyncio.to_thread(svc.state.purge_expired)
+    log.info("state store open (%d expired rows purged)", purged)
+    try:
+        await asyncio.to_thread(svc.advisor.warm_up)
+        await publish_commands(app.bot, svc)
+    except IngestError as exc:  # the bot still starts; users get "temporarily unavailable" until it is back
+        log.warning("knowledge base not ready at start-up: %s", exc)
+
+
+async def _post_shutdown(app: TelegramApp) -> None:
+    """Close only what post_init opened; a store passed in belongs to the caller."""
+    svc = _services(app)
+    if svc.owns_state and svc.state_store is not None:
+        await asyncio.to_thread(svc.state_store.close)
+        svc.state_store = None
+
+
+def _register(app: TelegramApp) -> None:
+    """Order matters within group 0: commands first, then other commands, documents, plain text."""
+    only_new = filters.UpdateType.MESSAGE  # an edited message is not a new question
+    app.add_handler(TypeHandler(Update, gate), group=-1)
+    commands = {
+        "start": handlers.start,
+        "help": handlers.help_command,
+        "ask": handlers.ask,
+        "brief": handlers.brief,
+        "compare": handlers.compare,
+        "sources": handlers.sources,
+        "reset": handlers.reset,
+        "privacy": handlers.privacy,
+        "forget_me": handlers.forget_me,
+        "ingest": admin.ingest,
+        "ingest_url": admin.ingest_url,
+        "remove": admin.remove,
+        "stats": admin.stats,
+    }
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=only_new))
+    app.add_handler(MessageHandler(filters.COMMAND & only_new, handlers.other_command))
+    app.add_handler(MessageHandler(filters.Document.ALL & only_new, admin.on_document))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & only_new, handlers.on_text))
+    app.add_handler(CallbackQueryHandler(handlers.on_button))
+    app.add_handler(InlineQueryHandler(inline.on_inline_query))
+    app.add_error_handler(on_error)
+
+
+def build_application(
+    settings: Settings, advisor: Advisor, token: str | None = None, *, state: StateStore | None = None
+) -> TelegramApp:
+    """The Application for this bot; the token defaults to TELEGRAM_BOT_TOKEN from the environment.
+
+    `state` lets a caller share a store (then the caller closes it).
+    """
+    token = token or secret(TELEGRAM_TOKEN)
+    if not token:
+        raise ValueError(f"{TELEGRAM_TOKEN} is not set")
+    redactor().add(token)
+    tg = settings.telegram
+    services = Services(settings, advisor, RateLimiter(tg.rate_limit_per_minute), state, owns_state=state is None)
+    app: TelegramApp = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(tg.base_url)
+        .base_file_url(tg.base_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=tg.max_retries))
+        .concurrent_updates(ChatOrderedProcessor(MAX_ACTIVE_UPDATES))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    app.bot_data[SERVICES_KEY] = services
+    _register(app)
+    return app
+
+
+def run_telegram(settings: Settings, advisor: Advisor, token: str) -> int:
+    """Run until stopped: long polling, or a webhook server when telegram.webhook_url is set."""
+    redactor().add(token)
+    hook: WebhookConfig | None = None
+    if settings.telegram.webhook_url:
+        try:
+            hook = webhook_config(settings)
+        except WebhookConfigError as exc:
+            log.error("not starting the Telegram bot: %s", exc)
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        redactor().add(hook.secret_token)
+    app = build_application(settings, advisor, token)
+    if hook is None:
+        log.info("Telegram bot starting (long polling)")
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    else:
+        log.info("Telegram bot starting (webhook on %s:%d)", hook.listen, hook.port)
+        app.run_webhook(
+            listen=hook.listen,
+            port=hook.port,
+            url_path=hook.url_path,
+            webhook_url=hook.webhook_url,
+            secret_token=hook.secret_token,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    return 0
+
+
+__all__ = ["ALLOWED_UPDATES", "build_application", "run_telegram", "webhook_config"]

@@ -1,0 +1,58 @@
+"""The long-lived objects handlers need, built once in `build_application` and found in bot_data.
+
+Keeping them in one typed object (rather than loose bot_data keys) lets mypy check every handler's
+use of them, and lets post_init/post_shutdown own the ones that hold resources (the StateStore).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.ext import CallbackContext
+
+from bot.advisor import Advisor
+from bot.briefs import Brief
+from bot.ratelimit import RateLimiter
+from bot.state import StateStore
+from ingest.settings import Settings
+
+SERVICES_KEY = "services"
+PURGE_EVERY_S = 6 * 3600.0
+
+
+@dataclass
+class Services:
+    """Everything a handler may use; `state` is opened in post_init unless a test passed one in."""
+
+    settings: Settings
+    advisor: Advisor
+    limiter: RateLimiter
+    state_store: StateStore | None = None
+    owns_state: bool = True
+    ingest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    briefs: dict[tuple[str, str], Brief] = field(default_factory=dict)
+    last_purge: float = field(default_factory=time.monotonic)
+
+    @property
+    def state(self) -> StateStore:
+        if self.state_store is None:
+            raise RuntimeError("the state store is not open (post_init has not run)")
+        return self.state_store
+
+    async def purge_if_due(self) -> None:
+        """Retention holds for a bot that runs for months too, not only at start-up."""
+        if time.monotonic() - self.last_purge < PURGE_EVERY_S:
+            return
+        self.last_purge = time.monotonic()
+        await asyncio.to_thread(self.state.purge_expired)
+
+
+def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
+    """The typed Services of the running Application."""
+    found = context.bot_data.get(SERVICES_KEY)
+    if not isinstance(found, Services):
+        raise RuntimeError("bot_data has no Services: build the Application with build_application")
+    return found

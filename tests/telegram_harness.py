@@ -1,0 +1,177 @@
+"""Running the real Telegram Application (build_application) against the Bot API emulator.
+
+Only base_url/base_file_url differ from production: the bot polls the emulator over HTTP on
+127.0.0.1, and tests drive users through the emulator's client API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.advisor import Advisor
+from bot.state import StateStore
+from bot.telegram.app import TelegramApp, build_application
+from ingest.factory import Embedder
+from ingest.index import KnowledgeIndex
+from ingest.pipeline import Ingestor
+from ingest.settings import Settings, load_settings
+from tests.conftest import KNOWLEDGE, ROOT, write_config
+from tests.emulator import BotApiEmulator
+
+TOKEN = "5550001234:AAHtestSECRETtoken-abcdefXYZ_123"
+SECRET_HALF = TOKEN.split(":", 1)[1]
+BOT_NAME = "hiring_advisor_bot"
+ADMIN_ID = 7001
+WAIT_S = 20.0
+"""Upper bound for any single wait on the bot (an ingest from chat takes a few seconds)."""
+
+
+@dataclass
+class World:
+    """One ingested copy of the shipped knowledge base, shared by a test module."""
+
+    root: Path
+    settings: Settings
+    advisor: Advisor
+
+    @property
+    def knowledge(self) -> Path:
+        return self.settings.knowledge.dir
+
+    def files(self) -> list[str]:
+        """Every file under the temp root (knowledge, store excluded), relative: to spot a stray write."""
+        return sorted(
+            p.relative_to(self.root).as_posix()
+            for p in self.root.rglob("*")
+            if p.is_file() and "store" not in p.relative_to(self.root).parts
+        )
+
+    def live(self) -> str:
+        return self.advisor.index.version().name
+
+    def settings_for(self, emu: BotApiEmulator, state_path: Path, **telegram: Any) -> Settings:
+        tg = self.settings.telegram.model_copy(
+            update={"base_url": emu.base_url, "base_file_url": emu.base_file_url, **telegram}
+        )
+        state = self.settings.state.model_copy(update={"path": state_path})
+        return self.settings.model_copy(update={"telegram": tg, "state": state})
+
+
+def make_world(root: Path, embedder: Embedder) -> World:
+    shutil.copytree(KNOWLEDGE, root / "knowledge")
+    data = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    data["store"]["path"] = str(root / "store")
+    data["knowledge"]["dir"] = str(root / "knowledge")
+    data["gate"]["questions_file"] = str(root / "knowledge" / "golden.yaml")
+    data["telegram"]["admin_ids"] = [ADMIN_ID]
+    data["telegram"]["stream_edit_interval_s"] = 0.05
+    settings = load_settings(write_config(root / "config.yaml", data))
+    report = Ingestor(settings, embedder).run()
+    assert report.status == "activated", report.summary()
+    return World(root, settings, Advisor(settings, KnowledgeIndex(settings, embedder)))
+
+
+@dataclass
+class Running:
+    """A started bot and its emulator."""
+
+    emu: BotApiEmulator
+    app: TelegramApp
+    settings: Settings
+
+    @property
+    def state(self) -> StateStore:
+        store = self.app.bot_data["services"].state_store
+        assert store is not None
+        return store
+
+    async def reply(self, chat: dict[str, Any], send: Callable[[], object], n: int = 1) -> list[dict[str, Any]]:
+        """Do `send` (a user action) and return the next `n` bot messages in the chat."""
+        before = len(self.emu.sent(chat))
+        send()
+        messages = await self.emu.wait_for_messages(chat, before + n, timeout=WAIT_S)
+        return messages[before:]
+
+    async def say(self, chat: dict[str, Any], user: dict[str, Any], text: str, **kw: Any) -> dict[str, Any]:
+        """The user writes `text`; the bot's first new message in the chat."""
+        return (await self.reply(chat, lambda: self.emu.send_text(chat, user, text, **kw)))[0]
+
+
+async def start_app(settings: Settings, advisor: Advisor, state: StateStore | None = None) -> TelegramApp:
+    """The brief's start sequence, plus post_init right after initialize() as run_polling() does it
+    (PTB calls post_init/post_shutdown only from run_polling/run_webhook, never from initialize())."""
+    app = build_application(settings, advisor, TOKEN, state=state)
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    return app
+
+
+async def stop_app(app: TelegramApp) -> None:
+    assert app.updater is not None
+    if app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    world: World,
+    state_path: Path,
+    *,
+    advisor: Advisor | None = None,
+    emu: BotApiEmulator | None = None,
+    **telegram: Any,
+) -> AsyncIterator[Running]:
+    """A polling bot on a fresh (or given) emulator; stopped cleanly, and the emulator must have seen no bug."""
+    own = emu is None
+    emulator = emu or BotApiEmulator(token=TOKEN, bot_username=BOT_NAME)
+    if own:
+        await emulator.start()
+    try:
+        settings = world.settings_for(emulator, state_path, **telegram)
+        app = await start_app(settings, advisor or world.advisor)
+        try:
+            yield Running(emulator, app, settings)
+        finally:
+            await stop_app(app)
+    finally:
+        if own:
+            await emulator.stop()
+    assert emulator.errors == [], emulator.errors
+
+
+class LogCapture(logging.Handler):
+    """Everything logged, formatted as a real handler would, behind the production redaction filter."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def silence(logger_names: list[str]) -> dict[str, int]:
+    """Current levels, so a fixture can put them back."""
+    return {name: logging.getLogger(name).level for name in logger_names}
