@@ -199,22 +199,27 @@ class Advisor:
         )
 
     def _extractive(self, question: str, resolved: Resolved) -> Answer:
+        return self._extractive_with_passages(question, resolved)[0]
+
+    def _extractive_with_passages(self, question: str, resolved: Resolved) -> tuple[Answer, list[Document]]:
+        """The extractive answer and the passages it came from, so the LLM path need not retrieve again."""
         known = set(self.roles())
         missing = [r for r in resolved.roles if r not in known]
         if missing and not any(r in known for r in resolved.roles):
             names = " and ".join(missing)
-            return self._decline(question, resolved, f"The knowledge base has no article about the {names} role yet.")
+            reason = f"The knowledge base has no article about the {names} role yet."
+            return self._decline(question, resolved, reason), []
         neutral_vector, docs, covered = self._retrieve(resolved)
         top = self.top_similarity(docs)
         if not docs or top < self.cfg.min_score:
             log.debug("declined (top similarity %.3f < %.3f)", top, self.cfg.min_score)
-            return self._decline(question, resolved)
+            return self._decline(question, resolved), []
         ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector)
         chosen = self.picker.pick(ranked, self.cfg.max_points, self.cfg.min_points)
         points, sources = number_sources(chosen)
         lead = lead_line(sources, covered)
         text = fit(lead, points, sources, self.cfg.max_chars, self.cfg.min_points)
-        return Answer(
+        answer = Answer(
             question,
             resolved.question,
             lead,
@@ -226,6 +231,7 @@ class Advisor:
             self._suggest(covered, question),
             covered,
         )
+        return answer, docs
 
     async def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """The answer for async front ends: extractive in a thread, or the LLM with extractive fallback."""
@@ -261,11 +267,11 @@ class Advisor:
                 resolved = Resolved(condensed, tuple(find_roles(condensed, roles)) or resolved.roles, True)
             except LLMUnavailable:
                 log.warning("LLM condense failed; using the deterministic follow-up resolution")
-        extractive = await asyncio.to_thread(self._extractive, question, resolved)
+        extractive, docs = await asyncio.to_thread(self._extractive_with_passages, question, resolved)
         if not extractive.in_scope:
             yield Final(extractive)
             return
-        _, docs, covered = await asyncio.to_thread(self._retrieve, resolved)
+        covered = extractive.roles
         passages, sources = self._numbered_by_article(docs)
         text = ""
         try:
