@@ -50,6 +50,7 @@ from telegram.ext import (
 )
 
 from tests.emulator import BotApiEmulator, EntityParseError, FaultPlan, format_text, parse_html, parse_markdown_v2
+from tests.localweb import start_local
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -516,12 +517,8 @@ async def test_webhook_delivery_with_secret(emu: BotApiEmulator, bot: Bot) -> No
 
     app = web.Application()
     app.router.add_post("/hook", receiver)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    await web.SockSite(runner, sock).start()
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
+    runner, port = await start_local(app)
+    url = f"http://127.0.0.1:{port}/hook"
     emu.webhook_retry_delay = 0.05
     try:
         alice = emu.user(first_name="Alice")

@@ -51,6 +51,7 @@ from tests.conftest import ROOT, write_config
 from tests.emulator import BotApiEmulator, FaultPlan, parse_html
 from tests.emulator.server import iter_entities
 from tests.fakes.openai_server import FakeOpenAI
+from tests.localweb import start_local
 from tests.telegram_harness import (
     ADMIN_ID,
     BOT_NAME,
@@ -598,12 +599,8 @@ async def test_ingest_url_busy_lock_and_refused_metadata_address(world: World, t
 
     site = web.Application()
     site.router.add_get("/cnio-article", serve)
-    runner = web.AppRunner(site)
-    await runner.setup()
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    await web.SockSite(runner, sock).start()
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}/cnio-article"
+    runner, port = await start_local(site)
+    url = f"http://127.0.0.1:{port}/cnio-article"
     try:
         async with running(world, tmp_path / "s.sqlite3", url_allow_loopback=True) as bot:
             emu = bot.emu

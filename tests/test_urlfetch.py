@@ -25,6 +25,7 @@ from aiohttp import web
 
 from bot import urlfetch
 from bot.urlfetch import FetchedPage, UrlRefused, address_refusal, fetch_url, suggested_name
+from tests.localweb import start_local
 
 PAGE = b"<html><head><title>CMIO</title></head><body>What a CMIO does.</body></html>"
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
@@ -206,14 +207,6 @@ def build_app(server: Server) -> web.Application:
     return app
 
 
-async def start(app: web.Application) -> tuple[web.AppRunner, int]:
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, shutdown_timeout=1.0)
-    await site.start()
-    return runner, int(runner.addresses[0][1])
-
-
 @pytest.fixture
 async def server() -> AsyncIterator[Server]:
     other = web.Application()
@@ -222,9 +215,9 @@ async def server() -> AsyncIterator[Server]:
         return web.Response(text="the other server", content_type="text/plain")
 
     other.router.add_get("/page", other_page)
-    other_runner, other_port = await start(other)
+    other_runner, other_port = await start_local(other)
     srv = Server(port=0, other_port=other_port)
-    runner, srv.port = await start(build_app(srv))
+    runner, srv.port = await start_local(build_app(srv))
     try:
         yield srv
     finally:
