@@ -110,15 +110,13 @@ class SentencePicker:
         self.idf = idf
 
     def candidates(
-        self, question: str, passages: Sequence[Passage], neutral_vector: Sequence[float] | None = None
+        self, question: str, passages: Sequence[Passage], neutral_vector: Sequence[float]
     ) -> list[Candidate]:
         """Every quotable sentence of the passages, best first; `neutral_vector` is the embedding of
-        neutral(question), passed in when the caller already has it."""
+        neutral(question), which the caller computes together with the retrieval vector."""
         pieces = [(u, c, p) for p in passages for u, c in units(p.text) if not u.rstrip().endswith(":")]
         if not pieces:
             return []
-        if neutral_vector is None:
-            neutral_vector = self.vectors.embedder.embed_query(neutral(question))
         query = np.asarray(neutral_vector, dtype=np.float32)
         # A list item is embedded under its section heading ("key qualities: ..."), so it matches
         # questions about what the list is about, which the item's own words rarely say.

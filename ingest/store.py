@@ -100,7 +100,6 @@ class Backend(Protocol):
     def info(self, name: str) -> VersionInfo | None: ...
     def write_info(self, info: VersionInfo) -> None: ...
     def create(self, name: str) -> Collection: ...
-    def open(self, name: str) -> Collection: ...
     def open_snapshot(self, name: str) -> Collection: ...
     def drop(self, name: str) -> None: ...
     def close(self) -> None: ...
@@ -175,11 +174,6 @@ class EmbeddedBackend:
         if folder.exists():
             raise FileExistsError(f"version folder {folder} already exists")
         return self._client(name).create_collection(CHUNKS, configuration=HNSW, embedding_function=None)  # type: ignore[arg-type]
-
-    def open(self, name: str) -> Collection:
-        if not (self.versions_dir / name).is_dir():
-            raise VersionNotFoundError(f"version {name} does not exist under {self.versions_dir}")
-        return self._client(name).get_collection(CHUNKS, embedding_function=None)  # type: ignore[arg-type]
 
     def open_snapshot(self, name: str) -> Collection:
         """Open a private copy of a version, for reading.
@@ -300,7 +294,8 @@ class ServerBackend:
             self.client.create_collection, self._collection_name(name), configuration=HNSW, embedding_function=None
         )
 
-    def open(self, name: str) -> Collection:
+    def open_snapshot(self, name: str) -> Collection:
+        """On a server there are no local files to protect: the version's collection itself."""
         from chromadb.errors import NotFoundError
 
         try:
@@ -309,10 +304,6 @@ class ServerBackend:
             )
         except NotFoundError as exc:
             raise VersionNotFoundError(f"version {name} does not exist on the Chroma server") from exc
-
-    def open_snapshot(self, name: str) -> Collection:
-        """On a server there are no local files to protect: the same as open()."""
-        return self.open(name)
 
     def drop(self, name: str) -> None:
         from chromadb.errors import NotFoundError
