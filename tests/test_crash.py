@@ -92,9 +92,10 @@ def test_kill_ingest_at_random_moments(make_settings: MakeSettings, kb: Path, em
 
 @pytest.mark.stress
 @pytest.mark.timeout(3600)
-def test_kill_ingest_300_articles_10_times(make_settings: MakeSettings, kb: Path, embedder: Embedder) -> None:
+def test_kill_ingest_300_articles_20_times(make_settings: MakeSettings, kb: Path, embedder: Embedder) -> None:
+    """Issue 6's long form: 20 kills (issue 2 asked for 10; the server form below keeps that)."""
     settings = make_settings(gate={"enabled": False})
-    kill_at_random_moments(settings, embedder, kb, articles=300, kills=10)
+    kill_at_random_moments(settings, embedder, kb, articles=300, kills=20)
 
 
 @pytest.mark.stress
@@ -124,7 +125,13 @@ def test_a_second_ingest_refuses_at_once(make_settings: MakeSettings, embedder: 
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        started = time.monotonic()
         out = subprocess.run(ingest_cmd(settings), env=env(), capture_output=True, text=True, timeout=60)
+        refused_after = time.monotonic() - started
+        # Issue 6 asks for a refusal within 1 s, process start included: the CLI takes the lock
+        # before it imports the model or Chroma. Printed, not asserted (timings belong to make bench).
+        print(f"second ingest refused after {refused_after:.2f} s")
+        assert refused_after < 10, "the second ingest waited for the lock instead of refusing"
         assert out.returncode == 4
         assert "another ingest is already running" in out.stderr
         assert "Traceback" not in out.stderr
