@@ -1,16 +1,17 @@
 """Turn an uploaded knowledge-base file into clean Markdown-ish text plus the metadata it declares.
 
 Files come from admins over Telegram, so every input is untrusted: sizes are checked
-before reading, text encodings are never guessed, PDF and DOCX parsing runs in a
-resource-limited child process (see ingest.sandbox), and every failure becomes a
-LoadError whose one-line reason an admin can act on.
+before reading, text encodings are never guessed, PDF, DOCX and HTML parsing runs in a
+resource-limited child process (see ingest.sandbox; Markdown and plain text are only decoded
+and cleaned, in-process), and every failure becomes a LoadError whose one-line reason an admin
+can act on. Whatever is accepted is cleaned: no NUL, control character or lone surrogate
+reaches the store, in the text or in the metadata.
 """
 
 from __future__ import annotations
 
 import codecs
 import datetime as dt
-import functools
 import io
 import logging
 import re
@@ -22,9 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from bs4 import BeautifulSoup
-from bs4.builder import ParserRejectedMarkup
-from bs4.element import NavigableString, Tag
 
 from ingest import sandbox
 
@@ -71,8 +69,14 @@ class LoadError(Exception):
 # ------------------------------------------------------------------------------ entry point
 
 
-def load_document(path: Path, limits: LoadLimits = LoadLimits()) -> LoadedDocument:
-    """Load one file by its suffix; raise LoadError (only) for anything that can't be ingested."""
+def load_document(
+    path: Path, limits: LoadLimits = LoadLimits(), *, pool: sandbox.ParserPool | None = None
+) -> LoadedDocument:
+    """Load one file by its suffix; raise LoadError (only) for anything that can't be ingested.
+
+    pool: parse PDF/DOCX/HTML in this pool's warm processes (a batch of files) instead of a
+    one-shot child per file.
+    """
     suffix = path.suffix.lower()
     loader = _LOADERS.get(suffix)
     if loader is None:
@@ -80,7 +84,13 @@ def load_document(path: Path, limits: LoadLimits = LoadLimits()) -> LoadedDocume
         shown = f"unsupported format '{suffix}'" if suffix else "file has no extension"
         raise LoadError(f"{shown}; supported: {supported}")
     data = _read_bytes(path, limits.max_bytes)
-    return loader(data, limits)
+    return loader(data, _Context(limits, pool))
+
+
+@dataclass(frozen=True)
+class _Context:
+    limits: LoadLimits
+    pool: sandbox.ParserPool | None
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
@@ -129,6 +139,9 @@ _LINE_BREAKS = str.maketrans({"\v": "\n", "\f": "\n", "\x85": "\n", "\u2028": "\
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufeff]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
+# A letter or digit in any script: text without one (spaces, zero-width characters, punctuation,
+# rules like "-----") has nothing to retrieve.
+_WORD_CHAR_RE = re.compile(r"[^\W_]")
 
 
 def clean_text(text: str) -> str:
@@ -151,14 +164,21 @@ def clean_text(text: str) -> str:
     return _BLANK_LINES_RE.sub("\n\n", text).strip("\n")
 
 
-def _finish(text: str, meta: dict[str, object], fmt: str, limits: LoadLimits) -> LoadedDocument:
-    """Clean the text, enforce non-emptiness and the character limit, and build the result."""
-    text = clean_text(text)
-    if not text.strip():
+def _finish(text: str, meta: dict[str, object], fmt: str, limits: LoadLimits, cleaned: bool = False) -> LoadedDocument:
+    """Clean the text (unless the caller did), enforce non-emptiness and the character limit, and build the result."""
+    text = text.strip("\n") if cleaned else clean_text(text)
+    if _WORD_CHAR_RE.search(text) is None:
         raise LoadError("no text could be extracted")
     if len(text) > limits.max_chars:
         raise LoadError(f"text is {len(text):,} characters, over the {limits.max_chars:,} character limit")
     return LoadedDocument(text=text, meta=meta, format=fmt)
+
+
+def _sandbox_meta(meta: dict[str, str]) -> dict[str, object]:
+    """Title and author a parser found, cleaned like front matter (pypdf decodes NULs and lone
+    surrogates from hostile info dictionaries); empty values are left out."""
+    cleaned = {key: _clean_meta_string(value) for key, value in meta.items()}
+    return {key: value for key, value in cleaned.items() if value}
 
 
 def _clean_meta_string(value: str) -> str:
@@ -207,18 +227,26 @@ def _decode_or_fail(data: bytes, start: int, codec: str, errors: str, label: str
 # --------------------------------------------------------------------------- text, markdown
 
 
-def _load_text(data: bytes, limits: LoadLimits) -> LoadedDocument:
+def _load_text(data: bytes, ctx: _Context) -> LoadedDocument:
     """Plain text: paragraphs as they are; a .txt file declares no metadata."""
-    return _finish(_decode_text(data), {}, "text", limits)
+    return _finish(_decode_text(data), {}, "text", ctx.limits)
 
 
 _FRONT_MATTER_END_RE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 # Front matter is a handful of keys; a budget on converted values stops a YAML alias
 # "billion laughs" from expanding exponentially when we copy it into plain JSON types.
 _META_NODE_BUDGET = 10_000
+# Real front matter is well under 2 KB. The limits keep YAML parsing (in-process, so it must stay
+# cheap) in the milliseconds: PyYAML's pure-Python parser takes seconds on 20 KB, and libyaml's
+# composer overflows the C stack on deep nesting, so the depth is checked on the event stream first.
+_FRONT_MATTER_MAX_CHARS = 64 * 1024
+_FRONT_MATTER_MAX_DEPTH = 32
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML_OPEN = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_YAML_CLOSE = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
 
-def _load_markdown(data: bytes, limits: LoadLimits) -> LoadedDocument:
+def _load_markdown(data: bytes, ctx: _Context) -> LoadedDocument:
     """Markdown: optional YAML front matter becomes meta; the body is kept as written."""
     text = clean_text(_decode_text(data))
     meta: dict[str, object] = {}
@@ -229,17 +257,28 @@ def _load_markdown(data: bytes, limits: LoadLimits) -> LoadedDocument:
             raise LoadError("front matter has no closing '---' line")
         meta = _parse_front_matter(rest[: end.start()])
         text = rest[end.end() :]
-    return _finish(text, meta, "markdown", limits)
+    # Cleaned once above: a slice of clean text at a line boundary is clean (10 MB files are slow enough).
+    return _finish(text, meta, "markdown", ctx.limits, cleaned=True)
 
 
 def _parse_front_matter(source: str) -> dict[str, object]:
-    """Parse front matter with yaml.safe_load into JSON-serialisable metadata."""
+    """Parse front matter with PyYAML's safe loader into JSON-serialisable metadata."""
+    if len(source) > _FRONT_MATTER_MAX_CHARS:
+        raise LoadError(
+            f"front matter is {_human_size(len(source.encode()))}, over the "
+            f"{_human_size(_FRONT_MATTER_MAX_CHARS, exact=True)} limit"
+        )
     try:
-        loaded = yaml.safe_load(source)
+        _check_yaml_depth(source)
+        loaded = yaml.load(source, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader (C or Python)
     except yaml.YAMLError as exc:
         raise LoadError(f"front matter is not valid YAML: {_yaml_reason(exc)}") from exc
     except RecursionError as exc:
         raise LoadError("front matter is not valid YAML: nested too deeply") from exc
+    except (ValueError, TypeError, OverflowError) as exc:
+        # PyYAML's constructors raise these on well-formed but impossible values: a date of
+        # 2020-13-45, an int of 5,000 digits, "!!float abc".
+        raise LoadError(f"front matter is not valid YAML: a value cannot be read ({_one_line(exc)})") from exc
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
@@ -249,6 +288,23 @@ def _parse_front_matter(source: str) -> dict[str, object]:
     if "roles" in meta:
         meta["roles"] = _normalise_roles(meta["roles"])
     return meta
+
+
+def _check_yaml_depth(source: str) -> None:
+    """Refuse nesting deeper than _FRONT_MATTER_MAX_DEPTH, reading events (no tree is built)."""
+    depth = 0
+    for event in yaml.parse(source, Loader=_YAML_LOADER):
+        if isinstance(event, _YAML_OPEN):
+            depth += 1
+            if depth > _FRONT_MATTER_MAX_DEPTH:
+                raise LoadError("front matter is too large or too deeply nested")
+        elif isinstance(event, _YAML_CLOSE):
+            depth -= 1
+
+
+def _one_line(exc: BaseException, limit: int = 120) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _yaml_reason(exc: yaml.YAMLError) -> str:
@@ -318,299 +374,20 @@ def _normalise_roles(value: object) -> list[str]:
 
 # ------------------------------------------------------------------------------------ HTML
 
-# Elements that are never article content.
-_DROP_TAGS = frozenset(
-    {
-        "script", "style", "noscript", "template", "iframe", "svg", "nav", "header", "footer",
-        "aside", "form", "button", "input", "select", "textarea", "dialog", "menu", "object",
-        "embed", "canvas", "video", "audio", "map", "head",
-    }
-)  # fmt: skip
-# ARIA landmark roles that mean the same as nav/header/footer/aside.
-_DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
-_BOILERPLATE_TOKENS = frozenset(
-    {
-        "comment", "comments", "share", "shares", "sharing", "social", "related", "newsletter",
-        "newsletters", "cookie", "cookies", "breadcrumb", "breadcrumbs", "sidebar", "sidebars",
-        "menu", "menus", "advert", "adverts", "advertisement", "advertisements", "advertising",
-    }
-)  # fmt: skip
-# State classes on the page containers ("single-sidebar", "menu-open") are not boilerplate.
-_CONTAINERS = frozenset({"html", "body", "main"})
-# "has-sidebar", "no-comments": a layout flag on a wrapper, not the boilerplate itself.
-_LAYOUT_MODIFIERS = frozenset({"has", "with", "no", "without", "show", "hide"})
-_CAMEL_RE = re.compile(r"([a-z0-9])([A-Z])")
-_TOKEN_SPLIT_RE = re.compile(r"[^a-z0-9]+")
-_CSS_NUMBER_RE = re.compile(r"[+-]?(\d*\.?\d*)[a-z%]*")
-_BLOCK_TAGS = frozenset(
-    {
-        "address", "article", "blockquote", "body", "caption", "dd", "details", "div", "dl", "dt",
-        "fieldset", "figcaption", "figure", "hgroup", "hr", "html", "li", "main", "ol", "p", "pre",
-        "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "br",
-        "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer",
-    }
-)  # fmt: skip
-_HEADINGS = {f"h{level}": level for level in range(1, 7)}
-_SPACE_RE = re.compile(r"\s+")
 
+def _load_html(data: bytes, ctx: _Context) -> LoadedDocument:
+    """HTML: the main content's visible text as Markdown-ish blocks; title/author as meta.
 
-def _load_html(data: bytes, limits: LoadLimits) -> LoadedDocument:
-    """HTML: the main content's visible text as Markdown-ish blocks; title/author as meta."""
-    # lxml rejects NULs and lone surrogates, so clean before parsing as well as after.
+    Decoded and cleaned here (lxml rejects NULs and lone surrogates, and decoding errors get the
+    same wording as for text files), parsed in the sandbox (ingest.htmltext): BeautifulSoup is
+    slow and memory-hungry enough on a hostile page to need the same limits as PDF.
+    """
     markup = clean_text(_decode_text(data))
-    try:
-        soup = BeautifulSoup(markup, "lxml")
-        meta = _html_meta(soup)
-        blocks = _html_main_blocks(soup)
-    except ParserRejectedMarkup as exc:
-        raise LoadError(f"not readable HTML: {exc}") from exc
-    except RecursionError as exc:
-        raise LoadError("not readable HTML: elements are nested too deeply") from exc
-    return _finish(_render_blocks(blocks), meta, "html", limits)
+    result = _run_sandboxed("html", markup.encode("utf-8"), ctx)
+    return _finish(_render_blocks(result.blocks), _sandbox_meta(result.meta), "html", ctx.limits)
 
 
-def _html_meta(soup: BeautifulSoup) -> dict[str, object]:
-    """Title from <title> (else og:title) and author from <meta name=author>.
-
-    Only <head> is searched (lxml moves <title> and <meta> there): a search of the whole
-    tree costs a full scan of a large page per field.
-    """
-    head = soup.head
-    if head is None:
-        return {}
-    meta: dict[str, object] = {}
-    title_tag = head.find("title")
-    title = _clean_meta_string(title_tag.get_text()) if isinstance(title_tag, Tag) else ""
-    if not title:
-        title = _meta_content(head, "property", "og:title")
-    if title:
-        meta["title"] = title
-    author = _meta_content(head, "name", "author")
-    if author:
-        meta["author"] = author
-    return meta
-
-
-def _meta_content(head: Tag, attribute: str, value: str) -> str:
-    tag = head.find("meta", attrs={attribute: re.compile(f"^{re.escape(value)}$", re.IGNORECASE)})
-    content = tag.get("content") if isinstance(tag, Tag) else None
-    return _clean_meta_string(content) if isinstance(content, str) else ""
-
-
-def _html_main_blocks(soup: BeautifulSoup) -> list[sandbox.Block]:
-    """Blocks of the main content: the longest visible <article>, else <main>, else
-    [role=main], else <body>, else the whole document.
-
-    Longest rather than first, because teaser or comment <article>s may come before
-    the real one.
-    """
-    groups: dict[int, list[Tag]] = {}
-    for tag in soup.find_all(_is_content_candidate):  # one scan of the tree
-        if isinstance(tag, Tag) and _is_visible(tag):
-            groups.setdefault(_candidate_rank(tag), []).append(tag)
-    if isinstance(soup.body, Tag):
-        groups.setdefault(3, []).append(soup.body)
-    for rank in sorted(groups):
-        converted = [_HtmlConverter().convert(candidate) for candidate in groups[rank]]
-        best = max(converted, key=lambda blocks: sum(len(text) for _, text in blocks))
-        if best:
-            return best
-    return _HtmlConverter().convert(soup)
-
-
-def _is_content_candidate(tag: Tag) -> bool:
-    return tag.name in ("article", "main") or str(tag.get("role", "")).strip().lower() == "main"
-
-
-def _candidate_rank(tag: Tag) -> int:
-    return {"article": 0, "main": 1}.get(tag.name, 2)
-
-
-def _is_visible(tag: Tag) -> bool:
-    """False if the tag or an ancestor is dropped for what it is (not for its class names).
-
-    Class names are not held against a candidate or its ancestors: WordPress puts
-    "tag-social-media" on the article itself and layouts wrap it in "has-sidebar";
-    losing the whole article is worse than letting a teaser compete on length.
-    """
-    return not _is_dropped(tag, by_name=False) and not any(_is_dropped(parent, by_name=False) for parent in tag.parents)
-
-
-def _is_dropped(tag: Tag, by_name: bool = True) -> bool:
-    """True for elements whose text is not article content.
-
-    by_name: also judge by boilerplate words in the class and id.
-    """
-    name = tag.name
-    # An article's own <header> holds its title; only a page-level header is a banner.
-    if name in _DROP_TAGS and not (name == "header" and tag.find_parent(["article", "main"]) is not None):
-        return True
-    attrs = tag.attrs
-    if "hidden" in attrs or str(attrs.get("aria-hidden", "")).strip().lower() == "true":
-        return True
-    if str(attrs.get("role", "")).strip().lower() in _DROP_ROLES:
-        return True
-    style = attrs.get("style")
-    if isinstance(style, str) and _style_hides(style):
-        return True
-    return by_name and name not in _CONTAINERS and _has_boilerplate_name(tag)
-
-
-def _style_hides(style: str) -> bool:
-    """Inline CSS that makes an element invisible (display:none, visibility:hidden, size/opacity 0)."""
-    for declaration in style.split(";"):
-        prop, _, value = declaration.partition(":")
-        prop = prop.strip().lower()
-        value = value.lower().replace("!important", "").strip()
-        if prop == "display" and value == "none":
-            return True
-        if prop == "visibility" and value in ("hidden", "collapse"):
-            return True
-        if prop in ("font-size", "opacity") and _css_is_zero(value):
-            return True
-    return False
-
-
-def _css_is_zero(value: str) -> bool:
-    match = _CSS_NUMBER_RE.fullmatch(value)
-    if match is None or not any(ch.isdigit() for ch in match.group(1)):
-        return False
-    return float(match.group(1)) == 0
-
-
-def _has_boilerplate_name(tag: Tag) -> bool:
-    """Class or id containing a boilerplate word as a whole token ("post-comments", "shareBar")."""
-    names = [str(name) for name in tag.get_attribute_list("class") if name]
-    element_id = tag.attrs.get("id")
-    if isinstance(element_id, str):
-        names.append(element_id)
-    return any(_is_boilerplate_name(name) for name in names)
-
-
-@functools.lru_cache(maxsize=4096)
-def _is_boilerplate_name(name: str) -> bool:
-    """Cached: a page repeats the same few class names on thousands of elements."""
-    tokens = _TOKEN_SPLIT_RE.split(_CAMEL_RE.sub(r"\1 \2", name).lower())
-    return any(
-        token in _BOILERPLATE_TOKENS and (index == 0 or tokens[index - 1] not in _LAYOUT_MODIFIERS)
-        for index, token in enumerate(tokens)
-    )
-
-
-class _HtmlConverter:
-    """Walks an element tree into blocks; iterative, so deep nesting can't overflow the stack."""
-
-    def __init__(self) -> None:
-        self.blocks: list[sandbox.Block] = []
-        self.parts: list[str] = []
-        self.kind = "p"  # kind of the block being collected: "p", "li" or "h1".."h6"
-        self.heading: Tag | None = None  # inside a heading, block elements are just spaces
-        self.pre_depth = 0  # inside <pre>, whitespace is kept
-
-    def convert(self, root: Tag) -> list[sandbox.Block]:
-        stack: list[tuple[object, bool]] = [(root, False)]
-        while stack:
-            node, leaving = stack.pop()
-            if isinstance(node, Tag):
-                if leaving:
-                    self._leave(node)
-                elif (node is root or not _is_dropped(node)) and self._enter(node):
-                    stack.append((node, True))
-                    stack.extend((child, False) for child in reversed(node.contents))
-            elif type(node) is NavigableString:  # not a Comment, CData, Doctype...
-                self.parts.append(str(node) if self.pre_depth else _SPACE_RE.sub(" ", str(node)))
-        self._flush()
-        return self.blocks
-
-    def _enter(self, tag: Tag) -> bool:
-        """Open a block; return False when the tag's children were already handled."""
-        name = tag.name
-        if name == "table" and self.heading is None and _is_data_table(tag):
-            self._flush()
-            self.blocks.extend(("row", row) for row in _table_rows(tag))
-            return False
-        if name in _HEADINGS and self.heading is None and not self.pre_depth:
-            self._flush()
-            self.kind, self.heading = name, tag
-        elif name == "pre":
-            self._break()
-            self.pre_depth += 1
-        elif name == "li":
-            self._break()
-            if self.heading is None and not self.pre_depth:
-                self.kind = "li"
-        elif name in _BLOCK_TAGS:
-            self._break()
-        return name != "br"
-
-    def _leave(self, tag: Tag) -> None:
-        if tag is self.heading:
-            self._flush()
-            self.heading = None
-        elif tag.name == "pre":
-            if self.pre_depth == 1 and self.heading is None:
-                self._flush()  # while pre_depth still says "keep the newlines"
-            self.pre_depth -= 1
-            self._break()
-        elif tag.name in _BLOCK_TAGS:
-            self._break()
-            if tag.name == "li" and self.kind == "li":
-                self.kind = "p"  # an item with no text of its own
-
-    def _break(self) -> None:
-        """A block boundary: a new block, except inside a heading (a space) or <pre> (a newline)."""
-        if self.pre_depth:
-            self.parts.append("\n")
-        elif self.heading is not None:
-            self.parts.append(" ")
-        else:
-            self._flush()
-
-    def _flush(self) -> None:
-        joined = "".join(self.parts)
-        self.parts = []
-        text = joined.strip("\n") if self.pre_depth else " ".join(joined.split())
-        if text.strip():
-            self.blocks.append((self.kind, text))
-            self.kind = "p"
-
-
-def _is_data_table(table: Tag) -> bool:
-    """Tables whose cells hold block content are page layout, walked like any other element."""
-    block_content = ("p", "div", "ul", "ol", "table", "blockquote", "pre", *_HEADINGS)
-    return table.find(block_content) is None
-
-
-def _table_rows(table: Tag) -> list[str]:
-    """Visible rows as 'cell | cell' lines."""
-    rows = []
-    for row in table.find_all("tr"):
-        if not isinstance(row, Tag) or _is_dropped(row):
-            continue
-        cells = [
-            " ".join(_visible_text(cell).split())
-            for cell in row.find_all(["td", "th"], recursive=False)
-            if isinstance(cell, Tag) and not _is_dropped(cell)
-        ]
-        if any(cells):
-            rows.append(" | ".join(cells))
-    return rows
-
-
-def _visible_text(root: Tag) -> str:
-    """The text of ``root`` without dropped descendants, flattened to one string."""
-    pieces: list[str] = []
-    stack: list[object] = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Tag):
-            if node is root or not _is_dropped(node):
-                if node.name in _BLOCK_TAGS:
-                    pieces.append(" ")
-                stack.extend(reversed(node.contents))
-        elif type(node) is NavigableString:
-            pieces.append(str(node))
-    return "".join(pieces)
+_HEADINGS = {f"h{level}": level for level in range(1, 7)}
 
 
 def _render_blocks(blocks: Iterable[sandbox.Block]) -> str:
@@ -641,19 +418,19 @@ _MAX_MEMBER_RATIO = 200
 _RATIO_CHECK_MIN_BYTES = 1 * _MB
 
 
-def _load_pdf(data: bytes, limits: LoadLimits) -> LoadedDocument:
+def _load_pdf(data: bytes, ctx: _Context) -> LoadedDocument:
     """PDF: pypdf's text per page, extracted in the sandbox."""
     if b"%PDF-" not in data[:_PDF_HEADER_WINDOW]:
         raise LoadError("not a readable PDF: the file does not start with a PDF header")
-    result = _run_sandboxed("pdf", data, limits)
-    return _finish(_render_blocks(result.blocks), dict(result.meta), "pdf", limits)
+    result = _run_sandboxed("pdf", data, ctx)
+    return _finish(_render_blocks(result.blocks), _sandbox_meta(result.meta), "pdf", ctx.limits)
 
 
-def _load_docx(data: bytes, limits: LoadLimits) -> LoadedDocument:
+def _load_docx(data: bytes, ctx: _Context) -> LoadedDocument:
     """DOCX: paragraphs, headings, list items and tables, extracted in the sandbox."""
-    _check_docx_archive(data, limits)
-    result = _run_sandboxed("docx", data, limits)
-    return _finish(_render_blocks(result.blocks), dict(result.meta), "docx", limits)
+    _check_docx_archive(data, ctx.limits)
+    result = _run_sandboxed("docx", data, ctx)
+    return _finish(_render_blocks(result.blocks), _sandbox_meta(result.meta), "docx", ctx.limits)
 
 
 def _check_docx_archive(data: bytes, limits: LoadLimits) -> None:
@@ -686,11 +463,12 @@ _FRIENDLY_DETAILS = {
 }
 
 
-def _run_sandboxed(kind: sandbox.ParserKind, data: bytes, limits: LoadLimits) -> sandbox.SandboxResult:
-    """Run a parser in the sandbox and word its failures for an admin."""
-    label = kind.upper()
+def _run_sandboxed(kind: sandbox.ParserKind, data: bytes, ctx: _Context) -> sandbox.SandboxResult:
+    """Run a parser in the sandbox (the pool's, if any) and word its failures for an admin."""
+    limits = ctx.limits
+    run = ctx.pool.run if ctx.pool is not None else sandbox.run_parser
     try:
-        return sandbox.run_parser(
+        return run(
             kind,
             data,
             timeout_s=limits.parse_timeout_s,
@@ -698,7 +476,7 @@ def _run_sandboxed(kind: sandbox.ParserKind, data: bytes, limits: LoadLimits) ->
             max_chars=limits.max_chars,
         )
     except sandbox.SandboxError as exc:
-        raise LoadError(_sandbox_reason(label, exc, limits)) from exc
+        raise LoadError(_sandbox_reason(kind.upper(), exc, limits)) from exc
 
 
 def _sandbox_reason(label: str, exc: sandbox.SandboxError, limits: LoadLimits) -> str:
@@ -720,7 +498,7 @@ def _sandbox_reason(label: str, exc: sandbox.SandboxError, limits: LoadLimits) -
     return f"{label} reader failed unexpectedly ({detail or exc.kind})"
 
 
-_LOADERS: dict[str, Callable[[bytes, LoadLimits], LoadedDocument]] = {
+_LOADERS: dict[str, Callable[[bytes, _Context], LoadedDocument]] = {
     ".md": _load_markdown,
     ".markdown": _load_markdown,
     ".txt": _load_text,

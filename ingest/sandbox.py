@@ -1,9 +1,13 @@
-"""Run the risky document parsers (pypdf, python-docx) in a short-lived child process.
+"""Run the risky document parsers (pypdf, python-docx, BeautifulSoup) in a limited child process.
 
-pypdf has a long history of infinite loops and memory blow-ups on hostile files, and a
-knowledge-base upload is untrusted input. The child is a fresh interpreter (not a fork of
-the bot, so it inherits none of its state, secrets or threads) with an address-space
-limit, and the parent kills it when the wall-clock limit passes.
+pypdf has a long history of infinite loops and memory blow-ups on hostile files, BeautifulSoup
+takes seconds per MB of HTML and builds a tree many times its size, and a knowledge-base upload
+is untrusted input. The child is a fresh interpreter (not a fork of the bot, so it inherits none
+of its state, secrets or threads) with an address-space limit, and the parent kills it when the
+wall-clock limit passes.
+
+One file: `run_parser` starts a one-shot child. Many files (an ingest run): a `ParserPool`
+keeps one warm interpreter per format that forks a limited worker per file (see ParserPool).
 
 Protocol: the parent runs ``python -P ingest/sandbox.py <kind> <memory_mb> <cpu_s>
 <max_chars>``, writes the file's bytes to the child's stdin and reads one JSON object
@@ -13,11 +17,13 @@ from its stdout:
 A block kind is "h1".."h6", "p", "li" or "row"; the parent renders them as Markdown.
 
 This module imports only the standard library at the top, because the child runs it
-as a script; the parsers are imported inside the extractor functions.
+as a script; the parsers are imported inside the extractor functions (HTML's extraction code
+lives in ingest.htmltext, which only the child imports).
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import io
@@ -26,19 +32,22 @@ import logging
 import math
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
 logger = logging.getLogger(__name__)
 
-ParserKind = Literal["pdf", "docx"]
+ParserKind = Literal["pdf", "docx", "html"]
 Block = tuple[str, str]
 
 # The child exits with this code when it runs out of memory; a code rather than a JSON
@@ -66,6 +75,8 @@ _ENV_ALLOWLIST = (
 
 _STDERR_TAIL_BYTES = 2000
 _DETAIL_MAX_CHARS = 160
+# A worker that exits with an uncaught error (our bug, not the file's) uses this code.
+EXIT_CRASHED = 70
 
 
 @dataclass(frozen=True)
@@ -207,6 +218,233 @@ def _signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return str(number)
+
+
+# ------------------------------------------------------------------------ pool, parent side
+
+# The pool process must answer within the worker's limit plus this; otherwise it is wedged and is
+# killed with its worker (its process group).
+_SERVER_GRACE_S = 5.0
+# Starting a pool process means importing the parser (~0.5 s, more on a busy machine).
+_SERVER_START_S = 60.0
+_READ_CHUNK = 1 << 16
+
+
+class ParserPool:
+    """Warm parser processes for a batch of files, e.g. one ingest run; close() (or `with`) ends them.
+
+    A one-shot child spends 0.3-0.5 s importing its parser before it reads a byte, which dominates an
+    ingest of hundreds of small PDFs. A pool keeps, per format, a fresh interpreter (same withheld
+    environment as a one-shot child) that imports the parser once and then forks one worker per file.
+    Each worker gets the same address-space and CPU limits as a one-shot child, starts from the pool
+    process's state (which never parses anything itself, so no earlier file's parse can have left a
+    mark on it), and is killed by the pool process at the wall-clock deadline; a pool process that
+    does not answer in time is killed with its worker. Workers die with their pool process
+    (PR_SET_PDEATHSIG); a pool process exits when its input closes, so none outlives the process
+    that started it.
+
+    Thread-safe: concurrent callers get separate pool processes. Where fork() is missing, files are
+    parsed by one-shot children.
+    """
+
+    def __init__(self) -> None:
+        self._idle: dict[str, list[_Server]] = {}
+        self._all: list[_Server] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self.peak_rss_kb: dict[str, int] = {}
+        """The highest peak RSS (from wait4) of any worker, per format: for reports and tests."""
+
+    def __enter__(self) -> ParserPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run(self, kind: ParserKind, data: bytes, *, timeout_s: float, memory_mb: int, max_chars: int) -> SandboxResult:
+        """Parse ``data`` as ``kind`` in a fresh limited worker; raise SandboxError on any failure."""
+        if not hasattr(os, "fork"):  # pragma: no cover - POSIX only
+            return run_parser(kind, data, timeout_s=timeout_s, memory_mb=memory_mb, max_chars=max_chars)
+        server = self._checkout(kind)
+        healthy = False
+        try:
+            reply, payload = server.request(
+                data,
+                timeout_s=timeout_s,
+                memory_mb=memory_mb,
+                cpu_s=math.ceil(timeout_s) + _CPU_GRACE_S,
+                max_chars=max_chars,
+            )
+            healthy = True
+        finally:
+            self._checkin(server, healthy)
+        peak = int(reply.get("peak_rss_kb", 0))
+        with self._lock:
+            self.peak_rss_kb[kind] = max(self.peak_rss_kb.get(kind, 0), peak)
+        if reply.get("timed_out"):
+            raise SandboxError("timeout")
+        return _interpret(int(reply.get("returncode", EXIT_CRASHED)), payload)
+
+    def close(self) -> None:
+        """End every pool process: close its input (it exits), or kill its group if it lingers."""
+        with self._lock:
+            self._closed = True
+            servers, self._all, self._idle = self._all, [], {}
+        for server in servers:
+            server.close()
+
+    def _checkout(self, kind: str) -> _Server:
+        dead: list[_Server] = []
+        with self._lock:
+            if self._closed:
+                raise SandboxError("crashed", "the parser pool is closed")
+            idle = self._idle.setdefault(kind, [])
+            while idle:
+                server = idle.pop()
+                if server.alive():
+                    return server
+                dead.append(server)  # killed from outside (e.g. the OOM killer) while idle
+                self._all.remove(server)
+        for server in dead:
+            server.close()
+        server = _Server(kind)  # started outside the lock: it takes a while
+        with self._lock:
+            if not self._closed:
+                self._all.append(server)
+                return server
+        server.close()
+        raise SandboxError("crashed", "the parser pool is closed")
+
+    def _checkin(self, server: _Server, healthy: bool) -> None:
+        with self._lock:
+            if healthy and not self._closed and server.alive():
+                self._idle.setdefault(server.kind, []).append(server)
+                return
+            if server in self._all:
+                self._all.remove(server)
+        server.close()
+
+
+class _Server:
+    """One pool process: `python -P sandbox.py serve KIND`, spoken to over its stdin/stdout pipes."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        script = str(Path(__file__).resolve())
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-P", script, "serve", kind],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=_child_env(),
+                close_fds=True,
+                # Its own process group, so that a wedged pool process is killed with its worker.
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise SandboxError("crashed", f"could not start the parser process: {exc.strerror or exc}") from exc
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self._in = self.proc.stdin.fileno()
+        self._out = self.proc.stdout.fileno()
+        os.set_blocking(self._in, False)
+        os.set_blocking(self._out, False)
+        self._buffer = bytearray()
+        try:
+            ready = json.loads(self._read_line(time.monotonic() + _SERVER_START_S))
+        except (SandboxError, ValueError, OSError) as exc:
+            self.close()
+            raise SandboxError("crashed", "the parser process did not start") from exc
+        if not isinstance(ready, dict) or not ready.get("ready"):
+            self.close()
+            detail = str(ready.get("detail", "")) if isinstance(ready, dict) else ""
+            raise SandboxError("setup", detail)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def request(
+        self, data: bytes, *, timeout_s: float, memory_mb: int, cpu_s: int, max_chars: int
+    ) -> tuple[dict[str, Any], bytes]:
+        """Send one file, return the pool process's reply and the worker's output."""
+        header = {"size": len(data), "timeout_s": timeout_s, "memory_mb": memory_mb, "cpu_s": cpu_s}
+        header["max_chars"] = max_chars
+        deadline = time.monotonic() + timeout_s + _SERVER_GRACE_S
+        try:
+            self._write_all(json.dumps(header).encode() + b"\n", deadline)
+            self._write_all(data, deadline)
+            reply = json.loads(self._read_line(deadline))
+            if not isinstance(reply, dict):
+                raise ValueError("not an object")
+            payload = self._read_exact(int(reply.get("size", 0)), deadline)
+        except ValueError as exc:
+            raise SandboxError("crashed", "parser process returned a malformed reply") from exc
+        except OSError as exc:  # BrokenPipeError: the pool process died
+            raise SandboxError("crashed", f"parser process exited unexpectedly ({exc.strerror or exc})") from exc
+        return reply, payload
+
+    def close(self) -> None:
+        """Close its input so it exits; kill its whole group if it has not exited soon after."""
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    logger.debug("closing a parser pipe failed", exc_info=True)
+        try:
+            self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self._kill_group()
+
+    def _kill_group(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
+            logger.error("parser pool process %s did not exit after SIGKILL", self.proc.pid)
+
+    def _wait(self, fd: int, write: bool, deadline: float) -> None:
+        """Wait until ``fd`` is ready; at the deadline kill the pool process (it is wedged)."""
+        remaining = max(0.0, deadline - time.monotonic())
+        ready = select.select([], [fd], [], remaining) if write else select.select([fd], [], [], remaining)
+        if not any(ready):
+            self._kill_group()
+            raise SandboxError("timeout")
+
+    def _write_all(self, data: bytes, deadline: float) -> None:
+        view = memoryview(data)
+        while view:
+            self._wait(self._in, True, deadline)
+            try:
+                written = os.write(self._in, view[:_READ_CHUNK])
+            except BlockingIOError:
+                continue
+            view = view[written:]
+
+    def _fill(self, deadline: float) -> None:
+        self._wait(self._out, False, deadline)
+        try:
+            chunk = os.read(self._out, _READ_CHUNK)
+        except BlockingIOError:
+            return
+        if not chunk:
+            raise BrokenPipeError(errno.EPIPE, "no reply")
+        self._buffer += chunk
+
+    def _read_line(self, deadline: float) -> bytes:
+        while b"\n" not in self._buffer:
+            self._fill(deadline)
+        line, _, rest = bytes(self._buffer).partition(b"\n")
+        self._buffer = bytearray(rest)
+        return line
+
+    def _read_exact(self, size: int, deadline: float) -> bytes:
+        while len(self._buffer) < size:
+            self._fill(deadline)
+        out = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return out
 
 
 # ---------------------------------------------------------------------------- child side
@@ -423,7 +661,15 @@ def _docx_table_rows(table: Any) -> list[Block]:
 
 
 def _docx_meta(document: Any) -> dict[str, str]:
-    """Title and author from the core properties, when non-empty."""
+    """Title and author from the core properties, when the file has them and they are non-empty."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+
+    try:
+        # Without docProps/core.xml python-docx invents defaults (title "Word Document"), which
+        # would become the article's title; the first heading or the file name is better.
+        document.part.package.part_related_by(RELATIONSHIP_TYPE.CORE_PROPERTIES)
+    except KeyError:
+        return {}
     try:
         props = document.core_properties
         values = {"title": props.title, "author": props.author}
@@ -435,41 +681,82 @@ def _docx_meta(document: Any) -> dict[str, str]:
     return {key: value.strip() for key, value in values.items() if isinstance(value, str) and value.strip()}
 
 
-_EXTRACTORS = {"pdf": _extract_pdf, "docx": _extract_docx}
-_PARSER_MODULES = {"pdf": "pypdf", "docx": "docx"}
+def _extract_html(data: bytes, max_chars: int) -> SandboxResult:
+    """The visible main content of a page (the parent has already decoded and cleaned it)."""
+    from bs4.builder import ParserRejectedMarkup
+
+    from ingest import htmltext
+
+    try:
+        blocks, meta = htmltext.extract(data.decode("utf-8"))
+    except ParserRejectedMarkup as exc:
+        raise _ChildError("unreadable", _describe(exc)) from exc
+    except RecursionError as exc:
+        raise _ChildError("unreadable", "elements are nested too deeply") from exc
+    budget = _TextBudget(max_chars)
+    for _, text in blocks:
+        budget.take(text)
+    return SandboxResult(blocks=blocks, meta=meta)
 
 
-def _child_main(argv: Sequence[str]) -> int:
-    """Entry point of the child: import the parser, set limits, parse stdin, write one JSON message."""
-    kind, memory_mb, cpu_s, max_chars = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
-    # The result goes to a private copy of stdout; fd 1 then points at stderr so that
-    # anything a library prints cannot corrupt the JSON message.
+_EXTRACTORS = {"pdf": _extract_pdf, "docx": _extract_docx, "html": _extract_html}
+_PARSER_MODULES = {"pdf": "pypdf", "docx": "docx", "html": "ingest.htmltext"}
+
+
+def _import_parser(kind: str) -> None:
+    """Import the parser before any limit, so that a failure means it is missing, not the limit.
+
+    -P keeps ingest/ itself off sys.path (its modules must not shadow the standard library); the
+    project root is appended instead, for ingest.htmltext when the project is not installed.
+    """
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.append(root)
+    importlib.import_module(_PARSER_MODULES[kind])
+
+
+def _child_setup() -> IO[bytes]:
+    """Quiet the libraries, and return a private copy of stdout for our messages.
+
+    fd 1 then points at stderr, so that anything a library prints cannot corrupt a message.
+    """
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     warnings.simplefilter("ignore")
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
+    return out
+
+
+def _child_main(argv: Sequence[str]) -> int:
+    """Entry point of the child: import the parser, set limits, parse stdin, write one JSON message."""
+    if argv and argv[0] == "serve":
+        return _serve_main(argv[1])
+    kind, memory_mb, cpu_s, max_chars = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
+    out = _child_setup()
     try:
-        # Imported before the memory limit, so that a failure here means the library is
-        # missing, not that the limit is too tight to load it.
-        importlib.import_module(_PARSER_MODULES[kind])
+        _import_parser(kind)
     except ImportError as exc:
         message: dict[str, object] = {"status": "error", "kind": "setup", "detail": _describe(exc)}
     else:
         _set_limits(memory_mb, cpu_s)
-        message = _parse_stdin(kind, max_chars)
+        message = _parse_bytes(kind, sys.stdin.buffer.read, max_chars)
     try:
-        # ensure_ascii keeps lone surrogates (pypdf can produce them) encodable.
-        out.write(json.dumps(message, ensure_ascii=True).encode("ascii"))
+        out.write(_encode(message))
         out.flush()
     except MemoryError:
         os._exit(EXIT_MEMORY)
     return 0
 
 
-def _parse_stdin(kind: str, max_chars: int) -> dict[str, object]:
-    """Run the extractor on stdin's bytes; exit with EXIT_MEMORY if memory runs out."""
+def _encode(message: dict[str, object]) -> bytes:
+    # ensure_ascii keeps lone surrogates (pypdf can produce them) encodable.
+    return json.dumps(message, ensure_ascii=True).encode("ascii")
+
+
+def _parse_bytes(kind: str, read: Callable[[], bytes], max_chars: int) -> dict[str, object]:
+    """Run the extractor on the file's bytes; exit with EXIT_MEMORY if memory runs out."""
     try:
-        data = sys.stdin.buffer.read()
+        data = read()
         result = _EXTRACTORS[kind](data, max_chars)
     except _ChildError as failure:
         return {"status": "error", "kind": failure.kind, "detail": failure.detail}
@@ -478,6 +765,113 @@ def _parse_stdin(kind: str, max_chars: int) -> dict[str, object]:
             os._exit(EXIT_MEMORY)
         return {"status": "error", "kind": "unreadable", "detail": _describe(exc)}
     return {"status": "ok", "blocks": result.blocks, "meta": result.meta}
+
+
+# ---------------------------------------------------------------------------- pool process
+
+
+def _serve_main(kind: str) -> int:
+    """A pool process: import the parser once, then fork one limited worker per request.
+
+    Requests on stdin: a JSON line {size, timeout_s, memory_mb, cpu_s, max_chars} and `size` bytes.
+    Replies on stdout: a JSON line {returncode, timed_out, peak_rss_kb, size} and `size` bytes of
+    the worker's message (what a one-shot child prints). It exits when stdin closes.
+    """
+    out = _child_setup()
+    stdin = sys.stdin.buffer
+    try:
+        _import_parser(kind)
+    except ImportError as exc:
+        out.write(json.dumps({"ready": False, "detail": _describe(exc)}).encode() + b"\n")
+        out.flush()
+        return 0
+    out.write(b'{"ready": true}\n')
+    out.flush()
+    while True:
+        line = stdin.readline()
+        if not line:
+            return 0
+        request = json.loads(line)
+        data = stdin.read(int(request["size"]))
+        if len(data) < int(request["size"]):
+            return 0
+        reply, payload = _fork_worker(kind, data, request, out)
+        del data
+        try:
+            out.write(json.dumps({**reply, "size": len(payload)}).encode() + b"\n" + payload)
+            out.flush()
+        except BrokenPipeError:
+            return 0
+
+
+def _fork_worker(kind: str, data: bytes, request: dict[str, Any], out: IO[bytes]) -> tuple[dict[str, Any], bytes]:
+    """Fork a worker that parses ``data`` under limits; collect its message, kill it at the deadline."""
+    read_fd, write_fd = os.pipe()
+    pool_pid = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the worker: never returns into the pool loop
+        code = EXIT_CRASHED
+        try:
+            os.close(read_fd)
+            out.close()
+            os.close(0)
+            _die_with_parent(pool_pid)
+            _set_limits(int(request["memory_mb"]), int(request["cpu_s"]))
+            message = _parse_bytes(kind, lambda: data, int(request["max_chars"]))
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(_encode(message))
+            code = 0
+        except MemoryError:
+            code = EXIT_MEMORY
+        except BaseException:  # noqa: BLE001, S110 - whatever happens, the worker must _exit here
+            pass
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    # The message is at most ~6 bytes per character of twice max_chars (JSON \u escapes), plus blocks.
+    limit = 16 * int(request["max_chars"]) + (1 << 20)
+    payload, state = _collect(read_fd, pid, float(request["timeout_s"]), limit)
+    os.close(read_fd)
+    _, status, usage = os.wait4(pid, 0)
+    if state == "oversize":
+        payload, status = _encode({"status": "error", "kind": "too_long"}), 0
+    returncode = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+    reply = {"returncode": returncode, "timed_out": state == "timeout", "peak_rss_kb": usage.ru_maxrss}
+    return reply, payload
+
+
+def _collect(fd: int, pid: int, timeout_s: float, limit: int) -> tuple[bytes, str]:
+    """Read the worker's message until EOF ("ok"); SIGKILL it at the deadline ("timeout") or past
+    the size limit ("oversize")."""
+    deadline = time.monotonic() + timeout_s
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            os.kill(pid, signal.SIGKILL)
+            return b"", "timeout"
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks), "ok"
+        size += len(chunk)
+        if size > limit:
+            os.kill(pid, signal.SIGKILL)
+            return b"", "oversize"
+        chunks.append(chunk)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: be killed when the pool process dies, so a worker never outlives it."""
+    import ctypes  # only the worker needs it
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before prctl took effect
+        os._exit(EXIT_CRASHED)
 
 
 def _is_out_of_memory(exc: BaseException) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import docx
+import psutil
 import pypdf
 import pytest
 
@@ -659,3 +660,174 @@ def test_docx_with_broken_xml(tmp_path: Path) -> None:
                 content = content[: len(content) // 2]
             archive.writestr(member, content)
     assert load_error(path).startswith("not a readable DOCX: ")
+
+
+# ------------------------------------------------------------------- HTML in the sandbox
+
+
+def test_html_is_parsed_in_a_child_that_is_killed_at_the_deadline(
+    tmp_path: Path, spawned: list[subprocess.Popen[bytes]]
+) -> None:
+    """BeautifulSoup takes seconds per MB: a hostile page meets the same time limit as a PDF."""
+    assert load_document(write(tmp_path, "ok.html", "<p>Hello CTO</p>")).text == "Hello CTO"
+    assert len(spawned) == 1
+    slow = write(tmp_path, "slow.html", "<body>" + "<b>x</b>" * 400_000 + "</body>")
+    started = time.monotonic()
+    assert load_error(slow, LoadLimits(parse_timeout_s=0.5)) == "HTML parsing took longer than 0.5 s"
+    assert time.monotonic() - started < 8
+    assert_gone(spawned[1])
+
+
+def test_html_memory_limit(tmp_path: Path) -> None:
+    page = write(tmp_path, "tree.html", "<body>" + "<p>x</p>" * 200_000 + "</body>")
+    assert load_error(page, LoadLimits(parse_memory_mb=64)) == "HTML parsing exceeded the 64 MB memory limit"
+
+
+HIDDEN_PAGE = """<html><head><title>T</title>
+<style>/* the page's own rules */ .secret-note { display: none } #stash, p.ghost { visibility: hidden }
+@media print { .printonly { display: none } }</style></head>
+<body><article><h1>Visible title</h1><p>Visible text.</p>
+<div class="secret-note">CSS_CLASS_TEXT</div><div id="stash">CSS_ID_TEXT</div><p class="intro ghost">CSS_TAG_TEXT</p>
+<div class="printonly">Kept: print-only rules do not hide on screen.</div>
+<div class="hidden">UTILITY_TEXT</div><span class="sr-only">SR_TEXT</span><div class="d-none">DNONE_TEXT</div>
+<div style="position:absolute; left:-9999px">OFFSCREEN_TEXT</div><p style="text-indent:-10000px">INDENT_TEXT</p>
+<div style="height:0;overflow:hidden">ZEROBOX_TEXT</div>
+<div style="clip: rect(0 0 0 0); position:absolute">CLIP_TEXT</div>
+<p style="color: transparent">TRANSPARENT_TEXT</p><p style="transform: scale(0)">SCALE_TEXT</p>
+<p style="opacity: 0.0">OPACITY_TEXT</p><p hidden>ATTR_TEXT</p><p aria-hidden="true">ARIA_TEXT</p>
+<template><p>TEMPLATE_TEXT</p></template><noscript>NOSCRIPT_TEXT</noscript><!-- COMMENT_TEXT -->
+<![CDATA[CDATA_TEXT]]><math><mi>MATH_TEXT</mi></math><p style="left:-9999px">Kept: not positioned.</p>
+</article></body></html>"""
+
+
+def test_html_hidden_text_never_reaches_the_text(tmp_path: Path) -> None:
+    doc = load_document(write(tmp_path, "hidden.html", HIDDEN_PAGE))
+    assert doc.text == (
+        "# Visible title\n\nVisible text.\n\nKept: print-only rules do not hide on screen.\n\nKept: not positioned."
+    )
+    assert "_TEXT" not in doc.text
+
+
+def test_html_meta_is_cleaned(tmp_path: Path) -> None:
+    page = "<html><head><title>A\x00 \u202e title\x07</title><meta name=author content='  Ann\x0b Author '></head>"
+    doc = load_document(write(tmp_path, "meta.html", page + "<body><p>Body text</p></body></html>"))
+    assert doc.meta == {"title": "A \u202e title", "author": "Ann Author"}
+
+
+# ----------------------------------------------------------------------------- parser pool
+
+
+def _children() -> list[psutil.Process]:
+    return psutil.Process().children(recursive=True)
+
+
+def test_pool_gives_the_same_results_and_leaves_no_process(tmp_path: Path) -> None:
+    """One warm process per format forks a worker per file; closing the pool ends them all."""
+    paths = [
+        write(tmp_path, "a.pdf", pdf_bytes(["First PDF"], info={"Title": "T1"})),
+        write(tmp_path, "b.pdf", pdf_bytes(["Second PDF"])),
+        write(tmp_path, "c.docx", docx_bytes(_sample_docx)),
+        write(tmp_path, "d.html", HTML_PAGE),
+        write(tmp_path, "e.md", "# Markdown\n\nNo child for this one.\n"),
+    ]
+    before = {p.pid for p in _children()}
+    with sandbox.ParserPool() as pool:
+        for path in paths:
+            assert load_document(path, pool=pool) == load_document(path)
+        servers = [p for p in _children() if p.pid not in before]
+        assert len(servers) == 3  # pdf, docx and html: one each, reused
+        assert set(pool.peak_rss_kb) == {"pdf", "docx", "html"}
+        assert all(0 < kb < 1024 * 1024 for kb in pool.peak_rss_kb.values())
+    assert not [p for p in _children() if p.pid not in before and p.is_running() and p.status() != "zombie"]
+
+
+def test_pool_kills_a_slow_worker_and_keeps_serving(tmp_path: Path) -> None:
+    slow = write(tmp_path, "slow.pdf", pdf_bytes(["Bomb"], pad=70_000_000))
+    ok = write(tmp_path, "ok.pdf", pdf_bytes(["Still fine"]))
+    with sandbox.ParserPool() as pool:
+        started = time.monotonic()
+        assert load_error(slow, LoadLimits(parse_timeout_s=1.5)) == "PDF parsing took longer than 1.5 s"
+        with pytest.raises(LoadError, match=r"^PDF parsing took longer than 1.5 s$"):
+            load_document(slow, LoadLimits(parse_timeout_s=1.5), pool=pool)
+        assert time.monotonic() - started < 15
+        assert load_document(ok, pool=pool).text == "Still fine"
+        # A pool process killed from outside is replaced on the next file.
+        for child in _children():
+            if "serve" in child.cmdline():
+                child.kill()
+                child.wait(5)
+        assert load_document(ok, pool=pool).text == "Still fine"
+
+
+def test_pool_memory_limit_and_peak(tmp_path: Path) -> None:
+    """The worker's peak RSS (from wait4) stays under the address-space limit it was given."""
+    slow = write(tmp_path, "big.pdf", pdf_bytes(["Bomb"], pad=70_000_000))
+    assert load_error(slow, LoadLimits(parse_memory_mb=100)) == "PDF parsing exceeded the 100 MB memory limit"
+    with sandbox.ParserPool() as pool:
+        with pytest.raises(LoadError, match=r"^PDF parsing exceeded the 100 MB memory limit$"):
+            load_document(slow, LoadLimits(parse_memory_mb=100), pool=pool)
+        assert 0 < pool.peak_rss_kb["pdf"] <= 100 * 1024
+
+
+def test_pool_worker_gets_no_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:secret")
+    with sandbox.ParserPool() as pool:
+        load_document(write(tmp_path, "a.html", "<p>x1</p>"), pool=pool)
+        server = next(p for p in _children() if "serve" in p.cmdline())
+        assert "TELEGRAM_BOT_TOKEN" not in server.environ()
+
+
+# ----------------------------------------------------------------------- issue 6 findings
+
+
+_VALUE = "front matter is not valid YAML: a value cannot be read "
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "reason"),
+    [
+        ("published: 2020-13-45", _VALUE + "(month must be in 1..12)"),
+        ("published: 2021-02-30", _VALUE + "(day is out of range for month)"),
+        ("x: !!float abc", _VALUE + "(could not convert string to float: 'abc')"),
+        ("n: " + "9" * 5000, _VALUE + "(Exceeds the limit (4300 digits) for integer string conversion"),
+        ("x: " + "[" * 30_000 + "]" * 30_000, "front matter is too large or too deeply nested"),
+        ("x:\n  " + "- " * 30_000 + "a", "front matter is too large or too deeply nested"),
+        ("k: v\n" * 20_000, "front matter is 97.7 KB, over the 64 KB limit"),
+    ],
+    ids=["month", "day", "float", "bigint", "flow-depth", "block-depth", "size"],
+)
+def test_front_matter_that_used_to_crash_or_hang(tmp_path: Path, front_matter: str, reason: str) -> None:
+    """PyYAML raised ValueError (a crash of the whole ingest) on impossible values, its C composer
+    overflows the stack on deep nesting, and its Python parser took seconds on 20 KB."""
+    started = time.monotonic()
+    assert load_error(write(tmp_path, "fm.md", f"---\n{front_matter}\n---\nBody\n")).startswith(reason)
+    assert time.monotonic() - started < 1
+
+
+def test_front_matter_of_a_hundred_keys_is_fast(tmp_path: Path) -> None:
+    keys = "".join(f"key{i}: value {i}\n" for i in range(2000))
+    started = time.monotonic()
+    doc = load_document(write(tmp_path, "many.md", f"---\n{keys}---\nBody\n"))
+    assert len(doc.meta) == 2000 and time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize("text", ["\u200b\u200b", ". . . - * _", "-----", "\u00ad\u200d\u2060", "😀😀"])
+def test_text_without_letters_or_digits_is_refused(tmp_path: Path, text: str) -> None:
+    assert load_error(write(tmp_path, "blank.md", text)) == "no text could be extracted"
+
+
+def test_pdf_metadata_with_nul_and_surrogates_is_cleaned(tmp_path: Path) -> None:
+    """pypdf decoded this hostile /Title as 'þÿØ\\x00\\x00A\\x00\\x00B'; the NULs reached Chroma's metadata."""
+    data = pdf_bytes(["Hello there CTO"], info={"Title": "X", "Author": "Y"})
+    data = data.replace(b"/Title (X)", b"/Title <FEFFD8000041000042>").replace(b"/Author (Y)", b"/Author (\x00\x01)")
+    doc = load_document(write(tmp_path, "meta.pdf", data))
+    assert "\x00" not in repr(doc.meta) and "author" not in doc.meta
+    assert_clean(doc)
+
+
+def test_docx_without_core_properties_has_no_invented_title(tmp_path: Path) -> None:
+    """python-docx invents the title "Word Document" when docProps/core.xml is missing."""
+    from tests.badfiles import docx_document
+
+    doc = load_document(write(tmp_path, "bare.docx", docx_document(["Just a paragraph."])))
+    assert (doc.meta, doc.text) == ({}, "Just a paragraph.")
