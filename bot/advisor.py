@@ -3,6 +3,10 @@
 It resolves follow-ups, retrieves, decides whether the knowledge base covers the question, and
 composes an extractive answer (or an LLM answer, falling back to extractive on any LLM failure).
 Blocking work (embedding, Chroma) runs in a worker thread so async callers never stall their loop.
+
+When the knowledge store cannot be read, every method raises one of STORE_DOWN (from ingest.index,
+within seconds); front ends tell the user UNAVAILABLE and keep running, and the next question tries
+the store again.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from bot.followup import Resolved, resolve
 from bot.retrieval import HybridRetriever
 from bot.roles import find_roles
 from bot.types import Answer, Final, Partial, Passage, Source
+from ingest.errors import NoLiveVersionError, StoreUnavailableError
 from ingest.index import KnowledgeIndex
 from ingest.settings import Settings
 
@@ -31,6 +36,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
+UNAVAILABLE = "The knowledge base is temporarily unavailable, please try again in a minute."
+"""What every front end tells a user when the advisor raises one of STORE_DOWN."""
+STORE_DOWN = (StoreUnavailableError, NoLiveVersionError)
+"""The knowledge store cannot be read right now: a stopped Chroma server, a missing live version."""
 _BRIEF_INTENT = re.compile(
     r"\b(brief|briefing|summary|summari[sz]e|overview|one[- ]pager|one[- ]page|profile|cheat ?sheet)\b", re.I
 )

@@ -28,4 +28,13 @@ class VersionNotFoundError(IngestError):
 
 
 class StoreUnavailableError(IngestError):
-    """The Chroma server cannot be reached; callers report 'temporarily unavailable'."""
+    """The store cannot be read right now (the Chroma server is stopped, killed or hung; the live
+    version's folder is gone or unreadable); front ends report 'temporarily unavailable'.
+
+    `timed_out`: the server accepted the request but did not answer in time (hung, not gone), so the
+    reader fails fast for a moment instead of letting every caller wait out a timeout of its own.
+    """
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out

@@ -3,26 +3,40 @@
 Every call checks (cheaply) whether another version went live and switches to it, so an admin's
 ingest reaches users with no bot restart. Calls are blocking: async callers wrap them in
 `asyncio.to_thread`.
+
+When the store cannot be read (the Chroma server stopped, killed or hung; the live version's folder
+gone or unreadable) calls raise StoreUnavailableError within seconds (store.READ_TIMEOUT_S) and keep
+what they had: the version being served is never swapped for a guess. The next call tries again, so
+answers resume by themselves when the store is back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ingest.errors import ModelMismatchError, NoLiveVersionError
+from ingest.errors import ModelMismatchError, NoLiveVersionError, StoreUnavailableError, VersionNotFoundError
 from ingest.factory import Embedder
 from ingest.settings import Settings
-from ingest.store import EmbeddedBackend, ServerBackend, VersionInfo, make_backend
+from ingest.store import READ_TIMEOUT_S, EmbeddedBackend, ServerBackend, VersionInfo, make_backend
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+FAIL_FAST_S = 2.0
+"""After a request timed out (a hung server), calls fail at once for this long instead of each waiting
+out a timeout of its own: callers queued behind the first (the bot answers a few at a time) hear
+"unavailable" in seconds, not in turns of READ_TIMEOUT_S. A refused connection fails at once anyway,
+so it sets no window and the server's return is noticed by the very next call."""
 
 
 @dataclass(frozen=True)
@@ -49,45 +63,81 @@ class _Live:
 class KnowledgeIndex:
     """Reads whichever version is live; owns no writes."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder | None = None, read_timeout_s: float = READ_TIMEOUT_S
+    ) -> None:
         self.settings = settings
         self.embedder = embedder or Embedder(settings.embedding)
+        self.read_timeout_s = read_timeout_s
         self._backend: EmbeddedBackend | ServerBackend | None = None
         self._live: _Live | None = None
         self._stamp: object = None
         self._checked = 0.0
         self._lock = threading.RLock()
+        self._fail_fast_until = 0.0
+        self._fail_reason = ""
 
     @property
     def backend(self) -> EmbeddedBackend | ServerBackend:
-        if self._backend is None:
-            self._backend = make_backend(self.settings)
+        if self._backend is None:  # built on first use, and again after a failed attempt (server down)
+            self._backend = make_backend(self.settings, self.read_timeout_s)
         return self._backend
 
     def _current(self) -> _Live:
         with self._lock:
-            backend = self.backend
+            if time.monotonic() < self._fail_fast_until:
+                raise StoreUnavailableError(self._fail_reason, timed_out=True)
+            with self._noting_timeouts():
+                backend = self.backend
             if isinstance(backend, EmbeddedBackend):
-                stamp: object = backend.live_stamp()
-                stale = stamp != self._stamp
-            else:
-                stamp = None
-                stale = time.monotonic() - self._checked >= self.settings.store.refresh_seconds
-            if self._live is None or stale:
-                self._checked = time.monotonic()
-                name = backend.live_name()
-                if name is None:
-                    raise NoLiveVersionError("the knowledge base has not been ingested yet; run `python -m ingest`")
-                if self._live is None or self._live.info.name != name:
-                    self._switch(backend, name)
-                self._stamp = stamp
+                stamp = backend.live_stamp()  # a stat: cheap enough to check on every call, under the lock
+                if self._live is None or stamp != self._stamp:
+                    self._follow(backend, backend.live_name())
+                    self._stamp = stamp
+                assert self._live is not None
+                return self._live
+            live = self._live
+            if live is not None and time.monotonic() - self._checked < self.settings.store.refresh_seconds:
+                return live
+            # Marked as checked before the lookup, and even if it fails: one caller looks, the others
+            # keep serving what they have meanwhile, and during an outage each fails on its own request.
+            self._checked = time.monotonic()
+        # The pointer lookup is a request to the server: made outside the lock, so a hung server keeps
+        # one caller waiting (up to the read timeout), not every caller in a queue behind it.
+        with self._noting_timeouts():
+            name = backend.live_name()
+        with self._lock, self._noting_timeouts():
+            self._follow(backend, name)
             assert self._live is not None
             return self._live
+
+    @contextlib.contextmanager
+    def _noting_timeouts(self) -> Iterator[None]:
+        """Open the fail-fast window (FAIL_FAST_S) when a request to the server times out."""
+        try:
+            yield
+        except StoreUnavailableError as exc:
+            if exc.timed_out:
+                with self._lock:
+                    self._fail_fast_until = time.monotonic() + FAIL_FAST_S
+                    self._fail_reason = str(exc)
+            raise
+
+    def _follow(self, backend: EmbeddedBackend | ServerBackend, name: str | None) -> None:
+        """Serve `name` (the live pointer's value), opening it if it is not what we serve already."""
+        if name is None:
+            raise NoLiveVersionError("the knowledge base has not been ingested yet; run `python -m ingest`")
+        if self._live is None or self._live.info.name != name:
+            self._switch(backend, name)
 
     def _switch(self, backend: EmbeddedBackend | ServerBackend, name: str) -> None:
         info = backend.info(name)
         if info is None:
-            raise NoLiveVersionError(f"live version {name} has no manifest; re-run the ingest")
+            # The pointer names a version whose folder (or collection) is gone: nothing to serve until
+            # an admin re-ingests or rolls back, and the version we serve (if any) stays.
+            raise StoreUnavailableError(
+                f"the live version {name} is missing from the store; re-run the ingest or roll back"
+            )
         if info.model != self.settings.embedding.model:
             raise ModelMismatchError(
                 f"the live index {name} was built with the embedding model '{info.model}' "
@@ -95,7 +145,13 @@ class KnowledgeIndex:
                 "re-run the ingest with this config or change embedding.model back"
             )
         old = self._live
-        self._live = _Live(info, backend.open_snapshot(name))
+        try:
+            collection = backend.open_snapshot(name)
+        except VersionNotFoundError as exc:  # gone between reading its manifest and opening it
+            raise StoreUnavailableError(
+                f"the live version {name} is missing from the store; re-run the ingest or roll back"
+            ) from exc
+        self._live = _Live(info, collection)
         if old is not None and isinstance(backend, EmbeddedBackend):
             backend.release(old.info.name)
         log.info("serving index version %s (%d chunks)", name, info.chunk_count)
@@ -113,17 +169,43 @@ class KnowledgeIndex:
             )
         return self.search_vector(vector, k, roles)
 
-    def search_vector(self, vector: Sequence[float], k: int, roles: Sequence[str] | None = None) -> list[Hit]:
+    def _read(self, op: Callable[[Collection], T]) -> tuple[_Live, T]:
+        """Run `op` on the live version's collection.
+
+        Connection failures become StoreUnavailableError. A collection the server no longer knows (its
+        handle is stale: the version was dropped, or the server came back with other data) is looked up
+        again by name once, and if that fails too the store is unavailable: never a wrong version.
+        """
+        from chromadb.errors import NotFoundError
+
         live = self._current()
+        try:
+            with self._noting_timeouts():
+                return live, self.backend.call(op, live.collection)
+        except NotFoundError:
+            log.warning("index version %s is gone from the store; looking up the live version again", live.info.name)
+        with self._lock:
+            if self._live is live:
+                self._live = None
+        live = self._current()
+        try:
+            with self._noting_timeouts():
+                return live, self.backend.call(op, live.collection)
+        except NotFoundError as exc:
+            raise StoreUnavailableError(f"the live version {live.info.name} cannot be read: {exc}") from exc
+
+    def search_vector(self, vector: Sequence[float], k: int, roles: Sequence[str] | None = None) -> list[Hit]:
         where: Any = None
         if roles:
             clauses = [{"roles": {"$contains": r}} for r in roles]
             where = clauses[0] if len(clauses) == 1 else {"$or": clauses}
-        result = live.collection.query(
-            query_embeddings=[list(vector)],  # type: ignore[arg-type]
-            n_results=k,
-            where=where,
-            include=["documents", "metadatas", "distances"],
+        _, result = self._read(
+            lambda c: c.query(
+                query_embeddings=[list(vector)],  # type: ignore[arg-type]
+                n_results=k,
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
         )
         ids, docs = result["ids"][0], (result["documents"] or [[]])[0]
         metas, dists = (result["metadatas"] or [[]])[0], (result["distances"] or [[]])[0]
@@ -135,7 +217,7 @@ class KnowledgeIndex:
         live = self._current()
         with self._lock:
             if live.chunks is None:
-                got = live.collection.get(include=["documents", "metadatas"])
+                live, got = self._read(lambda c: c.get(include=["documents", "metadatas"]))
                 hits = [
                     Hit(i, d, dict(m or {}))
                     for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)

@@ -9,27 +9,32 @@ Two backends behave the same:
 
 Chroma never embeds anything itself here: we always pass `embedding_function=None` and our own vectors,
 because Chroma's default embedding function would download a model.
+
+A store that cannot be read (a stopped or hung Chroma server, an unreadable version folder) raises
+StoreUnavailableError, so front ends can say "temporarily unavailable" instead of failing obscurely.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ingest.errors import StoreUnavailableError, VersionNotFoundError
 from ingest.factory import embedded_client, server_client
 from ingest.settings import Settings
 
 if TYPE_CHECKING:
+    import httpx
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
@@ -38,6 +43,15 @@ log = logging.getLogger(__name__)
 VERSION_RE = re.compile(r"^v(\d{6})$")
 CHUNKS = "chunks"
 HNSW = {"hnsw": {"space": "cosine"}}
+
+CONNECT_TIMEOUT_S = 2.0
+"""Connecting to the Chroma server: on loopback or a private network it takes milliseconds."""
+READ_TIMEOUT_S = 5.0
+"""Readers (the bot): a query takes milliseconds, so a user waits at most this long for a hung server."""
+WRITE_TIMEOUT_S = 120.0
+"""Writers (ingest): adding a batch of records can take a while on a busy server."""
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -136,6 +150,8 @@ class EmbeddedBackend:
             name = self.live_file.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StoreUnavailableError(f"the live pointer {self.live_file} cannot be read ({_reason(exc)})") from exc
         return name or None
 
     def live_stamp(self) -> tuple[int, int] | None:
@@ -144,6 +160,8 @@ class EmbeddedBackend:
             st = self.live_file.stat()
         except FileNotFoundError:
             return None
+        except OSError as exc:
+            raise StoreUnavailableError(f"the live pointer {self.live_file} cannot be read ({_reason(exc)})") from exc
         return (st.st_ino, st.st_mtime_ns)
 
     def set_live(self, name: str) -> None:
@@ -156,10 +174,14 @@ class EmbeddedBackend:
         return sorted(p.name for p in self.versions_dir.iterdir() if p.is_dir() and VERSION_RE.match(p.name))
 
     def info(self, name: str) -> VersionInfo | None:
+        path = self.versions_dir / name / "VERSION.json"
         try:
-            return VersionInfo.from_json((self.versions_dir / name / "VERSION.json").read_text(encoding="utf-8"))
+            return VersionInfo.from_json(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            # Unreadable or damaged (the manifest is written atomically, so not by a crash of ours).
+            raise StoreUnavailableError(f"the manifest {path} cannot be read ({_reason(exc)})") from exc
 
     def write_info(self, info: VersionInfo) -> None:
         _atomic_write(self.versions_dir / info.name / "VERSION.json", info.to_json())
@@ -187,12 +209,24 @@ class EmbeddedBackend:
             source = self.versions_dir / name
             if not source.is_dir():
                 raise VersionNotFoundError(f"version {name} does not exist under {self.versions_dir}")
-            dest = self.readers_dir / str(os.getpid()) / name
+            # A counter in the name: two backends in one process (the bot's index and an in-process
+            # ingest) must never share, and so delete, each other's copy.
+            dest = self.readers_dir / str(os.getpid()) / f"{name}.{next(_COPIES)}"
             shutil.rmtree(dest, ignore_errors=True)
-            shutil.copytree(source, dest)
+            try:
+                shutil.copytree(source, dest)
+            except OSError as exc:  # shutil.Error too: unreadable files, or the folder vanishing mid-copy
+                shutil.rmtree(dest, ignore_errors=True)
+                raise StoreUnavailableError(f"version {name} cannot be read from {source} ({_reason(exc)})") from exc
             self._snapshots[name] = dest
             self._clients[name] = embedded_client(dest)
-        return self._clients[name].get_collection(CHUNKS, embedding_function=None)  # type: ignore[arg-type]
+        from chromadb.errors import NotFoundError
+
+        try:
+            return self._clients[name].get_collection(CHUNKS, embedding_function=None)  # type: ignore[arg-type]
+        except NotFoundError as exc:  # a damaged copy: drop it, so the next attempt copies afresh
+            self.release(name)
+            raise VersionNotFoundError(f"version {name} under {self.versions_dir} has no index") from exc
 
     def release(self, name: str) -> None:
         """Close this process's client on a version (and drop its private copy), freeing memory and disk."""
@@ -211,6 +245,10 @@ class EmbeddedBackend:
             if folder.name.isdigit() and not _alive(int(folder.name)):
                 shutil.rmtree(folder, ignore_errors=True)
 
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Reads go to this process's private copy, which no one else touches: nothing to translate."""
+        return fn(*args, **kwargs)
+
     def drop(self, name: str) -> None:
         self.release(name)
         shutil.rmtree(self.versions_dir / name, ignore_errors=True)
@@ -220,6 +258,17 @@ class EmbeddedBackend:
             self.release(name)
         with contextlib.suppress(OSError):
             (self.readers_dir / str(os.getpid())).rmdir()
+
+
+_COPIES = itertools.count(1)
+"""Numbers this process's private version copies."""
+
+
+def _reason(exc: BaseException) -> str:
+    """A short cause for an admin, without a traceback."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
 
 
 def _alive(pid: int) -> bool:
@@ -233,47 +282,76 @@ def _alive(pid: int) -> bool:
 
 
 class ServerBackend:
-    """One collection per version on a `chroma run` server; pointer and manifests in `<prefix>-meta`."""
+    """One collection per version on a `chroma run` server; pointer and manifests in `<prefix>-meta`.
 
-    def __init__(self, settings: Settings) -> None:
-        self.prefix = settings.store.collection_prefix
-        self.where = f"{settings.store.host}:{settings.store.port}"
-        self.client = server_client(settings.store)
+    No request waits longer than `read_timeout_s` for an answer, and a stopped, killed or hung server
+    becomes StoreUnavailableError. The HTTP client reconnects by itself, so when the server is back
+    (same data) the same backend and its collections work again: nothing needs a restart.
+    """
+
+    def __init__(self, settings: Settings, read_timeout_s: float = WRITE_TIMEOUT_S) -> None:
+        import httpx
+
+        store = settings.store
+        self.prefix = store.collection_prefix
+        self.where = f"{store.host}:{store.port}"
+        self.timeout = httpx.Timeout(read_timeout_s, connect=CONNECT_TIMEOUT_S)
+        # HttpClient() makes its first requests with no timeout at all: a bounded heartbeat first means
+        # a hung server costs the caller seconds, not forever.
+        scheme = "https" if store.ssl else "http"
+        self.call(httpx.get, f"{scheme}://{store.host}:{store.port}/api/v2/heartbeat", timeout=self.timeout)
+        self.client = server_client(store)
+        _bound_timeouts(self.client, self.timeout)
         self._meta: Collection | None = None
 
-    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Turn connection failures into one domain error the bot can phrase for users."""
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run one request; connection failures and timeouts become the domain error front ends phrase
+        for users. Chroma's own errors (a missing collection, a bad query) pass through unchanged."""
         import httpx
 
         try:
             return fn(*args, **kwargs)
-        except (httpx.TransportError, ConnectionError) as exc:
-            raise StoreUnavailableError(f"the Chroma server at {self.where} is not reachable") from exc
+        except (httpx.TransportError, ConnectionError) as exc:  # TransportError: refused, reset, timeouts
+            raise StoreUnavailableError(
+                f"the Chroma server at {self.where} is not reachable ({exc.__class__.__name__})",
+                timed_out=isinstance(exc, httpx.TimeoutException),
+            ) from exc
 
     @property
     def meta(self) -> Collection:
         if self._meta is None:
-            self._meta = self._call(
-                self.client.get_or_create_collection, f"{self.prefix}-meta", embedding_function=None
+            self._meta = self.call(
+                self.client.get_or_create_collection,
+                f"{self.prefix}-meta",
+                embedding_function=None,  # type: ignore[arg-type]
             )
-        assert self._meta is not None
         return self._meta
 
     def _collection_name(self, name: str) -> str:
         return f"{self.prefix}-{name}"
 
     def live_name(self) -> str | None:
+        from chromadb.errors import NotFoundError
+
         # Re-fetch every time: a Collection object's metadata is a snapshot taken when it was fetched.
-        meta = self._call(self.client.get_or_create_collection, f"{self.prefix}-meta", embedding_function=None)
+        # A plain get: a reader pointed at an empty server (wrong data path) must not create anything there.
+        try:
+            meta = self.call(
+                self.client.get_collection,
+                f"{self.prefix}-meta",
+                embedding_function=None,  # type: ignore[arg-type]
+            )
+        except NotFoundError:
+            return None
         value = (meta.metadata or {}).get("live")
         return str(value) if value else None
 
     def set_live(self, name: str) -> None:
         # One metadata write is atomic on the server: readers see the old or the new pointer.
-        self._call(self.meta.modify, metadata={"live": name})
+        self.call(self.meta.modify, metadata={"live": name})
 
     def names(self) -> list[str]:
-        cols = self._call(self.client.list_collections)
+        cols = self.call(self.client.list_collections)
         out = []
         for col in cols:
             cname = col if isinstance(col, str) else col.name
@@ -282,15 +360,15 @@ class ServerBackend:
         return sorted(out)
 
     def info(self, name: str) -> VersionInfo | None:
-        got = self._call(self.meta.get, ids=[f"info:{name}"], include=["documents"])
+        got = self.call(self.meta.get, ids=[f"info:{name}"], include=["documents"])
         docs = got.get("documents") or []
         return VersionInfo.from_json(docs[0]) if docs and docs[0] else None
 
     def write_info(self, info: VersionInfo) -> None:
-        self._call(self.meta.upsert, ids=[f"info:{info.name}"], embeddings=[[0.0]], documents=[info.to_json()])
+        self.call(self.meta.upsert, ids=[f"info:{info.name}"], embeddings=[[0.0]], documents=[info.to_json()])
 
     def create(self, name: str) -> Collection:
-        return self._call(  # type: ignore[no-any-return]
+        return self.call(  # type: ignore[no-any-return]
             self.client.create_collection, self._collection_name(name), configuration=HNSW, embedding_function=None
         )
 
@@ -299,7 +377,7 @@ class ServerBackend:
         from chromadb.errors import NotFoundError
 
         try:
-            return self._call(  # type: ignore[no-any-return]
+            return self.call(  # type: ignore[no-any-return]
                 self.client.get_collection, self._collection_name(name), embedding_function=None
             )
         except NotFoundError as exc:
@@ -309,17 +387,37 @@ class ServerBackend:
         from chromadb.errors import NotFoundError
 
         with contextlib.suppress(NotFoundError):
-            self._call(self.client.delete_collection, self._collection_name(name))
-        self._call(self.meta.delete, ids=[f"info:{name}"])
+            self.call(self.client.delete_collection, self._collection_name(name))
+        self.call(self.meta.delete, ids=[f"info:{name}"])
 
     def close(self) -> None:
         self.client.close()  # type: ignore[attr-defined]
 
 
-def make_backend(settings: Settings) -> EmbeddedBackend | ServerBackend:
-    """The one switch between embedded and server mode, shared by writer and reader."""
+def _bound_timeouts(client: ClientAPI, timeout: httpx.Timeout) -> None:
+    """Give the Chroma client's HTTP session our timeouts.
+
+    chromadb 1.5 builds its httpx.Client with `timeout=None` (chromadb/api/fastapi.py) and no setting
+    reaches it (its Settings' timeouts are the server's), so a server that accepts connections but never
+    answers would block a reader forever. Each HttpClient has a session of its own, so this changes no
+    other client's. If a chromadb upgrade moves the session, we say so rather than fail.
+    """
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = timeout
+    else:
+        log.warning("cannot set timeouts on the Chroma client (chromadb internals changed); requests are unbounded")
+
+
+def make_backend(settings: Settings, read_timeout_s: float = WRITE_TIMEOUT_S) -> EmbeddedBackend | ServerBackend:
+    """The one switch between embedded and server mode, shared by writer and reader.
+
+    `read_timeout_s` bounds each request to a Chroma server: readers pass READ_TIMEOUT_S.
+    """
     if settings.store.mode == "server":
-        return ServerBackend(settings)
+        return ServerBackend(settings, read_timeout_s)
     return EmbeddedBackend(settings.store.path)
 
 

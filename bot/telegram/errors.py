@@ -12,12 +12,12 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.advisor import STORE_DOWN, UNAVAILABLE
 from bot.telegram.conversation import topic_id
-from ingest.errors import NoLiveVersionError, StoreUnavailableError
 
 log = logging.getLogger(__name__)
 
-UNAVAILABLE = "The knowledge base is temporarily unavailable, please try again in a minute."
+__all__ = ["SOMETHING_WRONG", "UNAVAILABLE", "on_error"]
 SOMETHING_WRONG = "Sorry, something went wrong. Please try again."
 
 
@@ -32,7 +32,8 @@ def _where(update: object) -> str:
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log first (ids only), then a short notice; details stay in the log."""
     error = context.error
-    if isinstance(error, StoreUnavailableError | NoLiveVersionError):
+    if isinstance(error, STORE_DOWN):
+        # The cause only (host, port, version): never the user's text, and no traceback for an outage.
         log.warning("knowledge store unavailable while handling %s: %s", _where(update), error)
         text = UNAVAILABLE
     else:
