@@ -10,6 +10,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from ingest.logs import redactor
+
 TELEGRAM_TOKEN = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the variable's name, not a secret
 
 
@@ -21,6 +23,12 @@ def load_env(config_dir: Path) -> None:
 
 
 def secret(name: str) -> str | None:
-    """A secret from the environment, or None when unset or empty."""
+    """A secret from the environment, or None when unset or empty.
+
+    Every secret read is registered with the log redaction filter here, where it enters the process, so
+    no later code path (a webhook's setWebhook call, an LLM client's debug output) can forget to.
+    """
     value = os.environ.get(name, "").strip()
+    if value:
+        redactor().add(value)
     return value or None

@@ -179,6 +179,10 @@ _SCHEME = r"[a-zA-Z][a-zA-Z0-9+.\-]*:"
 _MD_TARGET = r"(?:[^\s()<>]|\([^\s()<>]*\))*"  # one level of balanced parentheses, as in Wikipedia URLs
 _MD_LINK = re.compile(rf"\[([^\]\n]*)\]\(\s*<?((?:{_SCHEME}|//|www\.){_MD_TARGET})>?(?:\s+\"[^\"\n]*\")?\s*\)")
 _BARE_URL = re.compile(r"<?((?:https?://|www\.)[^\s<>\"'`]+)(>?)", re.IGNORECASE)
+#: A link without a scheme that Telegram would still open: a domain followed by a path ("evil.example/x").
+_BARE_DOMAIN = re.compile(r"(?<![\w@./:-])((?:[a-z0-9-]+\.)+[a-z]{2,}/[^\s<>\"'`]*)()", re.IGNORECASE)
+#: An email address is a link too (mailto:), and never one of the sources' URLs.
+_EMAIL = re.compile(r"(?:mailto:)?[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
 _TRAILING_PUNCT = ".,;:!?'\""
 
 
@@ -203,9 +207,10 @@ def _split_trailing(url: str) -> tuple[str, str]:
 
 
 def strip_foreign_links(text: str, allowed_urls: set[str]) -> str:
-    """Drop URLs and markdown link targets that are not the sources' own, keeping link text.
+    """Drop URLs, markdown link targets and email addresses that are not the sources' own, keeping link text.
 
-    Passages are untrusted: an injected "email us at http://evil.example/x" must not reach users.
+    Passages are untrusted: an injected "email us at x@evil.example or see http://evil.example/x" must not
+    reach users as the bot's own advice.
     """
     allowed = {_norm_url(u) for u in allowed_urls if u}
     text = text.replace(_GAP_MARK, "")
@@ -223,6 +228,8 @@ def strip_foreign_links(text: str, allowed_urls: set[str]) -> str:
 
     text = _MD_LINK.sub(fix_markdown, text)
     text = _BARE_URL.sub(fix_bare, text)
+    text = _BARE_DOMAIN.sub(fix_bare, text)
+    text = _EMAIL.sub(_GAP_MARK, text)
     return _close_gaps(text)
 
 
@@ -250,7 +257,8 @@ def _stable_prefix(text: str) -> str:
     m = re.search(r"\S+\Z", text)
     if m:
         word = m.group().lstrip("(<\"'").lower()
-        if word and (word.startswith(("http", "www.")) or "https://".startswith(word) or "www.".startswith(word)):
+        linkish = word.startswith(("http", "www.")) or "https://".startswith(word) or "www.".startswith(word)
+        if word and (linkish or "@" in word or "." in word.rstrip(".")):  # maybe a link or address, half streamed
             cut = min(cut, m.start())
     return text[:cut]
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 """Bump when chunk boundaries change, so the next ingest re-chunks every article."""
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -139,6 +139,22 @@ def sections(text: str) -> list[tuple[tuple[str, ...], list[str]]]:
     return out
 
 
+def _longest_fitting_prefix(word: str, fits: Callable[[str], bool]) -> int:
+    """How many leading characters of `word` fit, by bisection (at least one, so a cut always advances).
+
+    Word-piece counts of prefixes are not strictly monotone, but bisection only ever settles on a length
+    it has seen fit, which is all a cut needs.
+    """
+    low, high = 1, len(word)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(word[:middle]):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def _hard_split(text: str, fits: Callable[[str], bool]) -> list[str]:
     """Last resort for one sentence longer than the window: cut at clauses, then at words."""
     pieces: list[str] = []
@@ -154,11 +170,12 @@ def _hard_split(text: str, fits: Callable[[str], bool]) -> list[str]:
                     pieces.append(" ".join(words))
                     words = []
                 if not words and not fits(word):
-                    # A single 'word' longer than the window (a URL, a run of symbols): cut by characters.
-                    step = max(8, len(word) // 2)
+                    # A single 'word' longer than the window (a URL, a run of symbols): cut by characters,
+                    # each piece as long as still fits.
                     while word and not fits(word):
-                        pieces.append(word[:step])
-                        word = word[step:]
+                        cut = _longest_fitting_prefix(word, fits)
+                        pieces.append(word[:cut])
+                        word = word[cut:]
                 if word:
                     words.append(word)
             if words:

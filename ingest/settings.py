@@ -11,7 +11,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from ingest.errors import ConfigError
 
@@ -23,38 +33,44 @@ DATA_DIR_ENV = "HIRING_ADVISOR_DATA_DIR"
 
 
 class _Strict(BaseModel):
-    """Unknown keys are errors: a typo in config.yaml must not be silently ignored."""
+    """Unknown keys are errors: a typo in config.yaml must not be silently ignored.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Numbers and flags are strict (StrictInt, StrictFloat, StrictBool): YAML already gives them their
+    types, so `port: yes` or `admin_ids: [true]` is a mistake, not 1. Infinity and NaN are refused: a
+    size of .inf would only fail later, as an OverflowError deep in an upload.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class KnowledgeSettings(_Strict):
     dir: Path = Path("knowledge")
     exclude: tuple[str, ...] = ("README.md", "golden.yaml")
-    max_file_mb: float = Field(20.0, gt=0)
-    parse_timeout_s: float = Field(20.0, gt=0)
-    parse_memory_mb: int = Field(1024, ge=64)
+    max_file_mb: StrictFloat = Field(20.0, gt=0)
+    parse_timeout_s: StrictFloat = Field(20.0, gt=0)
+    parse_memory_mb: StrictInt = Field(1024, ge=64)
 
 
 class StoreSettings(_Strict):
     mode: Literal["embedded", "server"] = "embedded"
     path: Path = Path("data/store")
     host: str = "127.0.0.1"
-    port: int = Field(8000, ge=1, le=65535)
-    ssl: bool = False
+    port: StrictInt = Field(8000, ge=1, le=65535)
+    ssl: StrictBool = False
     collection_prefix: str = Field("hiring-advisor", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,40}[a-zA-Z0-9]$")
-    keep_versions: int = Field(3, ge=2, le=50)
-    refresh_seconds: float = Field(2.0, ge=0)
+    keep_versions: StrictInt = Field(3, ge=2, le=50)
+    refresh_seconds: StrictFloat = Field(2.0, ge=0)
 
 
 class EmbeddingSettings(_Strict):
     model: str = DEFAULT_MODEL
     device: str = "cpu"
-    batch_size: int = Field(64, ge=1, le=4096)
+    batch_size: StrictInt = Field(64, ge=1, le=4096)
+    backend: Literal["torch", "onnx"] = "torch"  # same vectors; onnx starts faster (see ingest/factory.py)
 
 
 class ChunkingSettings(_Strict):
-    max_tokens: int = Field(200, ge=32)
+    max_tokens: StrictInt = Field(200, ge=32)
 
 
 class GateQuestion(_Strict):
@@ -63,8 +79,8 @@ class GateQuestion(_Strict):
 
 
 class GateSettings(_Strict):
-    enabled: bool = True
-    k: int = Field(3, ge=1, le=50)
+    enabled: StrictBool = True
+    k: StrictInt = Field(3, ge=1, le=50)
     questions_file: Path | None = None
     questions: tuple[GateQuestion, ...] = ()
 
@@ -72,27 +88,36 @@ class GateSettings(_Strict):
 class AdvisorSettings(_Strict):
     """How answers are retrieved and composed; `min_score` is calibrated on knowledge/golden.yaml."""
 
-    k: int = Field(6, ge=1, le=50)
-    fetch_k: int = Field(16, ge=1, le=200)
-    max_per_article: int = Field(4, ge=1)
-    min_score: float = Field(0.34, ge=-1, le=1)
-    min_points: int = Field(2, ge=1, le=5)
-    max_points: int = Field(5, ge=1, le=10)
-    max_chars: int = Field(1200, ge=300)
-    history_turns: int = Field(6, ge=0, le=50)
+    k: StrictInt = Field(6, ge=1, le=50)
+    fetch_k: StrictInt = Field(16, ge=1, le=200)
+    max_per_article: StrictInt = Field(4, ge=1)
+    min_score: StrictFloat = Field(0.34, ge=-1, le=1)
+    min_points: StrictInt = Field(2, ge=1, le=5)
+    max_points: StrictInt = Field(5, ge=1, le=10)
+    max_chars: StrictInt = Field(1200, ge=300)
+    history_turns: StrictInt = Field(6, ge=0, le=50)
+
+    @field_validator("max_points")
+    @classmethod
+    def _at_least_min_points(cls, value: int, info: ValidationInfo) -> int:
+        """Checked on max_points (not the model) so the error line names advisor.max_points."""
+        low = info.data.get("min_points")
+        if isinstance(low, int) and value < low:
+            raise ValueError(f"must be at least advisor.min_points ({low})")
+        return value
 
 
 class LLMSettings(_Strict):
     """An optional LLM through LangChain's init_chat_model; the API key is read from `api_key_env`."""
 
-    enabled: bool = False
+    enabled: StrictBool = False
     provider: str = Field("openai", min_length=1)
     model: str = Field("gpt-4o-mini", min_length=1)
     base_url: str | None = None
     api_key_env: str = Field("OPENAI_API_KEY", pattern=r"^[A-Z_][A-Z0-9_]*$")
-    temperature: float = Field(0.0, ge=0, le=2)
-    timeout_s: float = Field(20.0, gt=0)
-    max_tokens: int = Field(600, ge=16)
+    temperature: StrictFloat = Field(0.0, ge=0, le=2)
+    timeout_s: StrictFloat = Field(20.0, gt=0)
+    max_tokens: StrictInt = Field(600, ge=16)
 
 
 class TelegramSettings(_Strict):
@@ -100,26 +125,26 @@ class TelegramSettings(_Strict):
 
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
-    admin_ids: tuple[int, ...] = ()
-    allowed_ids: tuple[int, ...] = ()
+    admin_ids: tuple[StrictInt, ...] = ()
+    allowed_ids: tuple[StrictInt, ...] = ()
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
-    webhook_port: int = Field(8443, ge=1, le=65535)
+    webhook_port: StrictInt = Field(8443, ge=1, le=65535)
     webhook_secret_env: str = Field("TELEGRAM_WEBHOOK_SECRET", pattern=r"^[A-Z_][A-Z0-9_]*$")
-    rate_limit_per_minute: int = Field(20, ge=1)
-    max_retries: int = Field(3, ge=0, le=10)
-    stream_edit_interval_s: float = Field(1.0, gt=0)
-    url_fetch_timeout_s: float = Field(15.0, gt=0)
-    url_fetch_max_mb: float = Field(5.0, gt=0)
-    url_allow_loopback: bool = False
+    rate_limit_per_minute: StrictInt = Field(20, ge=1)
+    max_retries: StrictInt = Field(3, ge=0, le=10)
+    stream_edit_interval_s: StrictFloat = Field(1.0, gt=0)
+    url_fetch_timeout_s: StrictFloat = Field(15.0, gt=0)
+    url_fetch_max_mb: StrictFloat = Field(5.0, gt=0)
+    url_allow_loopback: StrictBool = False
 
 
 class StateSettings(_Strict):
     """What the bot remembers (SQLite): conversations, feedback and unanswered questions."""
 
     path: Path = Path("data/state.sqlite3")
-    retention_days: int = Field(30, ge=1)
-    max_turns: int = Field(6, ge=0, le=50)
+    retention_days: StrictInt = Field(30, ge=1)
+    max_turns: StrictInt = Field(6, ge=0, le=50)
 
 
 class LoggingSettings(_Strict):
@@ -183,8 +208,10 @@ def load_settings(path: Path | str, overrides: dict[str, Any] | None = None) -> 
     for dotted, value in (overrides or {}).items():
         node = raw
         *parents, leaf = dotted.split(".")
-        for part in parents:
+        for depth, part in enumerate(parents, 1):
             node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"{source}: {'.'.join(parents[:depth])}: must be a mapping to set {dotted}")
         node[leaf] = value
     base = source.resolve().parent
     try:

@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ import yaml
 
 from ingest.factory import Embedder
 from ingest.settings import DATA_DIR_ENV, EmbeddingSettings, Settings, load_settings
+from tests import logcheck
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -26,6 +28,60 @@ VENV_BIN = Path(sys.executable).parent
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+# ------------------------------------------------------------------------------------------ secrets in logs
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Every logger at DEBUG for the whole run, into one file behind a production-configured handler."""
+    folder = Path(tempfile.mkdtemp(prefix="hiring-advisor-logs-"))
+    logcheck.start_session_log(folder / "session-debug.log")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Before any fixture runs: the secrets of test modules that never go through our code (LIBRARY_ONLY)."""
+    modules = {getattr(item, "module", None) for item in session.items}
+    for module in modules:
+        if module is not None and module.__name__ in logcheck.LIBRARY_ONLY:
+            logcheck.SECRETS.register_library_only(module)
+
+
+@pytest.fixture(autouse=True)
+def _debug_logs(request: pytest.FixtureRequest) -> None:
+    """Back to DEBUG before each test (an in-process CLI test's setup_logging quiets libraries), and a
+    marker naming the test, so a leak is reported with the test that caused it."""
+    log = logcheck.session_log()
+    log.debug_everything()
+    log.mark(request.node.nodeid)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any secret the tests used reached the log (the suite ran at DEBUG throughout)."""
+    log = logcheck.stop_session_log()
+    if log is None:
+        return
+    logcheck.SECRETS.collect_from_modules()
+    leaks, lines = log.leaks(logcheck.SECRETS)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    summary = (
+        f"secrets in the DEBUG logs: {sum(leak.count for leak in leaks)} "
+        f"({len(logcheck.SECRETS.values)} secrets scanned for in {lines} log lines)"
+    ) + (f"; the log is kept at {log.path}" if leaks else "")
+    if reporter is not None:
+        reporter.write("\n")
+        reporter.write_line(summary, red=bool(leaks))
+        for leak in leaks:
+            more = f" and {len(leak.tests) - 3} more" if len(leak.tests) > 3 else ""
+            reporter.write_line(f"  LEAK {leak.what}: {leak.count}x, in {', '.join(leak.tests[:3])}{more}", red=True)
+    if leaks:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    else:
+        shutil.rmtree(log.path.parent, ignore_errors=True)  # kept only when it holds a leak, to look at
+
+
+# ------------------------------------------------------------------------------------------ fixtures
 
 
 @pytest.fixture(autouse=True)

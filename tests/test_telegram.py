@@ -1,8 +1,8 @@
 """The Telegram front end end to end: the real PTB Application from build_application, polling (or
 serving a webhook for) the Bot API emulator on 127.0.0.1, over the real model and a real index.
 
-Unit parts: HTML rendering and splitting (a hypothesis property checked with the emulator's HTML
-parser), safe upload names, and per-conversation ordering.
+Unit parts: HTML rendering and splitting (their hypothesis properties are in test_properties.py), safe
+upload names, and per-conversation ordering.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ import aiohttp
 import pytest
 import yaml
 from aiohttp import web
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from telegram import Bot, Update
 
 from bot.advisor import Advisor
@@ -33,10 +31,8 @@ from bot.telegram.keyboards import MAX_CALLBACK_BYTES
 from bot.telegram.ordering import ChatOrderedProcessor
 from bot.telegram.render import (
     MAX_MESSAGE,
-    Span,
     answer_doc,
     doc_text,
-    split_plain,
     to_messages,
     utf16_len,
 )
@@ -89,21 +85,16 @@ A strong CISO candidate brings ten years of security leadership and can brief th
 
 @pytest.fixture(scope="module")
 def logs() -> Iterator[LogCapture]:
-    """DEBUG logs of the whole module, through the production redaction filter (as setup_logging installs it)."""
+    """DEBUG logs of the whole module, through the production redaction filter (as setup_logging installs it).
+
+    Every logger is at DEBUG already: tests/conftest.py sets that for the whole suite (tests/logcheck.py).
+    """
     capture = LogCapture()
     capture.addFilter(redactor())
     root = logging.getLogger()
-    names = ["", "httpx", "httpcore", "telegram", "telegram.ext", "bot", "ingest"]
-    levels = {name: logging.getLogger(name).level for name in names}
-    for name in names:
-        logging.getLogger(name).setLevel(logging.DEBUG)
-    for name in ("chromadb", "httpcore", "sentence_transformers", "urllib3", "filelock", "hpack"):
-        logging.getLogger(name).setLevel(logging.INFO)
     root.addHandler(capture)
     yield capture
     root.removeHandler(capture)
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
 
 
 @pytest.fixture(scope="module")
@@ -156,45 +147,7 @@ def test_answer_html_escapes_everything_and_links_only_http_sources() -> None:
     assert "javascript" not in html_text
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(st.sampled_from([*"ab <>&;\"'\n \t", "é", "😀", "\u202e", "𝔘", "&amp;", "<b>"]), max_size=200).map(
-        "".join
-    ),
-    st.integers(min_value=2, max_value=60),
-)
-def test_split_plain_property(text: str, limit: int) -> None:
-    parts = split_plain(text, limit)
-    assert "".join(parts) == text
-    assert all(0 < utf16_len(p) <= limit for p in parts)
-
-
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(
-        st.lists(
-            st.builds(
-                Span,
-                st.text(alphabet=st.sampled_from([*list("xy <>&;\"' "), "😀", "é", "\u200d"]), min_size=1, max_size=40),
-                st.sampled_from(["", "b", "i", "code"]),
-                st.sampled_from([None, "https://example.org/p?a=1&b=<x>"]),
-            ),
-            max_size=5,
-        ).map(tuple),
-        min_size=1,
-        max_size=12,
-    ),
-    st.integers(min_value=8, max_value=120),
-)
-def test_rendered_parts_are_valid_html_within_the_limit(doc: list[tuple[Span, ...]], limit: int) -> None:
-    text = doc_text(doc)
-    messages = to_messages(doc, limit)
-    shown = [p.strip() for p in split_plain(text, limit) if p.strip()]
-    assert len(messages) == len(shown)
-    for html_text, expected in zip(messages, shown, strict=True):
-        plain, _ = parse_html(html_text, strict_ampersand=True)  # raises on any broken tag or entity
-        assert plain.strip() == expected
-        assert utf16_len(plain) <= limit
+# The splitting and escaping properties (hypothesis) are in tests/test_properties.py.
 
 
 def test_a_long_answer_splits_at_4096_and_keeps_every_character() -> None:

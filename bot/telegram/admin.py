@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from telegram import Message, Update
@@ -17,7 +18,7 @@ from telegram.ext import ContextTypes
 from bot.telegram.access import ADMIN_ONLY, is_admin
 from bot.telegram.conversation import addressed, is_private
 from bot.telegram.menu import publish_commands
-from bot.telegram.render import Doc, bold, code, line, text_doc
+from bot.telegram.render import Doc, bold, code, line, quoted, text_doc
 from bot.telegram.send import Target, send_doc, send_text, typing
 from bot.telegram.services import Services, services
 from bot.telegram.uploads import (
@@ -62,6 +63,32 @@ async def _admin_only(update: Update, context: ContextTypes.DEFAULT_TYPE, action
 def _argument(message: Message) -> str:
     parts = (message.text or "").split(maxsplit=1)
     return parts[1].strip() if len(parts) > 1 else ""
+
+
+@dataclass(frozen=True)
+class _Command:
+    """An admin command that passed the admin check: the services, where to answer, what follows it."""
+
+    svc: Services
+    message: Message
+    target: Target
+    argument: str
+
+
+async def _admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str) -> _Command | None:
+    """The preamble every admin command shares; None when the sender was refused (and told so)."""
+    if not await _admin_only(update, context, action):
+        return None
+    message = _message(update)
+    return _Command(services(context), message, Target.of(message), _argument(message))
+
+
+async def _busy(context: ContextTypes.DEFAULT_TYPE, svc: Services, target: Target) -> bool:
+    """True (and the admin is told) while another change runs in this process; they go one at a time."""
+    if not svc.ingest_lock.locked():
+        return False
+    await send_text(context.bot, target, BUSY)
+    return True
 
 
 async def _ingest(context: ContextTypes.DEFAULT_TYPE, svc: Services) -> IngestReport | str:
@@ -135,8 +162,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if document.file_size is not None and document.file_size > limit:
         await send_text(context.bot, target, f"Not added: the file is larger than {limit // _MB} MB.")
         return
-    if svc.ingest_lock.locked():
-        await send_text(context.bot, target, BUSY)
+    if await _busy(context, svc, target):
         return
     async with svc.ingest_lock, typing(context.bot, target):
         data = bytes(await (await document.get_file()).download_as_bytearray())
@@ -149,17 +175,14 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def ingest_url(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Add a web page as an article; the fetch refuses private and metadata addresses (SSRF)."""
-    if not await _admin_only(update, context, "ingest_url"):
+    command = await _admin_command(update, context, "ingest_url")
+    if command is None:
         return
-    svc = services(context)
-    message = _message(update)
-    target = Target.of(message)
-    url = _argument(message)
+    svc, target, url = command.svc, command.target, command.argument
     if not url:
         await send_text(context.bot, target, "Usage: /ingest_url https://example.org/article")
         return
-    if svc.ingest_lock.locked():
-        await send_text(context.bot, target, BUSY)
+    if await _busy(context, svc, target):
         return
     tg = svc.settings.telegram
     async with svc.ingest_lock, typing(context.bot, target):
@@ -179,12 +202,11 @@ async def ingest_url(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def ingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Re-run the ingest, e.g. after files were changed on disk."""
-    if not await _admin_only(update, context, "ingest"):
+    command = await _admin_command(update, context, "ingest")
+    if command is None:
         return
-    svc = services(context)
-    target = Target.of(_message(update))
-    if svc.ingest_lock.locked():
-        await send_text(context.bot, target, BUSY)
+    svc, target = command.svc, command.target
+    if await _busy(context, svc, target):
         return
     async with svc.ingest_lock, typing(context.bot, target):
         outcome = await _ingest(context, svc)
@@ -193,18 +215,15 @@ async def ingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Remove an article by its id as /sources shows it; put back if the ingest cannot run."""
-    if not await _admin_only(update, context, "remove"):
+    command = await _admin_command(update, context, "remove")
+    if command is None:
         return
-    svc = services(context)
-    message = _message(update)
-    target = Target.of(message)
-    doc_id = _argument(message)
+    svc, target, doc_id = command.svc, command.target, command.argument
     articles = await asyncio.to_thread(svc.advisor.articles)
     if not doc_id or doc_id not in {a.path for a in articles}:
         await send_text(context.bot, target, "Usage: /remove DOC, with DOC an article id as /sources lists them.")
         return
-    if svc.ingest_lock.locked():
-        await send_text(context.bot, target, BUSY)
+    if await _busy(context, svc, target):
         return
     async with svc.ingest_lock, typing(context.bot, target):
         try:
@@ -231,11 +250,12 @@ async def remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Usage and gaps; private chats only, since gaps are other users' questions."""
-    if not await _admin_only(update, context, "stats"):
+    command = await _admin_command(update, context, "stats")
+    if command is None:
         return
-    svc = services(context)
-    if not is_private(_message(update)):
-        await send_text(context.bot, Target.of(_message(update)), "Please use /stats in a private chat with me.")
+    svc, target = command.svc, command.target
+    if not is_private(command.message):
+        await send_text(context.bot, target, "Please use /stats in a private chat with me.")
         return
     numbers = await asyncio.to_thread(svc.state.stats)
     version = await asyncio.to_thread(svc.advisor.index.version)
@@ -249,5 +269,5 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         (),
         line(bold("Gaps (unanswered, most asked first)")),
     ]
-    doc += [line(f"• {text} (×{count})") for text, count in numbers.gaps] or [line("None so far.")]
-    await send_doc(context.bot, Target.of(_message(update)), doc)
+    doc += [line("• ", *quoted(text), f" (×{count})") for text, count in numbers.gaps] or [line("None so far.")]
+    await send_doc(context.bot, target, doc)

@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 
 from bot.advisor import UnknownRoleError
 from bot.roles import find_roles, full_title
-from bot.telegram.answering import cached_brief, rate_wait
+from bot.telegram.answering import advise, cached_brief, rate_wait
 from bot.telegram.render import answer_doc, brief_doc, first_message
 from bot.telegram.send import NO_PREVIEW
 from bot.telegram.services import services
@@ -61,7 +61,7 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     roles = await asyncio.to_thread(svc.advisor.roles)
     results: list[InlineQueryResultArticle] = []
     if len(text.split()) >= MIN_ANSWER_WORDS and rate_wait(svc, query.from_user.id) is None:
-        answer = await svc.advisor.ask(text)
+        answer = await advise(svc, text)
         if answer.in_scope:
             results.append(
                 _article(_result_id("answer", text), f"Answer: {text}", answer.lead, first_message(answer_doc(answer)))

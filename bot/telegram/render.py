@@ -9,6 +9,7 @@ own, so a bold run or a link cut in two is simply re-opened in the next part.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -59,6 +60,49 @@ def line(*spans: Span | str) -> Line:
 def text_doc(text: str) -> Doc:
     """Plain text (possibly several lines) as a document."""
     return [line(part) for part in text.split("\n")]
+
+
+# What Telegram turns into something to tap when it finds it in plain text: links (with a scheme, www. or
+# a domain-like word), email addresses, /commands and @mentions. Generous on purpose: a false match only
+# shows a word in monospace, a miss lets a link planted in an article be tapped.
+_TAPPABLE = re.compile(
+    r"(?:\b(?:https?|ftp|tg|ton)://|\bwww\.)[^\s<>\"]+"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}"
+    r"|(?<![\w@./-])(?:[\w-]+\.)+[^\W\d_]{2,}(?::\d+)?(?:[/?#][^\s<>\"]*)?(?![\w-])"
+    r"|(?<![\w/@])/\w{1,64}(?:@\w{3,32})?(?![\w/@])"
+    r"|(?<![\w@])@\w{4,32}(?![\w@])",
+)
+_TRAILING_PUNCT = ".,:;!?)]}'\""
+
+
+def quoted(text: str, style: Style = "") -> list[Span]:
+    """Text we did not write (articles, the model's answer, users) with nothing in it to tap.
+
+    Telegram makes links, email addresses, /commands and @mentions in a message clickable by itself,
+    so an article saying "email x@evil.example" or "tap /forget_me" would hand the reader a ready
+    action under the bot's name. Inside a code span Telegram detects nothing: those words are shown
+    as code, still readable and copyable. The only links in our messages are the sources' own.
+    """
+    spans: list[Span] = []
+    pos = 0
+    for match in _TAPPABLE.finditer(text):
+        start, end = match.span()
+        while end > start and text[end - 1] in _TRAILING_PUNCT:
+            end -= 1
+        if end - start < 2 or start < pos:
+            continue
+        if start > pos:
+            spans.append(Span(text[pos:start], style))
+        spans.append(Span(text[start:end], "code"))
+        pos = end
+    if pos < len(text):
+        spans.append(Span(text[pos:], style))
+    return spans
+
+
+def quoted_doc(text: str) -> Doc:
+    """Untrusted plain text (possibly several lines) as a document, nothing in it to tap."""
+    return [tuple(quoted(part)) for part in text.split("\n")]
 
 
 # ----------------------------------------------------------------------------- HTML and splitting
@@ -186,9 +230,11 @@ def first_message(doc: Sequence[Line], limit: int = MAX_MESSAGE) -> str:
 def source_line(source: Source, *, show_id: bool = False) -> Line:
     """'[n] Title — Author, Publisher', the title linked only when the article has an http(s) url."""
     by = ", ".join(p for p in (source.author, source.publisher) if p)
-    spans = [plain(f"[{source.n}] "), Span(source.title, href=safe_url(source.url))]
+    href = safe_url(source.url)
+    title = [Span(source.title, href=href)] if href else quoted(source.title)  # inside a link nothing else is
+    spans = [plain(f"[{source.n}] "), *title]
     if by:
-        spans.append(plain(f" — {by}"))
+        spans += [plain(" — "), *quoted(by)]
     if show_id:
         spans += [plain(" · "), code(source.path)]
     return tuple(spans)
@@ -222,10 +268,10 @@ def answer_doc(answer: Answer) -> Doc:
     """Lead, bulleted points with [n] citations, and the Sources footer; declines are plain text."""
     doc: Doc
     if answer.points:
-        doc = [line(bold(answer.lead)), ()]
-        doc += [line(f"• {p.text} ", plain(f"[{p.source}]")) for p in answer.points]
+        doc = [tuple(quoted(answer.lead, "b")), ()]
+        doc += [line("• ", *quoted(p.text), plain(f" [{p.source}]")) for p in answer.points]
     else:
-        doc = text_doc(_strip_footer(answer.text) if answer.sources else answer.text.rstrip())
+        doc = quoted_doc(_strip_footer(answer.text) if answer.sources else answer.text.rstrip())
     if answer.in_scope and answer.sources:
         doc += [(), *sources_doc(answer.sources)]
     return doc
@@ -236,7 +282,7 @@ def brief_doc(brief: Brief) -> Doc:
     doc: Doc = [line(bold(brief.title))]
     for heading, points in brief.sections:
         doc += [(), line(bold(heading))]
-        doc += [line(f"• {p.text} [{p.source}]") for p in points] or [line(f"• {NOTHING}")]
+        doc += [line("• ", *quoted(p.text), f" [{p.source}]") for p in points] or [line(f"• {NOTHING}")]
     return [*doc, (), *sources_doc(brief.sources)]
 
 
@@ -248,10 +294,10 @@ def comparison_doc(comparison: Comparison) -> Doc:
         doc += [(), line(bold(heading))]
         for role, points in ((first, a), (second, b)):
             body = " ".join(f"{p.text} [{p.source}]" for p in points) or NOTHING
-            doc.append(line("• ", italic(role), f": {body}"))
+            doc.append(line("• ", italic(role), ": ", *quoted(body)))
     return [*doc, (), *sources_doc(comparison.sources)]
 
 
 def streaming_doc(text: str) -> Doc:
     """A partial LLM answer as it grows: plain text, cut by the caller to one message."""
-    return text_doc(text.rstrip() or "…")
+    return quoted_doc(text.rstrip() or "…")
