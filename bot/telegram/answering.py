@@ -2,6 +2,12 @@
 "typing…", the answer (streamed in LLM mode), the keyboard under it, and what gets recorded.
 
 Memory is per conversation (chat, forum topic); declined questions are recorded as gaps for /stats.
+
+Answers are computed in worker threads, at most one per CPU at a time (`computing`). Under load,
+more would not answer faster (the work is CPU-bound), but every extra thread running Python code
+competes with the event loop for the GIL. With 200 chats asking at once on 2 CPUs
+(tests/test_load.py), 16 answers in flight (one per active update) stalled the loop over 50 ms 13
+to 46 times per run; one per CPU: 1 to 3 times, at the same throughput.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import logging
 import math
 import secrets
 import time
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from telegram import Bot, Message
@@ -25,7 +32,7 @@ from bot.roles import find_roles
 from bot.telegram.conversation import Conversation
 from bot.telegram.keyboards import Offer, answer_keyboard, remember
 from bot.telegram.render import answer_doc, brief_doc, first_message, streaming_doc, to_messages
-from bot.telegram.send import NO_PREVIEW, Target, send_doc, send_text, typing
+from bot.telegram.send import NO_PREVIEW, Target, edit_html, send_doc, send_html, send_text, typing
 from bot.telegram.services import Services, services
 from bot.types import Answer, Final
 
@@ -63,6 +70,19 @@ async def within_rate(context: ContextTypes.DEFAULT_TYPE, user_id: int, target: 
     return False
 
 
+@contextlib.asynccontextmanager
+async def computing(svc: Services) -> AsyncIterator[None]:
+    """Hold one of the CPU slots while an answer, brief or comparison is computed (see the module doc)."""
+    async with svc.answer_slots:
+        yield
+
+
+async def advise(svc: Services, question: str, history: Sequence[str] = ()) -> Answer:
+    """The extractive answer, computed in a CPU slot."""
+    async with computing(svc):
+        return await svc.advisor.ask(question, history)
+
+
 async def answer_question(context: ContextTypes.DEFAULT_TYPE, asker: Asker, question: str) -> None:
     """Answer in the asker's conversation and remember the turn for follow-ups."""
     svc = services(context)
@@ -77,7 +97,7 @@ async def answer_question(context: ContextTypes.DEFAULT_TYPE, asker: Asker, ques
     history = await asyncio.to_thread(svc.state.history, chat_id, thread_id)
     async with typing(context.bot, asker.target):
         if svc.advisor.llm is None:
-            answer = await svc.advisor.ask(question, history)
+            answer = await advise(svc, question, history)
             placeholder = None
         else:
             answer, placeholder = await _stream(context.bot, svc, asker, question, history)
@@ -107,18 +127,9 @@ async def send_answer(
         return
     parts = to_messages(doc)
     head, rest = parts[0], parts[1:]
-    await placeholder.edit_text(
-        head, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW, reply_markup=None if rest else markup
-    )
+    await edit_html(placeholder, head, None if rest else markup)
     for i, part in enumerate(rest):
-        await context.bot.send_message(
-            target.chat_id,
-            part,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=NO_PREVIEW,
-            message_thread_id=target.thread_id,
-            reply_markup=markup if i == len(rest) - 1 else None,
-        )
+        await send_html(context.bot, target, part, markup if i == len(rest) - 1 else None, quote=False)
 
 
 async def _stream(
@@ -157,16 +168,12 @@ async def _stream(
                 else:
                     continue
             if placeholder is None:
-                placeholder = await bot.send_message(
-                    asker.target.chat_id,
-                    html_text,
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=NO_PREVIEW,
-                    message_thread_id=asker.target.thread_id,
-                    reply_parameters=asker.target.reply_parameters(),
-                )
-            else:
+                placeholder = await send_html(bot, asker.target, html_text)
+                continue
+            try:
                 await placeholder.edit_text(html_text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+            except TelegramError as exc:  # a missed partial is superseded by the next one or the final answer
+                log.debug("streamed edit failed: %s", exc)
     raise RuntimeError("ask_stream ended without a Final answer")
 
 
@@ -182,7 +189,8 @@ async def cached_brief(svc: Services, role: str) -> Brief:
     key = (resolved, version)
     found = svc.briefs.get(key)
     if found is None:
-        found = await svc.advisor.brief(resolved)
+        async with computing(svc):
+            found = await svc.advisor.brief(resolved)
         for old in [k for k in svc.briefs if k[1] != version]:
             del svc.briefs[old]
         svc.briefs[key] = found

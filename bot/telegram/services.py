@@ -7,6 +7,7 @@ use of them, and lets post_init/post_shutdown own the ones that hold resources (
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,11 @@ SERVICES_KEY = "services"
 PURGE_EVERY_S = 6 * 3600.0
 
 
+def cpu_count() -> int:
+    """CPUs this process may run on (its affinity, e.g. a container's cpuset), not the whole machine's."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 @dataclass
 class Services:
     """Everything a handler may use; `state` is opened in post_init unless a test passed one in."""
@@ -33,6 +39,8 @@ class Services:
     state_store: StateStore | None = None
     owns_state: bool = True
     ingest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    answer_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(cpu_count()))
+    """Answers, briefs and comparisons computed at once (see bot.telegram.answering.computing)."""
     briefs: dict[tuple[str, str], Brief] = field(default_factory=dict)
     last_purge: float = field(default_factory=time.monotonic)
 

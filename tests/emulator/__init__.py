@@ -11,6 +11,9 @@ Usage (inside an async test)::
     emu.send_text(chat, alice, "/start")
     (reply,) = await emu.wait_for_messages(chat, 1)
     await emu.stop()
+
+For load tests the emulator runs in its own process with simulated users (``peer.py``, driven by
+``tests/load.py``), so that its work is not measured as the bot's.
 """
 
 from .faults import FAULT_KINDS, FaultPlan

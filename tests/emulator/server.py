@@ -2,8 +2,10 @@
 
 The bot under test speaks plain HTTP to this aiohttp server exactly as it would to
 api.telegram.org (only ``base_url``/``base_file_url`` differ), while the test drives users through
-the synchronous injection helpers and inspects what the bot did. Everything runs on the test's
-event loop, so no locks are needed: state changes happen between awaits only.
+the synchronous injection helpers and inspects what the bot did. Everything runs on one event
+loop, so no locks are needed: state changes happen between awaits only. The emulator is NOT
+thread-safe: when it runs on another loop or thread (load tests run it in its own process, see
+``peer.py``), call its client methods on that loop only.
 """
 
 from __future__ import annotations
@@ -105,6 +107,13 @@ _QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is i
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the "
     "same as a current content and reply markup of the message"
+)
+#: What api.telegram.org's nginx front answers when the Bot API server behind it is unreachable:
+#: an HTML page, not JSON (PTB logs "Can not load invalid JSON data" and raises NetworkError).
+_NGINX_502 = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n"
+    "</body>\r\n</html>\r\n"
 )
 
 
@@ -392,6 +401,9 @@ class BotApiEmulator:
         self.webhook_deliveries: list[tuple[JSONDict, int | None]] = []
         #: unexpected exceptions inside the emulator (answered as 500); tests should keep it empty
         self.errors: list[BaseException] = []
+        #: called with (chat id, message) whenever the bot creates or edits a message; the message is
+        #: the live stored object (do not mutate it). Load drivers use this instead of polling sent().
+        self.bot_message_listeners: list[Callable[[int, JSONDict], None]] = []
         self.faults: FaultPlan | None = None
         self.description: dict[str, str] = {}
         self.short_description: dict[str, str] = {}
@@ -553,9 +565,12 @@ class BotApiEmulator:
             if self.faults.enforce_retry_after:
                 self._flood_until[canonical] = time.monotonic() + retry
             return self._flood_response(retry)
-        if fault in ("500", "502"):
-            text = "Internal Server Error" if fault == "500" else "Bad Gateway"
-            return web.json_response(ApiError(int(fault), text).body(), status=int(fault))
+        if fault == "500":  # the Bot API server itself failed: it still answers in its JSON shape
+            return web.json_response(ApiError(500, "Internal Server Error").body(), status=500)
+        if fault == "502":  # nginx in front of it could not reach it: an HTML page
+            return web.Response(
+                status=502, text=_NGINX_502, content_type="text/html", headers={"Server": "nginx/1.18.0"}
+            )
         result = await self._run_method(canonical, params)
         return web.json_response(result[0], status=result[1])
 
@@ -1022,7 +1037,12 @@ class BotApiEmulator:
         if sender.get("id") == self.bot_user["id"] and sender.get("is_bot"):
             state.bot_message_ids.append(mid)
             self._bot_fire()
+            self._bot_message_changed(state, msg)
         return msg
+
+    def _bot_message_changed(self, state: ChatState, msg: JSONDict) -> None:
+        for listener in self.bot_message_listeners:
+            listener(state.id, msg)
 
     def _resolve_reply(self, state: ChatState, reply_to: JSONDict | int | None) -> JSONDict | None:
         if reply_to is None:
@@ -1405,7 +1425,7 @@ class BotApiEmulator:
         return copy.deepcopy(msg)
 
     async def _edit_message_text(self, params: Params) -> JSONDict:
-        _, msg = self._bot_message_for_edit(params)
+        state, msg = self._bot_message_for_edit(params)
         if "text" not in msg:
             raise bad_request("there is no text in the message to edit")
         if params.text("text") in (None, ""):
@@ -1426,16 +1446,18 @@ class BotApiEmulator:
             msg["link_preview_options"] = preview
         msg["edit_date"] = _now()
         self._bot_fire()
+        self._bot_message_changed(state, msg)
         return copy.deepcopy(msg)
 
     async def _edit_message_reply_markup(self, params: Params) -> JSONDict:
-        _, msg = self._bot_message_for_edit(params)
+        state, msg = self._bot_message_for_edit(params)
         markup = self._markup(params)
         if markup == msg.get("reply_markup"):
             raise bad_request(_NOT_MODIFIED)
         self._set_optional(msg, "reply_markup", markup)
         msg["edit_date"] = _now()
         self._bot_fire()
+        self._bot_message_changed(state, msg)
         return copy.deepcopy(msg)
 
     @staticmethod
