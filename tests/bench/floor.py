@@ -1,0 +1,37 @@
+"""The floor: the least any answer on this corpus must cost, one raw encode plus one raw Chroma query.
+
+It uses sentence-transformers' own SentenceTransformer on the packaged model (raw.py) and the very
+live collection our advisor reads, so the only difference from our figure is our own work
+(follow-ups, hybrid retrieval, sentence scoring, composing the answer) and our encoder.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bot.advisor import Advisor
+from tests.bench.questions import Question
+from tests.bench.raw import raw_model
+
+
+class Floor:
+    def __init__(self, advisor: Advisor, n_results: int) -> None:
+        index = advisor.index
+        self.model: Any = raw_model()
+        # KnowledgeIndex has no public accessor for its live collection; the private one is read so
+        # the floor queries exactly the collection the advisor reads.
+        self.collection: Any = index._current().collection
+        self.n_results = n_results
+
+    def warm_up(self) -> None:
+        self.ask(Question("warm up the floor"))
+
+    def ask(self, question: Question) -> float:
+        started = time.perf_counter()
+        vector = self.model.encode(question.text, normalize_embeddings=True, convert_to_numpy=True)
+        result = self.collection.query(query_embeddings=[vector], n_results=self.n_results)
+        elapsed = time.perf_counter() - started
+        if not result["ids"][0]:
+            raise AssertionError("the floor's query found nothing")
+        return elapsed
