@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.advisor import Advisor, UnknownRoleError
+from bot.advisor import STORE_DOWN, UNAVAILABLE, Advisor, UnknownRoleError
 from bot.env import TELEGRAM_TOKEN, load_env, secret
 from bot.services import build_advisor
 from bot.types import Answer
-from ingest.errors import ConfigError, IngestError
+from ingest.errors import ConfigError, IngestError, StoreUnavailableError
 from ingest.logs import setup_logging
 from ingest.settings import Settings, load_settings
 
@@ -32,13 +32,31 @@ EXIT_ERROR = 5
 log = logging.getLogger(__name__)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _common(top: bool) -> argparse.ArgumentParser:
+    """--config and --log-level, accepted before or after the command.
+
+    Only the top level has defaults: a subcommand's own default would overwrite a value given before
+    it (`python -m bot --log-level DEBUG ask ...` would silently run at INFO).
+    """
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--config", type=Path, default=DEFAULT_CONFIG, help="path to config.yaml (default: %(default)s)"
+        "--config",
+        type=Path,
+        default=DEFAULT_CONFIG if top else argparse.SUPPRESS,
+        help=f"path to config.yaml (default: {DEFAULT_CONFIG})",
     )
-    common.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="overrides logging.level")
-    parser = argparse.ArgumentParser(prog="python -m bot", description="The Hiring Advisor.", parents=[common])
+    common.add_argument(
+        "--log-level",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        default=None if top else argparse.SUPPRESS,
+        help="overrides logging.level",
+    )
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _common(top=False)
+    parser = argparse.ArgumentParser(prog="python -m bot", description="The Hiring Advisor.", parents=[_common(True)])
     sub = parser.add_subparsers(dest="command", required=True)
 
     ask = sub.add_parser("ask", parents=[common], help="answer one question (or JSON lines from stdin)")
@@ -157,6 +175,9 @@ def chat(advisor: Advisor, read: Callable[[str], str] = input, out: TextIO = sys
                 text = answer.text
         except UnknownRoleError as exc:
             text = str(exc)
+        except STORE_DOWN as exc:  # the chat stays open: the next question tries the store again
+            log.warning("knowledge store unavailable: %s", exc)
+            text = UNAVAILABLE
         out.write("\n" + _wrap(text) + "\n")
         out.flush()
 
@@ -226,6 +247,9 @@ def main(argv: Iterable[str] | None = None, stdin: TextIO = sys.stdin, out: Text
     except UnknownRoleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreUnavailableError as exc:
+        print(f"error: the knowledge base is temporarily unavailable: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except IngestError as exc:
         log.debug("failed", exc_info=True)
         print(f"error: {exc}", file=sys.stderr)

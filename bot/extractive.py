@@ -127,7 +127,8 @@ class SentencePicker:
         total = sum(weights.values()) or 1.0
         out = []
         for (text, _, passage), sim, vec in zip(pieces, sims, vecs, strict=True):
-            overlap = sum(w for t, w in weights.items() if t in set(terms(text))) / total
+            words = set(terms(text))
+            overlap = sum(w for t, w in weights.items() if t in words) / total
             out.append(Candidate(text, passage, float(sim) + LEXICAL_WEIGHT * overlap, float(sim), vec))
         # sorted() is stable: equal scores keep passage rank, then position in the passage.
         return sorted(out, key=lambda c: -c.score)

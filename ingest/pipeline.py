@@ -13,6 +13,7 @@ import logging
 import re
 import sys
 import time
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -29,6 +30,7 @@ from ingest.errors import LockedError, ModelMismatchError, NoLiveVersionError, V
 from ingest.factory import Embedder
 from ingest.gate import GateReport, gate_questions, judge_gate
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, LoadLimits, load_document
+from ingest.sandbox import ParserPool
 from ingest.settings import Settings
 from ingest.store import (
     Backend,
@@ -49,8 +51,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LOADER_VERSION = "1"
-"""Bump when loaders extract text differently, so the next ingest re-reads every article."""
+LOADER_VERSION = "2"
+"""Bump when loaders extract text differently, so the next ingest re-reads every article.
+
+2: HTML drops more hidden text (classes, page CSS, off-screen), DOCX without core properties no
+longer gets the title "Word Document", text needs a letter or digit.
+"""
 
 _ROLE_IN_TITLE = re.compile(r"\b(C[A-Z]{1,3}O)s?\b")
 
@@ -84,6 +90,8 @@ class IngestReport:
     pruned: list[str] = field(default_factory=list)
     gate: GateReport | None = None
     seconds: float = 0.0
+    parser_peak_mb: dict[str, float] = field(default_factory=dict)
+    """Peak memory of the PDF/DOCX/HTML parser workers, per format (to size knowledge.parse_memory_mb)."""
 
     @property
     def exit_code(self) -> int:
@@ -139,13 +147,48 @@ def fingerprint(settings: Settings) -> str:
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
 
 
-def scan(settings: Settings) -> tuple[list[SourceFile], list[str]]:
-    """Articles under knowledge.dir (supported formats, not excluded, not hidden) and skipped files."""
+# Bidirectional embeddings, overrides and isolates: in a file name they make "evil\u202egpj.md"
+# look like "evilmd.jpg" wherever the article id is shown.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def display_name(name: str) -> str:
+    """A file name safe to print on one line: undecodable bytes and control characters escaped."""
+    out = []
+    for char in name:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, as os.fsdecode's surrogateescape keeps it
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif unicodedata.category(char) in ("Cc", "Cs") or char in _BIDI_CONTROLS:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def name_problem(rel: str) -> str | None:
+    """Why a file name cannot be an article id, or None.
+
+    The id is stored in Chroma (ids and metadata must be valid UTF-8: one bad id aborts the whole
+    write) and shown to admins and users on one line.
+    """
+    if any(0xD800 <= ord(char) <= 0xDFFF for char in rel):
+        return "file name is not valid UTF-8; rename the file"
+    if any(unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS for char in rel):
+        return "file name contains control or text-direction characters; rename the file"
+    return None
+
+
+def scan(settings: Settings) -> tuple[list[SourceFile], list[str], list[FileError]]:
+    """Articles under knowledge.dir (supported formats, not excluded, not hidden), skipped files, and
+    files refused before reading (bad names, links to files outside the folder)."""
     root = settings.knowledge.dir
     if not root.is_dir():
-        return [], []
+        return [], [], []
+    real_root = root.resolve()
     files: list[SourceFile] = []
     skipped: list[str] = []
+    refused: list[FileError] = []
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
         if not path.is_file() or any(part.startswith(".") for part in path.relative_to(root).parts):
@@ -153,14 +196,26 @@ def scan(settings: Settings) -> tuple[list[SourceFile], list[str]]:
         if any(fnmatch(rel, pat) or fnmatch(path.name, pat) for pat in settings.knowledge.exclude):
             continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            skipped.append(rel)
+            skipped.append(display_name(rel))
+            continue
+        problem = name_problem(rel)
+        if problem is None and not path.resolve().is_relative_to(real_root):
+            # A link to, say, ~/.ssh/notes.txt would put that file's text in the index.
+            problem = "a symbolic link to a file outside the knowledge folder; copy the file in instead"
+        if problem is not None:
+            refused.append(FileError(display_name(rel), problem))
+            continue
+        size = path.stat().st_size
+        if size > settings.knowledge.max_file_mb * 1024 * 1024:
+            # The loader refuses it without reading it; hashing gigabytes first would be wasted.
+            files.append(SourceFile(rel, path, f"oversized-{size}"))
             continue
         digest = hashlib.sha256()
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
         files.append(SourceFile(rel, path, digest.hexdigest()))
-    return files, skipped
+    return files, skipped, refused
 
 
 def _roles(meta: dict[str, object], title: str) -> list[str]:
@@ -224,7 +279,7 @@ def writer_lock(settings: Settings) -> Iterator[None]:
 @dataclass
 class _Build:
     ids: list[str] = field(default_factory=list)
-    embeddings: list[list[float]] = field(default_factory=list)
+    embeddings: list[np.ndarray] = field(default_factory=list)  # float32 rows: lists of floats cost 8x more
     documents: list[str] = field(default_factory=list)
     metadatas: list[dict[str, Any]] = field(default_factory=list)
     docs: dict[str, DocEntry] = field(default_factory=dict)
@@ -262,7 +317,7 @@ class Ingestor:
 
     def _run(self, backend: Backend, *, force: bool, rebuild: bool) -> IngestReport:
         report = IngestReport()
-        files, report.skipped = scan(self.settings)
+        files, report.skipped, report.errors = scan(self.settings)
         live_name = backend.live_name()
         live = backend.info(live_name) if live_name else None
         report.previous = report.version = live_name
@@ -288,23 +343,27 @@ class Ingestor:
             report.chunks_reused += len(build.ids)
         todo = [f for f in files if f.doc_id not in build.docs]
         pending: list[tuple[SourceFile, dict[str, Any], list[Chunk]]] = []
-        for source in todo:
-            try:
-                doc = load_document(source.path, self.limits)
-            except LoadError as exc:
-                report.errors.append(FileError(source.doc_id, exc.reason))
-                if source.doc_id in old_docs and live_name is not None:
-                    # Nothing already live is lost: a previously good article keeps its live chunks.
-                    self._copy_from(backend.open_snapshot(live_name), [source.doc_id], old_docs, build)
-                    report.kept_after_error.append(source.doc_id)
-                continue
-            meta = describe(doc, source)
-            chunks = self._chunker().chunk(doc.text, meta["title"])
-            if not chunks:
-                report.errors.append(FileError(source.doc_id, "no text could be extracted"))
-                continue
-            pending.append((source, meta, chunks))
-            (report.changed if source.doc_id in old_docs else report.added).append(source.doc_id)
+        # One warm parser process per format for the whole run: a one-shot child per PDF would
+        # spend more time importing pypdf than parsing.
+        with ParserPool() as pool:
+            for source in todo:
+                try:
+                    doc = load_document(source.path, self.limits, pool=pool)
+                except LoadError as exc:
+                    report.errors.append(FileError(source.doc_id, exc.reason))
+                    if source.doc_id in old_docs and live_name is not None:
+                        # Nothing already live is lost: a previously good article keeps its live chunks.
+                        self._copy_from(backend.open_snapshot(live_name), [source.doc_id], old_docs, build)
+                        report.kept_after_error.append(source.doc_id)
+                    continue
+                meta = describe(doc, source)
+                chunks = self._chunker().chunk(doc.text, meta["title"])
+                if not chunks:
+                    report.errors.append(FileError(source.doc_id, "no text could be extracted"))
+                    continue
+                pending.append((source, meta, chunks))
+                (report.changed if source.doc_id in old_docs else report.added).append(source.doc_id)
+        report.parser_peak_mb = {kind: round(kb / 1024, 1) for kind, kb in sorted(pool.peak_rss_kb.items())}
         embedded, reused = self._embed(pending, build)
         report.chunks_embedded, report.chunks_reused = embedded, report.chunks_reused + reused
         report.chunks_total = len(build.ids)
@@ -363,7 +422,7 @@ class Ingestor:
             )
             for i in order:
                 build.ids.append(got["ids"][i])
-                build.embeddings.append(list(map(float, got["embeddings"][i])))  # type: ignore[index]
+                build.embeddings.append(np.asarray(got["embeddings"][i], dtype=np.float32))  # type: ignore[index]
                 build.documents.append(got["documents"][i])  # type: ignore[index]
                 build.metadatas.append(dict(got["metadatas"][i]))  # type: ignore[index]
             for doc_id in part:
@@ -382,7 +441,7 @@ class Ingestor:
             step = self.settings.embedding.batch_size * 4
             with _progress(len(misses), "embedding", self.progress) as bar:
                 for part in batched(misses, step):
-                    new = self.embedder.embed_documents([c.embed_text for _, c in part])
+                    new = self.embedder.encode([c.embed_text for _, c in part])
                     fresh = [(h, v) for (h, _), v in zip(part, new, strict=True)]
                     cache.put_many(fresh)
                     vectors.update(fresh)

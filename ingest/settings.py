@@ -66,7 +66,7 @@ class EmbeddingSettings(_Strict):
     model: str = DEFAULT_MODEL
     device: str = "cpu"
     batch_size: StrictInt = Field(64, ge=1, le=4096)
-    backend: Literal["torch", "onnx"] = "torch"  # same vectors; onnx starts faster (see ingest/factory.py)
+    backend: Literal["torch", "onnx"] = "onnx"  # same vectors; onnx starts faster (see ingest/factory.py)
 
 
 class ChunkingSettings(_Strict):

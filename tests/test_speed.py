@@ -1,0 +1,102 @@
+"""The speed work must not change a single result: our BM25 gives rank_bm25's scores bit for bit, and
+the ONNX backend gives sentence-transformers' vectors and token counts."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from bot.retrieval import STOPWORDS, _Keyword, terms
+from ingest.chunking import Chunker
+from ingest.factory import Embedder
+from ingest.index import Hit
+from ingest.settings import EmbeddingSettings
+from tests.conftest import KNOWLEDGE
+
+ROLES = ["CTO", "CMIO", "CISO"]
+
+
+def _chunks(embedder: Embedder) -> list[Hit]:
+    chunker = Chunker(embedder.count_tokens, 120, embedder.max_tokens)
+    hits: list[Hit] = []
+    for path in sorted(KNOWLEDGE.glob("*.md")):
+        if path.name == "README.md":
+            continue
+        for c in chunker.chunk(path.read_text(encoding="utf-8"), path.stem):
+            role = ROLES[len(hits) % len(ROLES)]
+            hits.append(
+                Hit(f"{path.name}#{c.position}", c.text, {"doc_id": path.name, "headings": "", "roles": [role]})
+            )
+    return hits
+
+
+def _old_search(bm25: BM25Okapi, chunks: list[Hit], query: list[str], k: int, roles: list[str] | None) -> list[float]:
+    """The search as it was with rank_bm25: full sort, then skip chunks of other roles."""
+    scores = bm25.get_scores(query)
+    out: list[float] = []
+    for i in np.argsort(-scores):
+        if scores[i] <= 0 or len(out) >= k:
+            break
+        if roles and not set(roles) & set(chunks[int(i)].metadata.get("roles") or []):
+            continue
+        out.append(float(scores[i]))
+    return out
+
+
+def test_bm25_scores_are_rank_bm25s_bit_for_bit(embedder: Embedder) -> None:
+    chunks = _chunks(embedder) * 3  # repeated chunks: ties and common terms
+    keyword = _Keyword("v1", chunks)
+    reference = BM25Okapi([terms(h.text + " " + str(h.metadata.get("headings", ""))) for h in chunks])
+    assert keyword.idf == reference.idf
+    vocabulary = sorted(reference.idf)
+    rng = random.Random(5)
+    for trial in range(300):
+        query = [rng.choice(vocabulary) for _ in range(rng.randint(1, 6))] + ["cto", "nosuchword"]
+        assert np.array_equal(keyword.scores(query), reference.get_scores(query))
+        roles = [rng.choice(ROLES)] if trial % 2 else None
+        got = [score for _, score in keyword.search(query, 8, roles)]
+        assert got == _old_search(reference, chunks, query, 8, roles)
+    assert keyword.search([], 8, None) == [] and _Keyword("v0", []).search(["cto"], 8, None) == []
+
+
+def _terms_before(text: str) -> list[str]:
+    """terms() as it was before the memo."""
+    out = []
+    for word in re.findall(r"[a-z0-9]+(?:'[a-z0-9]+)*", text.lower().replace("’", "'")):
+        if word in STOPWORDS:
+            continue
+        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        out.append(word)
+    return out
+
+
+def test_terms_memo_gives_the_same_terms() -> None:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(KNOWLEDGE.glob("*.md"))]
+    texts.append("The CTOs' systems: physicians’ trust, process and analytics — hiring a CTO's deputies")
+    for text in texts:
+        assert terms(text) == terms(text) == _terms_before(text)
+
+
+@pytest.fixture(scope="module")
+def torch_embedder() -> Embedder:
+    return Embedder(EmbeddingSettings(backend="torch"))
+
+
+def test_onnx_backend_matches_torch(torch_embedder: Embedder) -> None:
+    onnx = Embedder(EmbeddingSettings(backend="onnx"))
+    assert onnx.backend == "onnx" and torch_embedder.backend == "torch"
+    assert (onnx.dimension, onnx.max_tokens) == (torch_embedder.dimension, torch_embedder.max_tokens) == (384, 256)
+    texts = [h.text for h in _chunks(torch_embedder)] + ["CTO", "What should I look for in a CMIO?", "word " * 400]
+    for text in texts:
+        assert onnx.count_tokens(text) == torch_embedder.count_tokens(text)
+    diff = np.abs(onnx.encode(texts) - torch_embedder.encode(texts)).max()
+    assert diff < 1e-5
+    # Repeated texts are encoded once and come back in order.
+    twice = onnx.encode(["CTO", "CMIO", "CTO"])
+    assert np.array_equal(twice[0], twice[2]) and not np.array_equal(twice[0], twice[1])
+    assert onnx.embed_query("CTO") == twice[0].tolist()
