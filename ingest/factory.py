@@ -15,6 +15,7 @@ Two backends compute the same vectors (checked to within `MAX_EXPORT_DIFF` on ev
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXPORT_VERSION = "1"
+EXPORT_VERSION = "2"
 """Bump when the export changes (graph, inputs, files), so every machine exports the model again."""
 MAX_EXPORT_DIFF = 1e-4
 """An export is used only if its vectors match sentence-transformers' to this (max abs difference)."""
@@ -193,7 +194,11 @@ def _export(path: str, dest: Path) -> tuple[str, float | str]:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    st = SentenceTransformer(path, device="cpu").eval()
+    reference = SentenceTransformer(path, device="cpu")  # exactly what the torch backend runs
+    # Eager attention exports as plain MatMul/Softmax nodes, which onnxruntime's BERT optimizer fuses
+    # into its Attention kernel; the default (SDPA) exports in a form it cannot fuse. Fused batches
+    # run at ~0.96x torch's speed, unfused ones at ~0.8x (ingest of 200-token chunks, 2 cores).
+    st = SentenceTransformer(path, device="cpu", model_kwargs={"attn_implementation": "eager"}).eval()
     features = st.tokenize(_PROBES[:2])
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in features]
 
@@ -212,20 +217,37 @@ def _export(path: str, dest: Path) -> tuple[str, float | str]:
         torch.onnx.export(
             Pooled().eval(),
             tuple(features[n] for n in names),
-            str(dest / "model.onnx"),
+            str(dest / "exported.onnx"),
             dynamo=False,  # the TorchScript exporter needs no onnxscript and handles BERT fine
             input_names=names,
             output_names=["sentence_embedding"],
             dynamic_axes=axes,
             opset_version=17,
         )
+    _fuse(st, dest / "exported.onnx", dest / "model.onnx")
     st.tokenizer.backend_tokenizer.save(str(dest / "tokenizer.json"))
     dimension, max_tokens = _shape(st)
     meta = {"dimension": dimension, "max_seq_length": max_tokens, "pad_token_id": int(st.tokenizer.pad_token_id or 0)}
     (dest / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-    expected = st.encode(_PROBES, batch_size=2, normalize_embeddings=True, convert_to_numpy=True)
+    expected = reference.encode(_PROBES, batch_size=2, normalize_embeddings=True, convert_to_numpy=True)
     diff = float(np.abs(np.asarray(expected) - OnnxEncoder(dest).encode(_PROBES, 2)).max())
     return ("ok" if diff <= MAX_EXPORT_DIFF else "mismatch"), diff
+
+
+def _fuse(st: Any, exported: Path, final: Path) -> None:
+    """BERT-family models: onnxruntime's own transformer optimizer (attention, layer norm and GELU
+    fusions); others keep the plain export. The caller checks the result against torch either way."""
+    config = st[0].auto_model.config
+    if getattr(config, "model_type", None) != "bert":
+        exported.rename(final)
+        return
+    from onnxruntime.transformers import optimizer
+
+    fused = optimizer.optimize_model(
+        str(exported), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size
+    )
+    fused.save_model_to_file(str(final))
+    exported.unlink()
 
 
 def onnx_export(model_id: str, path: str, cache: Path | None = None) -> Path:
@@ -287,6 +309,7 @@ class Embedder:
         self._lock = threading.Lock()
         self._encoder: _Encoder | None = None
         self._lc: Embeddings | None = None
+        self._count = functools.lru_cache(maxsize=16384)(self._count_uncached)
 
     @property
     def encoder(self) -> _Encoder:
@@ -338,7 +361,14 @@ class Embedder:
         return self.encoder.max_tokens
 
     def count_tokens(self, text: str) -> int:
-        """Word pieces including [CLS]/[SEP], as the model counts them against max_tokens."""
+        """Word pieces including [CLS]/[SEP], as the model counts them against max_tokens.
+
+        Memoised: the chunker measures each sentence, then the same text again as a unit, and each
+        section's prefix for every chunk; the memo halves chunking time (~60 us per tokenizer call).
+        """
+        return self._count(text)
+
+    def _count_uncached(self, text: str) -> int:
         return len(self.encoder.counter.encode(text, add_special_tokens=True).ids)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
