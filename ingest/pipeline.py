@@ -438,6 +438,10 @@ class Ingestor:
             flat = [(c, content_hash(model, c.embed_text)) for _, _, chunks in pending for c in chunks]
             vectors = cache.get_many([h for _, h in flat])
             misses = list({h: c for c, h in flat if h not in vectors}.items())
+            # Longest first across the whole run, as one sentence-transformers call would order them:
+            # each group of `step` then holds texts of similar length, so batches carry little padding.
+            # Sorting per group instead made encoding ~25% slower at 300 articles (make bench).
+            misses.sort(key=lambda item: len(item[1].embed_text), reverse=True)
             step = self.settings.embedding.batch_size * 4
             with _progress(len(misses), "embedding", self.progress) as bar:
                 for part in batched(misses, step):
