@@ -60,6 +60,25 @@ class _Live:
     chunks: list[Hit] | None = None
 
 
+GET_PAGE = 500
+
+
+def _get_all(collection: Collection) -> dict[str, list[Any]]:
+    """Every record, a page at a time: one get() of 18,000 chunks peaks ~450 MB above what the
+    records themselves take (Chroma builds the whole result in Rust, then in Python); pages of 500
+    peak ~100 MB and take no longer (measured at 3,000 articles)."""
+    ids: list[Any] = []
+    documents: list[Any] = []
+    metadatas: list[Any] = []
+    while True:
+        page = collection.get(include=["documents", "metadatas"], limit=GET_PAGE, offset=len(ids))
+        ids += page["ids"]
+        documents += page["documents"] or []
+        metadatas += page["metadatas"] or []
+        if len(page["ids"]) < GET_PAGE:
+            return {"ids": ids, "documents": documents, "metadatas": metadatas}
+
+
 class KnowledgeIndex:
     """Reads whichever version is live; owns no writes."""
 
@@ -217,7 +236,7 @@ class KnowledgeIndex:
         live = self._current()
         with self._lock:
             if live.chunks is None:
-                live, got = self._read(lambda c: c.get(include=["documents", "metadatas"]))
+                live, got = self._read(_get_all)
                 hits = [
                     Hit(i, d, dict(m or {}))
                     for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
