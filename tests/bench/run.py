@@ -114,6 +114,9 @@ def run_corpus(size: str, profile: Profile, embedder: Embedder, workdir: Path) -
             questions, spare = questions_for(corpus.name, corpus.knowledge, profile.questions, spare=400)
             assert_distinct(questions + spare)
         progress(f"{size}: {corpus.articles} articles, {len(questions)} distinct questions")
+        if corpus.settings.embedding != embedder.settings:
+            # The child processes (CLI, cold start, bot) follow the config; the bench's model was loaded once.
+            progress(f"{size}: WARNING: config.yaml's embedding settings changed since the bench started")
         _ingest(corpus, profile, embedder, phase, figures)
         _warm(corpus, profile, embedder, phase, figures, questions, spare)
         _processes(corpus, profile, phase, figures, questions)
@@ -125,6 +128,7 @@ def run_corpus(size: str, profile: Profile, embedder: Embedder, workdir: Path) -
     figures["load_average"]["end"] = load_average()
     return {
         "name": size,
+        "embedding": corpus.settings.embedding.model_dump(mode="json"),
         "articles": corpus.articles,
         "chunks": figures["ingest"]["inprocess"]["chunks_total"],
         "generated": corpus.generated,
