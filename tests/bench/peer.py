@@ -20,6 +20,8 @@ from tests.bench.questions import Question
 
 CHUNK_SIZE, CHUNK_OVERLAP = 1000, 200
 K = 4
+PEER_ADD_BATCH = 5000
+"""Below chromadb's max batch size (5,461 on this build), so one add_documents call per batch is accepted."""
 
 
 @functools.cache
@@ -85,7 +87,10 @@ def build_peer(knowledge: Path, folder: Path) -> Peer:
                 persist_directory=str(folder),
                 client_settings=chroma_settings(),
             )
-            store.add_documents(documents=splits)
+            # The tutorial adds everything in one call; above Chroma's max batch (5,461 records here)
+            # that call fails after embedding it all, so at 3,000 articles we add in batches as a user must.
+            for start in range(0, len(splits), PEER_ADD_BATCH):
+                store.add_documents(documents=splits[start : start + PEER_ADD_BATCH])
     figures = {
         "articles": len(docs),
         "chunks": len(splits),
