@@ -108,6 +108,8 @@ def _wrap(text: str) -> str:
 
 def cmd_ask(advisor: Advisor, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     if args.jsonl:
+        # A store outage fails one line, not the batch: the server may be back for the next line.
+        unavailable = 0
         for number, line in enumerate(stdin, 1):
             if not line.strip():
                 continue
@@ -120,8 +122,15 @@ def cmd_ask(advisor: Advisor, args: argparse.Namespace, stdin: TextIO, out: Text
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 _json({"error": f"line {number}: {exc}", "answer": "", "sources": [], "in_scope": False}, out)
                 continue
-            _json(advisor.ask_sync(question, history).to_json(), out)
-        return 0
+            try:
+                answer = advisor.ask_sync(question, history)
+            except STORE_DOWN as exc:
+                log.warning("line %d not answered, the knowledge base is unavailable: %s", number, exc)
+                unavailable += 1
+                _json({"error": f"line {number}: {UNAVAILABLE}", "answer": "", "sources": [], "in_scope": False}, out)
+                continue
+            _json(answer.to_json(), out)
+        return EXIT_ERROR if unavailable else 0
     if not args.question:
         print("error: give a question, or use --jsonl", file=sys.stderr)
         return EXIT_USAGE

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import os
 import shutil
@@ -39,7 +40,7 @@ from ingest.pipeline import Ingestor
 from ingest.settings import Settings, load_settings
 from ingest.store import READ_TIMEOUT_S, ServerBackend
 from tests.conftest import KNOWLEDGE, ROOT, ChromaServer, write_config
-from tests.telegram_harness import ADMIN_ID, World, make_world, running
+from tests.telegram_harness import ADMIN_ID, Running, World, make_world, running
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -146,6 +147,18 @@ def info_logs() -> Iterator[Records]:
 # ------------------------------------------------------------------------------------------ Telegram
 
 
+async def _upload_is_refused_in_words(bot: Running, world: World) -> None:
+    """An admin's upload while the store is down is refused in words, and leaves no file behind."""
+    admin = bot.emu.user(id=ADMIN_ID, first_name="Admin")
+    admin_chat = bot.emu.private_chat(admin)
+    listing = sorted(p.name for p in world.knowledge.iterdir())
+    article = b"---\ntitle: Outage upload\n---\n\nThe CTO owns the platform roadmap and its budget.\n"
+    send = lambda: bot.emu.send_document(admin_chat, admin, "outage.md", article, "text/markdown")  # noqa: E731
+    refused = (await bot.reply(admin_chat, send))[0]["text"]
+    assert refused.startswith("Not added: ") and UNAVAILABLE in refused, refused
+    assert sorted(p.name for p in world.knowledge.iterdir()) == listing
+
+
 async def test_telegram_users_hear_unavailable_and_answers_resume_without_restart(
     world: World, up: ChromaServer, embedder: Embedder, tmp_path: Path, info_logs: Records
 ) -> None:
@@ -155,6 +168,8 @@ async def test_telegram_users_hear_unavailable_and_answers_resume_without_restar
     advisor = Advisor(world.settings, KnowledgeIndex(world.settings, embedder))
     async with running(world, tmp_path / "state.sqlite3", advisor=advisor) as bot:
         app = bot.app
+        # The command menu is published anyway, without the role shortcuts it cannot know yet.
+        assert {c["command"] for c in bot.emu.commands} >= {"start", "help"}
         alice = bot.emu.user(first_name="Alice")
         chat_ = bot.emu.private_chat(alice)
         cycles = ["start", "kill", "stop"]
@@ -170,6 +185,8 @@ async def test_telegram_users_hear_unavailable_and_answers_resume_without_restar
                 assert waited < UNAVAILABLE_WITHIN_S
                 if attempt == 1:
                     await asyncio.sleep(world.settings.store.refresh_seconds)
+            if how == "kill":
+                await _upload_is_refused_in_words(bot, world)
             report(f"chroma run ready again ({how})", bring_up(up))
             started = time.monotonic()
             back = await bot.say(chat_, alice, CTO_Q)
@@ -189,6 +206,7 @@ async def test_telegram_users_hear_unavailable_and_answers_resume_without_restar
     assert not [m for m in logged if OUTAGE_Q in m], "the question text reached the logs at INFO or above"
     outage = [m for m in logged if "knowledge store unavailable" in m]
     assert len(outage) == 2 * len(cycles), outage
+    assert len([m for m in logged if "upload not added, the knowledge store is unavailable" in m]) == 1
     assert all(m.startswith("WARNING") and "not reachable (ConnectError)" in m for m in outage), outage
     assert any("knowledge base not ready at start-up" in m for m in logged)
 
@@ -289,6 +307,12 @@ def test_console_chat_and_ask_cli_report_unavailable(
             "error: the knowledge base is temporarily unavailable: the Chroma server at "
             f"127.0.0.1:{up.port} is not reachable (ConnectError)"
         ]
+        # --jsonl: every line gets its own error object and the batch goes on; the exit code says so.
+        lines = io.StringIO("".join(json.dumps({"question": q}) + "\n" for q in (OUTAGE_Q, CTO_Q)))
+        config = str(world.root / "config.yaml")
+        code = bot_cli.main(["ask", "--jsonl", "--config", config], stdin=lines, out=sys.stdout)
+        rows = [json.loads(row) for row in capsys.readouterr().out.splitlines()]
+        assert code == 5 and [r["error"] for r in rows] == [f"line {n}: {UNAVAILABLE}" for n in (1, 2)]
 
     out = io.StringIO()
     steps: list[str | Callable[[], None]] = [

@@ -15,6 +15,7 @@ from pathlib import Path
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
+from bot.advisor import UNAVAILABLE
 from bot.telegram.access import ADMIN_ONLY, is_admin
 from bot.telegram.conversation import addressed, is_private
 from bot.telegram.menu import publish_commands
@@ -121,7 +122,12 @@ async def _add_article(context: ContextTypes.DEFAULT_TYPE, target: Target, name:
         return
     kept = False
     try:
-        outcome = await _ingest(context, svc)
+        try:
+            outcome = await _ingest(context, svc)
+        except StoreUnavailableError as exc:
+            # Said here, not by the error handler: the admin must know the file was not kept.
+            log.warning("upload not added, the knowledge store is unavailable: %s", exc)
+            outcome = f"Not added: {UNAVAILABLE} Nothing changed; send the file again when it is back."
         if isinstance(outcome, IngestReport):
             failed = next((e for e in outcome.errors if e.path == name), None)
             if failed is not None:

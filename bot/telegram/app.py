@@ -108,9 +108,9 @@ async def _post_init(app: TelegramApp) -> None:
     log.info("state store open (%d expired rows purged)", purged)
     try:
         await asyncio.to_thread(svc.advisor.warm_up)
-        await publish_commands(app.bot, svc)
     except IngestError as exc:  # the bot still starts; users get "temporarily unavailable" until it is back
         log.warning("knowledge base not ready at start-up: %s", exc)
+    await publish_commands(app.bot, svc)  # even then: /start, /help and the rest work without the store
     # What is loaded by now (torch, the model, Chroma, the index: ~0.5 M objects) lives as long as the bot.
     # Frozen, the cycle collector stops re-scanning it: under load a full collection held the loop (and
     # the GIL) for 0.4 s of CPU, 1.5 s on a busy machine (tests/test_load.py); now it scans only newer objects.

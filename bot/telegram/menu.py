@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 
 from bot.telegram.handlers import user_commands
 from bot.telegram.services import Services
+from ingest.errors import IngestError
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,11 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
 
 async def publish_commands(bot: Bot, svc: Services) -> None:
     """Best effort: a menu that fails to update must not turn a successful ingest into an error."""
-    roles = await asyncio.to_thread(svc.advisor.roles)
+    try:
+        roles = await asyncio.to_thread(svc.advisor.roles)
+    except IngestError as exc:  # the store is down: the menu without /brief_<role> beats no menu at all
+        log.warning("command menu published without role shortcuts: %s", exc)
+        roles = []
     commands = user_commands(roles)
     try:
         await bot.set_my_commands(commands)
