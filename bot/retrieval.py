@@ -295,10 +295,10 @@ class HybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     index: KnowledgeIndex
-    k: int = 6
+    k: int = 8
     fetch_k: int = 16
     rrf_k: int = 60
-    max_per_article: int = 4
+    max_per_article: int = 6
     _keyword: _Keyword | None = None
     _lock: Any = None
 

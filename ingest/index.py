@@ -178,6 +178,11 @@ class KnowledgeIndex:
     def version(self) -> VersionInfo:
         return self._current().info
 
+    def live_collection(self) -> Collection:
+        """The live version's Chroma collection itself, read-only by convention: the benchmark's floor
+        queries exactly what the bot reads. Answering code goes through search() instead."""
+        return self._current().collection
+
     def search(self, query: str, k: int, roles: Sequence[str] | None = None) -> list[Hit]:
         """Dense search for `query`; `roles` keeps only chunks of articles about any of those roles."""
         live = self._current()

@@ -88,9 +88,9 @@ class GateSettings(_Strict):
 class AdvisorSettings(_Strict):
     """How answers are retrieved and composed; `min_score` is calibrated on knowledge/golden.yaml."""
 
-    k: StrictInt = Field(6, ge=1, le=50)
+    k: StrictInt = Field(8, ge=1, le=50)  # the defaults are config.yaml's: omitting a key changes nothing
     fetch_k: StrictInt = Field(16, ge=1, le=200)
-    max_per_article: StrictInt = Field(4, ge=1)
+    max_per_article: StrictInt = Field(6, ge=1)
     min_score: StrictFloat = Field(0.34, ge=-1, le=1)
     min_points: StrictInt = Field(2, ge=1, le=5)
     max_points: StrictInt = Field(5, ge=1, le=10)

@@ -19,9 +19,7 @@ class Floor:
     def __init__(self, advisor: Advisor, n_results: int) -> None:
         index = advisor.index
         self.model: Any = raw_model()
-        # KnowledgeIndex has no public accessor for its live collection; the private one is read so
-        # the floor queries exactly the collection the advisor reads.
-        self.collection: Any = index._current().collection
+        self.collection: Any = index.live_collection()  # exactly the collection the advisor reads
         self.n_results = n_results
 
     def warm_up(self) -> None:
