@@ -415,15 +415,16 @@ _VARIANTS = (
     "We are hiring now. {q}",
     "{q} We are a 12-hospital system.",
 )
-_EXTRA = (
+ROLE_QUESTIONS = (
     "What should I look for in a {r}?",
     "What does a {r} own?",
     "How much experience should a {r} have?",
     "What should I watch out for when hiring a {r}?",
     "Who should a {r} report to?",
     "Can a {r} come from outside healthcare?",
-    "and for the {r}?",
 )
+"""Questions about any role ({r}); the bench asks them too."""
+_EXTRA = (*ROLE_QUESTIONS, "and for the {r}?")
 
 
 def golden_questions(path: Path = ROOT / "knowledge" / "golden.yaml") -> list[str]:

@@ -25,6 +25,7 @@ from ingest.pipeline import Ingestor
 from ingest.settings import Settings, load_settings
 from tests.conftest import KNOWLEDGE, ROOT, write_config
 from tests.emulator import BotApiEmulator
+from tests.load import stop_like_run_polling as stop_app  # run_polling's shutdown, one copy
 
 TOKEN = "5550001234:AAHtestSECRETtoken-abcdefXYZ_123"
 SECRET_HALF = TOKEN.split(":", 1)[1]
@@ -116,17 +117,6 @@ async def start_app(settings: Settings, advisor: Advisor, state: StateStore | No
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0, timeout=1)
     return app
-
-
-async def stop_app(app: TelegramApp) -> None:
-    assert app.updater is not None
-    if app.updater.running:
-        await app.updater.stop()
-    if app.running:
-        await app.stop()
-    await app.shutdown()
-    if app.post_shutdown is not None:
-        await app.post_shutdown(app)
 
 
 @contextlib.asynccontextmanager

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from tests.corpus import ROLES, TOPICS
+from tests.load import ROLE_QUESTIONS
 
 
 @dataclass(frozen=True)
@@ -42,14 +43,6 @@ _KB_VARIANTS = (
     "Hi, {lower}",
     "{q} Thanks!",
     "We are hiring now. {q}",
-)
-_KB_EXTRA = (
-    "What should I look for in a {r}?",
-    "What does a {r} own?",
-    "How much experience should a {r} have?",
-    "What should I watch out for when hiring a {r}?",
-    "Who should a {r} report to?",
-    "Can a {r} come from outside healthcare?",
 )
 _GEN_TEMPLATES = (
     "What should I look for in a {role} who leads {topic}?",
@@ -103,7 +96,7 @@ def _all_kb(golden: Path) -> list[Question]:
     """Every distinct golden question and variant, golden questions first, then variant by variant."""
     entries = yaml.safe_load(golden.read_text(encoding="utf-8")) or []
     base = [Question(str(e["question"]), tuple(str(h) for h in e.get("history") or ())) for e in entries]
-    base += [Question(t.format(r=r)) for t in _KB_EXTRA for r in ("CTO", "CMIO")]
+    base += [Question(t.format(r=r)) for t in ROLE_QUESTIONS for r in ("CTO", "CMIO")]
     out: list[Question] = []
     for variant in _KB_VARIANTS:
         for q in base:
