@@ -24,6 +24,7 @@ import pytest
 from aiohttp import web
 
 from bot.telegram.access import ADMIN_ONLY
+from bot.telegram.errors import SOMETHING_WRONG
 from ingest.factory import Embedder
 from tests.emulator import BotApiEmulator
 from tests.localweb import start_local
@@ -123,8 +124,10 @@ class Attack:
     callbacks: int = 0
     edits: int = 0
     questions: int = 0
+    late: int = 0  # presses whose answer Telegram refused as too late
     sent: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     replies: dict[int, int] = field(default_factory=dict)  # chat id -> bot messages expected (at least)
+    pressed: set[str] = field(default_factory=set)  # callback query ids of the forged presses
 
     def _expect(self, chat: dict[str, Any], n: int = 1) -> None:
         self.replies[chat["id"]] = self.replies.get(chat["id"], 0) + n
@@ -195,7 +198,8 @@ class Attack:
         self.edits += 1
 
     def press(self, chat: dict[str, Any], user: dict[str, Any], message: dict[str, Any], data: str) -> None:
-        self.emu.press_button(chat, user, message, data, strict=False)
+        query = self.emu.press_button(chat, user, message, data, strict=False)
+        self.pressed.add(query["id"])
         self.actions += 1
         self.callbacks += 1
 
@@ -255,12 +259,31 @@ async def _attack(bot: Running, world: World, url: str, users_n: int, groups_n: 
         presser = users[0] if chat["type"] != "private" else emu._user(chat["id"])
         for data in FORGED:
             attack.press(chat, presser, refusal, data)
-    # Scaled like phase 1: the stress form's ~1,000 presses waited a fixed 60 s and timed out on a busy machine.
-    pressed = lambda: len(emu.callback_answers) - callbacks_before >= attack.callbacks  # noqa: E731
-    await settle(emu, pressed, timeout=60 + attack.callbacks / 10)
-    assert len(emu.callback_answers) - callbacks_before == attack.callbacks
+    # Every press must reach the bot and be answered. Telegram takes an answer only ~15 s after the press
+    # (the emulator too), so in a burst of thousands the last answers come too late and are refused: that
+    # is throughput, not authorisation, and the bot must shrug it off (no "something went wrong").
+    await settle(emu, AnswerAttempts(emu, attack.pressed), timeout=60 + attack.callbacks / 10)
+    accepted = len(emu.callback_answers) - callbacks_before
+    attack.late = attack.callbacks - accepted
+    assert {a["callback_query_id"] for a in emu.callback_answers[callbacks_before:]} <= attack.pressed
     assert replies(emu, ADMIN_ONLY) == attack.refusals  # edits and presses got no admin reply either
+    assert replies(emu, SOMETHING_WRONG) == 0
     return attack
+
+
+class AnswerAttempts:
+    """True once the bot has tried to answer every query id; reads each new emulator call once."""
+
+    def __init__(self, emu: BotApiEmulator, ids: set[str]) -> None:
+        self.emu, self.waiting, self.seen = emu, set(ids), len(emu.calls)
+
+    def __call__(self) -> bool:
+        calls = self.emu.calls
+        for name, params in calls[self.seen :]:
+            if name == "answerCallbackQuery":
+                self.waiting.discard(str(params.get("callback_query_id")))
+        self.seen = len(calls)
+        return not self.waiting
 
 
 async def _run(world: World, tmp_path: Path, url: str, users_n: int, groups_n: int) -> Attack:
@@ -274,7 +297,8 @@ async def _run(world: World, tmp_path: Path, url: str, users_n: int, groups_n: i
         assert bot.state.stats().questions <= attack.questions  # links were questions at most
         print(
             f"\n{attack.actions} non-admin actions in {elapsed:.1f}s: {attack.refusals} refusals, "
-            f"{attack.edits} edits, {attack.callbacks} forged presses, {attack.questions} links; "
+            f"{attack.edits} edits, {attack.callbacks} forged presses ({attack.late} answered too late), "
+            f"{attack.questions} links; "
             f"index {after['live']} ({after['chunks']} chunks) unchanged"
         )
 

@@ -27,6 +27,7 @@ from telegram import Bot, Update
 from bot.advisor import Advisor
 from bot.llm import LLMAnswerer, build_chat_model
 from bot.telegram import app as tg_app
+from bot.telegram.errors import SOMETHING_WRONG
 from bot.telegram.keyboards import MAX_CALLBACK_BYTES
 from bot.telegram.ordering import ChatOrderedProcessor
 from bot.telegram.render import (
@@ -663,6 +664,23 @@ async def test_forget_me_deletes_everything_about_the_user(bot: Running) -> None
     assert re.search(r"deleted everything I stored about you \(4 records\)", done["text"]), done["text"]
     stats = bot.state.stats()
     assert bot.state.history(chat["id"], None) == [] and stats.gaps == [] and stats.feedback_down == 0
+
+
+async def test_a_press_answered_too_late_still_gets_what_it_asked_for(bot: Running, logs: LogCapture) -> None:
+    """Telegram refuses a callback answer ~15 s after the press (a busy bot); the brief must still come."""
+    emu = bot.emu
+    alice = emu.user(first_name="Alice")
+    chat = emu.private_chat(alice)
+    pick = await bot.say(chat, alice, "/brief")
+    logged = len(logs.lines)
+    emu.callback_query_ttl = 0.0  # every answer is now too late
+    brief = (await bot.reply(chat, lambda: emu.press_button(chat, alice, pick, buttons(pick)["📄 CTO brief"])))[0]
+    assert brief["text"].startswith("Role brief: chief technology officer")
+    assert len(emu.calls_of("answerCallbackQuery")) == 1 and emu.callback_answers == []  # tried once, refused
+    await asyncio.sleep(0.3)
+    assert SOMETHING_WRONG not in emu.delivered_texts(chat)
+    assert not [line for line in logs.lines[logged:] if line.startswith(("ERROR", "CRITICAL"))]
+    assert "answerCallbackQuery not taken: too late" in "\n".join(logs.lines[logged:])
 
 
 # ------------------------------------------------------------------------------------------ errors, splitting

@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.telegram.conversation import addressed, topic_id
+from bot.telegram.send import answer_button, answer_query
 from bot.telegram.services import services
 from ingest.settings import Settings
 
@@ -59,9 +60,10 @@ async def gate(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat.id if chat else None,
     )
     if update.callback_query is not None:
-        await update.callback_query.answer(REFUSAL, show_alert=True)
+        await answer_button(update.callback_query, REFUSAL, show_alert=True)
     elif update.inline_query is not None:
-        await update.inline_query.answer([], cache_time=0, is_personal=True)
+        inline = update.inline_query
+        await answer_query("answerInlineQuery", lambda: inline.answer([], cache_time=0, is_personal=True))
     elif update.message is not None and addressed(update.message, context.bot.username, context.bot.id):
         await context.bot.send_message(update.message.chat_id, REFUSAL, message_thread_id=topic_id(update.message))
     raise ApplicationHandlerStop

@@ -19,7 +19,7 @@ from bot.telegram.answering import Asker, answer_question, send_brief, within_ra
 from bot.telegram.conversation import addressed_text, conversation_of, is_private, topic_id
 from bot.telegram.keyboards import Offer, parse, recall, remember, roles_keyboard, start_keyboard
 from bot.telegram.render import Doc, bold, comparison_doc, full_sources_doc, line, sources_doc
-from bot.telegram.send import Target, send_doc, send_text, typing
+from bot.telegram.send import Target, answer_button, send_doc, send_text, typing
 from bot.telegram.services import services
 
 log = logging.getLogger(__name__)
@@ -251,7 +251,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     press = parse(query.data)
     message = query.message if isinstance(query.message, Message) else None
     if press is None or message is None:
-        await query.answer(EXPIRED)
+        await answer_button(query, EXPIRED)
         return
     svc = services(context)
     user_id = query.from_user.id
@@ -263,24 +263,24 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if from_bot:
             value = 1 if press.arg == "+" else -1
             await asyncio.to_thread(svc.state.add_feedback, user_id, message.chat_id, message.message_id, value)
-        await query.answer("Thanks for the feedback!")
+        await answer_button(query, "Thanks for the feedback!")
         return
     if press.kind == "brief":
-        await query.answer()
+        await answer_button(query)
         await send_brief(context, user_id, target, press.arg)
         return
     offer = recall(chat_data, press.arg)
     if press.kind == "src":
         if offer is None:
-            await query.answer(EXPIRED)
+            await answer_button(query, EXPIRED)
             return
-        await query.answer()
+        await answer_button(query)
         articles = await asyncio.to_thread(svc.advisor.articles)
         await send_doc(context.bot, target, full_sources_doc(list(offer.sources), articles))
         return
     if offer is None or press.index >= len(offer.suggestions):
-        await query.answer(EXPIRED)
+        await answer_button(query, EXPIRED)
         return
-    await query.answer()
+    await answer_button(query)
     asker = Asker(user_id, target, conversation_of(message), private)
     await answer_question(context, asker, offer.suggestions[press.index])

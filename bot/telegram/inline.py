@@ -18,7 +18,7 @@ from bot.advisor import UnknownRoleError
 from bot.roles import find_roles, full_title
 from bot.telegram.answering import advise, cached_brief, rate_wait
 from bot.telegram.render import answer_doc, brief_doc, first_message
-from bot.telegram.send import NO_PREVIEW
+from bot.telegram.send import NO_PREVIEW, answer_query
 from bot.telegram.services import services
 
 log = logging.getLogger(__name__)
@@ -77,4 +77,6 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     log.info("inline query from user %s: %d results", query.from_user.id, len(results))
     # With an allow-list, Telegram must not serve these results from its shared cache to anyone else.
     personal = bool(svc.settings.telegram.allowed_ids)
-    await query.answer(results, cache_time=CACHE_TIME_S, is_personal=personal)
+    await answer_query(
+        "answerInlineQuery", lambda: query.answer(results, cache_time=CACHE_TIME_S, is_personal=personal)
+    )

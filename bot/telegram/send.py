@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
@@ -40,6 +40,8 @@ SEND_ATTEMPTS = 8
 BACKOFF_S = 0.5
 MAX_BACKOFF_S = 8.0
 NOT_MODIFIED = "message is not modified"
+QUERY_TOO_OLD = "query is too old"
+"""Telegram's BadRequest for an answer to a button press or inline query that came too late (or twice)."""
 
 T = TypeVar("T")
 
@@ -76,6 +78,28 @@ async def deliver(what: str, call: Callable[[], Awaitable[T]]) -> T:
             log.info("%s failed (%s), retry %d in %.1f s", what, type(exc).__name__, attempt, wait)
         await asyncio.sleep(wait)
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+async def answer_query(what: str, call: Callable[[], Awaitable[object]]) -> bool:
+    """Answer a button press or an inline query, retried like `deliver`; False when it came too late.
+
+    Telegram takes such an answer only for a few seconds after the press (about 15 s) and refuses a
+    late or repeated one. Under a backlog that is expected, not an error: it must not cost the user
+    what the press asked for (a brief, an answer), nor send them "something went wrong".
+    """
+    try:
+        await deliver(what, call)
+    except BadRequest as exc:
+        if QUERY_TOO_OLD not in exc.message.lower():
+            raise
+        log.info("%s not taken: too late, or already answered", what)
+        return False
+    return True
+
+
+async def answer_button(query: CallbackQuery, text: str | None = None, *, show_alert: bool = False) -> bool:
+    """Stop a button's spinner, optionally with a short notice; see `answer_query`."""
+    return await answer_query("answerCallbackQuery", functools.partial(query.answer, text, show_alert=show_alert))
 
 
 async def edit_html(message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
