@@ -299,8 +299,10 @@ class ServerBackend:
         # HttpClient() makes its first requests with no timeout at all: a bounded heartbeat first means
         # a hung server costs the caller seconds, not forever.
         scheme = "https" if store.ssl else "http"
-        self.call(httpx.get, f"{scheme}://{store.host}:{store.port}/api/v2/heartbeat", timeout=self.timeout)
-        self.client = server_client(store)
+        beat = self.call(httpx.get, f"{scheme}://{store.host}:{store.port}/api/v2/heartbeat", timeout=self.timeout)
+        if beat.status_code >= 500:  # a proxy in front of a stopped server answers, but with 502/503
+            raise StoreUnavailableError(f"the Chroma server at {self.where} answered HTTP {beat.status_code}")
+        self.client = self.call(server_client, store)
         _bound_timeouts(self.client, self.timeout)
         self._meta: Collection | None = None
 
@@ -316,6 +318,12 @@ class ServerBackend:
                 f"the Chroma server at {self.where} is not reachable ({exc.__class__.__name__})",
                 timed_out=isinstance(exc, httpx.TimeoutException),
             ) from exc
+        except Exception as exc:  # narrowed at once to chromadb's plain Exception, see below
+            if type(exc) is not Exception:
+                raise
+            # chromadb raises a plain Exception(body) for an error answer that is not its own JSON: a
+            # proxy's 502 page while the server is down, a bare 500. The body may be a whole HTML page.
+            raise StoreUnavailableError(f"the Chroma server at {self.where} answered with an HTTP error") from exc
 
     @property
     def meta(self) -> Collection:
