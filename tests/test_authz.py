@@ -170,17 +170,9 @@ class Attack:
         return message
 
     def forward_from_admin(self, chat: dict[str, Any], user: dict[str, Any], content: dict[str, Any]) -> None:
-        """`user` forwards a message an admin wrote: Telegram sets forward_origin; `from` is the forwarder.
-
-        The emulator has no public forward helper yet, so this builds the message with its own internals.
-        """
-        emu = self.emu
-        state = emu._state(chat)
-        origin = {"type": "user", "sender_user": {"id": ADMIN_ID, "is_bot": False, "first_name": "Admin"}}
-        message = emu._new_message(
-            state, emu._user(user), forward_origin={**origin, "date": int(time.time())}, **content
-        )
-        emu._deliver_user_message(state, message)
+        """`user` forwards a message an admin wrote: Telegram sets forward_origin; `from` is the forwarder."""
+        admin = {"id": ADMIN_ID, "is_bot": False, "first_name": "Admin"}
+        self.emu.forward(chat, user, {**content, "from": admin, "date": int(time.time())})
         self.actions += 1
         self.refusals += 1
         self._expect(chat)

@@ -791,6 +791,25 @@ class BotApiEmulator:
         self._deliver_user_message(state, msg)
         return copy.deepcopy(msg)
 
+    def forward(self, chat: ChatRef, user: UserRef, original: JSONDict, *, thread_id: int | None = None) -> JSONDict:
+        """``user`` forwards into ``chat`` a message another user wrote (``original``: its text or
+        document and entities, and its ``from``). As in Telegram, ``from`` is the forwarder and the
+        author appears only in ``forward_origin``, so a forward never acts with its author's rights.
+        """
+        state = self._state(chat)
+        sender = self._user(user)
+        self._join(state, sender["id"])
+        author = original.get("from")
+        if not isinstance(author, dict):
+            raise ValueError("the original message needs a 'from' user")
+        content = {k: copy.deepcopy(original[k]) for k in ("text", "entities", "document", "caption") if k in original}
+        if not content:
+            raise ValueError("only text and document messages can be forwarded here")
+        origin = {"type": "user", "date": int(original.get("date") or _now()), "sender_user": copy.deepcopy(author)}
+        msg = self._new_message(state, sender, thread_id=thread_id, forward_origin=origin, **content)
+        self._deliver_user_message(state, msg)
+        return copy.deepcopy(msg)
+
     def send_document(
         self,
         chat: ChatRef,
