@@ -8,6 +8,7 @@ bot_data, and one error handler catches what they raise.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import re
@@ -39,7 +40,7 @@ from bot.state import StateStore
 from bot.telegram import admin, handlers, inline
 from bot.telegram.access import gate
 from bot.telegram.errors import on_error
-from bot.telegram.menu import publish_commands
+from bot.telegram.menu import complete_menu, publish_commands
 from bot.telegram.ordering import ChatOrderedProcessor
 from bot.telegram.send import NO_PREVIEW
 from bot.telegram.services import SERVICES_KEY, Services
@@ -55,6 +56,8 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 MAX_ACTIVE_UPDATES = 16
 """Updates handled at once (across conversations); the embedding work itself runs in threads."""
 EXIT_CONFIG = 2
+MENU_RETRY_MIN_S = 0.5
+"""The menu's retry follows store.refresh_seconds, but never spins."""
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -110,11 +113,24 @@ async def _post_init(app: TelegramApp) -> None:
         await asyncio.to_thread(svc.advisor.warm_up)
     except IngestError as exc:  # the bot still starts; users get "temporarily unavailable" until it is back
         log.warning("knowledge base not ready at start-up: %s", exc)
-    await publish_commands(app.bot, svc)  # even then: /start, /help and the rest work without the store
+    # Even then: /start, /help and the rest work without the store; the role shortcuts follow when it is back.
+    if not await publish_commands(app.bot, svc):
+        every_s = max(svc.settings.store.refresh_seconds, MENU_RETRY_MIN_S)
+        svc.menu_task = asyncio.create_task(complete_menu(app.bot, svc, every_s), name="complete-menu")
     # What is loaded by now (torch, the model, Chroma, the index: ~0.5 M objects) lives as long as the bot.
     # Frozen, the cycle collector stops re-scanning it: under load a full collection held the loop (and
     # the GIL) for 0.4 s of CPU, 1.5 s on a busy machine (tests/test_load.py); now it scans only newer objects.
     gc.freeze()
+
+
+async def _post_stop(app: TelegramApp) -> None:
+    """Stop what post_init started in the background, while the bot can still make requests."""
+    svc = _services(app)
+    task, svc.menu_task = svc.menu_task, None
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _post_shutdown(app: TelegramApp) -> None:
@@ -177,6 +193,7 @@ def build_application(
         .concurrent_updates(ChatOrderedProcessor(MAX_ACTIVE_UPDATES))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )

@@ -43,6 +43,8 @@ class Services:
     """Answers, briefs and comparisons computed at once (see bot.telegram.answering.computing)."""
     briefs: dict[tuple[str, str], Brief] = field(default_factory=dict)
     last_purge: float = field(default_factory=time.monotonic)
+    menu_task: asyncio.Task[None] | None = None
+    """Completes the command menu once the store is back (started only if it was down at start-up)."""
 
     @property
     def state(self) -> StateStore:
