@@ -15,7 +15,7 @@ from telegram.ext import ContextTypes
 
 from bot.advisor import FACETS, UnknownRoleError
 from bot.telegram.access import is_admin
-from bot.telegram.answering import Asker, answer_question, send_brief, within_rate
+from bot.telegram.answering import Asker, answer_question, computing, send_brief, within_rate
 from bot.telegram.conversation import addressed_text, conversation_of, is_private, topic_id
 from bot.telegram.keyboards import Offer, parse, recall, remember, roles_keyboard, start_keyboard
 from bot.telegram.render import Doc, bold, comparison_doc, full_sources_doc, line, sources_doc
@@ -175,8 +175,9 @@ async def compare(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await within_rate(context, _user_id(update), target):
         return
     try:
-        async with typing(context.bot, target):
-            comparison = await services(context).advisor.compare(roles[0], roles[1])
+        svc = services(context)
+        async with typing(context.bot, target), computing(svc):  # a CPU slot, like answers and briefs
+            comparison = await svc.advisor.compare(roles[0], roles[1])
     except UnknownRoleError as exc:
         await send_text(context.bot, target, str(exc))
         return
