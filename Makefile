@@ -53,9 +53,9 @@ pytest: install
 
 test: lint typecheck pytest
 
-# The long forms: 300-article crash runs with 10 random kills, embedded and against chroma run.
+# The long forms (crash runs with random kills, outages, load, fuzzing); each prints its figures.
 stress: install
-	$(PY) -m pytest -m stress
+	$(PY) -m pytest -m stress -rP --show-capture=stdout  # -rP: the figures each long form prints
 
 # The benchmark (README "Performance"): the shipped articles and 300 generated ones (bench-full adds
 # 3,000), ours beside the raw floor and LangChain's tutorial pipeline, each target judged. A table on
