@@ -33,23 +33,27 @@ async def publish_commands(bot: Bot, svc: Services) -> bool:
     """
     try:
         roles = await asyncio.to_thread(svc.advisor.roles)
-        complete = True
     except IngestError as exc:  # the store is down: the menu without /brief_<role> beats no menu at all
         log.warning("command menu published without role shortcuts: %s", exc)
-        roles, complete = [], False
+        await _publish(bot, svc, [])
+        return False
+    await _publish(bot, svc, roles)
+    return True
+
+
+async def _publish(bot: Bot, svc: Services, roles: list[str]) -> None:
     commands = user_commands(roles)
     try:
         await bot.set_my_commands(commands)
     except TelegramError as exc:
         log.warning("could not update the command menu: %s", exc)
-        return complete
+        return
     admin = commands + [BotCommand(name, text) for name, text in ADMIN_COMMANDS]
     for admin_id in svc.settings.telegram.admin_ids:
         try:
             await bot.set_my_commands(admin, scope=BotCommandScopeChat(admin_id))
         except TelegramError as exc:  # e.g. the admin has not opened a chat with the bot yet
             log.info("admin commands not shown to %s yet: %s", admin_id, exc)
-    return complete
 
 
 async def complete_menu(bot: Bot, svc: Services, every_s: float) -> None:
@@ -58,10 +62,10 @@ async def complete_menu(bot: Bot, svc: Services, every_s: float) -> None:
     while True:
         await asyncio.sleep(every_s)
         try:
-            await asyncio.to_thread(svc.advisor.roles)
-        except IngestError as exc:
+            roles = await asyncio.to_thread(svc.advisor.roles)
+        except IngestError as exc:  # quiet: publish_commands already warned at start-up
             log.debug("store still unavailable for the command menu: %s", exc)
             continue
-        if await publish_commands(bot, svc):
-            log.info("command menu published with the role shortcuts")
-            return
+        await _publish(bot, svc, roles)
+        log.info("command menu published with the role shortcuts")
+        return
