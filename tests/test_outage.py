@@ -43,6 +43,7 @@ from ingest.pipeline import Ingestor
 from ingest.settings import Settings, load_settings
 from ingest.store import READ_TIMEOUT_S, ServerBackend
 from tests.conftest import KNOWLEDGE, ROOT, ChromaServer, write_config
+from tests.emulator.server import NGINX_502
 from tests.telegram_harness import ADMIN_ID, Running, World, make_world, running
 
 pytestmark = pytest.mark.timeout(240)
@@ -277,12 +278,6 @@ async def test_stress_outages_under_concurrent_users(world: World, up: ChromaSer
 
 
 # ------------------------------------------------------------------------------------------ console and CLI
-
-
-NGINX_502 = (
-    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-)
 
 
 class Proxy(http.server.ThreadingHTTPServer):

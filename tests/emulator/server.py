@@ -110,7 +110,7 @@ _NOT_MODIFIED = (
 )
 #: What api.telegram.org's nginx front answers when the Bot API server behind it is unreachable:
 #: an HTML page, not JSON (PTB logs "Can not load invalid JSON data" and raises NetworkError).
-_NGINX_502 = (
+NGINX_502 = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
     "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n"
     "</body>\r\n</html>\r\n"
@@ -569,7 +569,7 @@ class BotApiEmulator:
             return web.json_response(ApiError(500, "Internal Server Error").body(), status=500)
         if fault == "502":  # nginx in front of it could not reach it: an HTML page
             return web.Response(
-                status=502, text=_NGINX_502, content_type="text/html", headers={"Server": "nginx/1.18.0"}
+                status=502, text=NGINX_502, content_type="text/html", headers={"Server": "nginx/1.18.0"}
             )
         result = await self._run_method(canonical, params)
         return web.json_response(result[0], status=result[1])
