@@ -238,12 +238,13 @@ _FRONT_MATTER_END_RE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _META_NODE_BUDGET = 10_000
 # Real front matter is well under 2 KB. The limits keep YAML parsing (in-process, so it must stay
 # cheap) in the milliseconds: PyYAML's pure-Python parser takes seconds on 20 KB, and libyaml's
-# composer overflows the C stack on deep nesting, so the depth is checked on the event stream first.
+# composer overflows the C stack on deep nesting. The depth is read from the text itself, before
+# PyYAML sees it, so that the refusal and its words are ours whatever PyYAML's own limits become.
 _FRONT_MATTER_MAX_CHARS = 64 * 1024
 _FRONT_MATTER_MAX_DEPTH = 32
 _YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_YAML_OPEN = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
-_YAML_CLOSE = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+# A block indicator that opens a nested node on the same line: "- ", "? " or "key: ".
+_YAML_INDICATOR = re.compile(r"(?:[-?]|[^\s#'\"\[\]{}][^:#]*:)[ \t]+")
 
 
 def _load_markdown(data: bytes, ctx: _Context) -> LoadedDocument:
@@ -291,15 +292,42 @@ def _parse_front_matter(source: str) -> dict[str, object]:
 
 
 def _check_yaml_depth(source: str) -> None:
-    """Refuse nesting deeper than _FRONT_MATTER_MAX_DEPTH, reading events (no tree is built)."""
-    depth = 0
-    for event in yaml.parse(source, Loader=_YAML_LOADER):
-        if isinstance(event, _YAML_OPEN):
-            depth += 1
-            if depth > _FRONT_MATTER_MAX_DEPTH:
-                raise LoadError("front matter is too large or too deeply nested")
-        elif isinstance(event, _YAML_CLOSE):
-            depth -= 1
+    """Refuse front matter nested deeper than _FRONT_MATTER_MAX_DEPTH, before any YAML parser reads it."""
+    depth = _yaml_depth_bound(source)
+    if depth > _FRONT_MATTER_MAX_DEPTH:
+        raise LoadError(f"front matter is nested too deeply (over {_FRONT_MATTER_MAX_DEPTH} levels)")
+
+
+def _yaml_depth_bound(source: str) -> int:
+    """An upper bound on the YAML nesting depth, in one linear pass over the text.
+
+    Hand-written: no YAML library measures depth without parsing, and parsing is what the check
+    protects. It may over-count, never under-count: every bracket counts (in quotes and comments
+    too), each indentation level counts twice (a key and its zero-indented "- " list share one),
+    and so does each indicator that opens a node on the same line ("- - a", "k: v", "? k").
+    Real front matter stays under 10.
+    """
+    deepest, flow, block = 0, 0, 0
+    indents: list[int] = []
+    for line in source.splitlines():
+        stripped = line.lstrip(" ")
+        if not flow and stripped and not stripped.startswith("#"):
+            indent = len(line) - len(stripped)
+            while indents and indents[-1] >= indent:
+                indents.pop()
+            indents.append(indent)
+            opened, position = 0, 0
+            while match := _YAML_INDICATOR.match(stripped, position):
+                opened, position = opened + 1, match.end()
+            block = 2 * len(indents) + opened
+        for char in stripped:
+            if char in "[{":
+                flow += 1
+                deepest = max(deepest, block + flow)
+            elif char in "]}":
+                flow = max(0, flow - 1)
+        deepest = max(deepest, block + flow)
+    return deepest
 
 
 def _one_line(exc: BaseException, limit: int = 120) -> str:

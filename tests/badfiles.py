@@ -52,6 +52,7 @@ R_NO_TEXT = r"^no text could be extracted$"
 R_TOO_LONG = r"^text is ([\d,]+ characters, )?over the [\d,]+ character limit$"
 R_YAML = (
     r"^front matter (is not valid YAML: .+|has no closing '---' line|is too large or too deeply nested"
+    r"|is nested too deeply \(over \d+ levels\)"
     r"|is .+, over the .+ limit|'roles' .+)$"
 )
 R_ZIP_BOMB = (

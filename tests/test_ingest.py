@@ -219,11 +219,13 @@ def test_bad_files_are_reported_and_the_rest_is_ingested(
     (kb / "latin1.txt").write_bytes("Caf\xe9 au lait for the CIO.".encode("latin-1"))
     (kb / "notes.rtf").write_text("{\\rtf1 hello}", encoding="utf-8")
     (kb / "good.txt").write_text("A CNIO leads nursing informatics. They bridge nurses and IT.", encoding="utf-8")
+    (kb / "deep.md").write_text("---\nx: " + "[" * 30_000 + "]" * 30_000 + "\n---\nBody\n", encoding="utf-8")
     # A previously good article that is now broken keeps its live chunks.
     (kb / CMIO).write_bytes(b"\xff\xfe\xfa not utf-8")
     report = Ingestor(settings, embedder).run()
     failed = {e.path: e.reason for e in report.errors}
-    assert set(failed) == {"broken.pdf", "empty.md", "latin1.txt", CMIO}, report.summary()
+    assert set(failed) == {"broken.pdf", "empty.md", "latin1.txt", "deep.md", CMIO}, report.summary()
+    assert failed["deep.md"] == "front matter is nested too deeply (over 32 levels)"
     assert all("\n" not in reason and reason for reason in failed.values())
     assert report.skipped == ["notes.rtf"]
     assert report.added == ["good.txt"] and report.kept_after_error == [CMIO]
