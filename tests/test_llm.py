@@ -214,11 +214,13 @@ async def test_consumer_may_stop_a_stream_early(srv: FakeOpenAI, answerer: LLMAn
 FAILURES: list[Any] = [500, 429, "drop", "malformed", "null_choices"]
 
 
-async def _assert_unavailable_fast(srv: FakeOpenAI, call: Any, limit_s: float) -> LLMUnavailable:
+async def _assert_unavailable(srv: FakeOpenAI, call: Any) -> LLMUnavailable:
+    """One attempt, no retries; against a slow server, our timeout answers before the server would."""
     started = time.monotonic()
     with pytest.raises(LLMUnavailable) as info:
         await call()
-    assert time.monotonic() - started < limit_s
+    if srv.delay_s:
+        assert time.monotonic() - started < srv.delay_s, "the server's answer came first, not our timeout"
     assert len(srv.requests) == 1, "max_retries=0: exactly one attempt"
     return info.value
 
@@ -226,14 +228,14 @@ async def _assert_unavailable_fast(srv: FakeOpenAI, call: Any, limit_s: float) -
 @pytest.mark.parametrize("fail", FAILURES)
 async def test_answer_failure_is_unavailable(srv: FakeOpenAI, answerer: LLMAnswerer, fail: Any) -> None:
     srv.fail_with = fail
-    await _assert_unavailable_fast(srv, lambda: answerer.answer(QUESTION, PASSAGES, []), 1.0)
+    await _assert_unavailable(srv, lambda: answerer.answer(QUESTION, PASSAGES, []))
 
 
 @pytest.mark.parametrize("fail", [*FAILURES, "drop_mid_stream"])
 async def test_stream_failure_is_unavailable(srv: FakeOpenAI, answerer: LLMAnswerer, fail: Any) -> None:
     srv.fail_with = fail
     srv.reply = RAW_ANSWER
-    await _assert_unavailable_fast(srv, lambda: collect(answerer.stream(QUESTION, PASSAGES, [])), 1.0)
+    await _assert_unavailable(srv, lambda: collect(answerer.stream(QUESTION, PASSAGES, [])))
 
 
 async def test_status_errors_surface_as_openai_classes(srv: FakeOpenAI, answerer: LLMAnswerer) -> None:
@@ -253,7 +255,7 @@ async def test_status_errors_surface_as_openai_classes(srv: FakeOpenAI, answerer
 
 async def test_wrong_api_key_is_unavailable(srv: FakeOpenAI) -> None:
     answerer = make_answerer(srv, api_key="sk-wrong-key")
-    err = await _assert_unavailable_fast(srv, lambda: answerer.answer(QUESTION, PASSAGES, []), 1.0)
+    err = await _assert_unavailable(srv, lambda: answerer.answer(QUESTION, PASSAGES, []))
     assert isinstance(err.__cause__, openai.AuthenticationError)
     assert "sk-wrong-key" not in str(err)
 
@@ -261,14 +263,14 @@ async def test_wrong_api_key_is_unavailable(srv: FakeOpenAI) -> None:
 async def test_slow_answer_times_out(srv: FakeOpenAI) -> None:
     answerer = make_answerer(srv, timeout_s=0.4)
     srv.delay_s = 5.0
-    err = await _assert_unavailable_fast(srv, lambda: answerer.answer(QUESTION, PASSAGES, []), 1.5)
+    err = await _assert_unavailable(srv, lambda: answerer.answer(QUESTION, PASSAGES, []))
     assert isinstance(err.__cause__, TimeoutError | openai.APITimeoutError)
 
 
 async def test_slow_stream_start_times_out(srv: FakeOpenAI) -> None:
     answerer = make_answerer(srv, timeout_s=0.4)
     srv.delay_s = 5.0
-    await _assert_unavailable_fast(srv, lambda: collect(answerer.stream(QUESTION, PASSAGES, [])), 1.5)
+    await _assert_unavailable(srv, lambda: collect(answerer.stream(QUESTION, PASSAGES, [])))
 
 
 async def test_stalled_stream_times_out_after_partial_text(srv: FakeOpenAI) -> None:
@@ -276,11 +278,10 @@ async def test_stalled_stream_times_out_after_partial_text(srv: FakeOpenAI) -> N
     srv.reply = RAW_ANSWER
     srv.fail_with = "stall_mid_stream"
     seen: list[str] = []
-    started = time.monotonic()
-    with pytest.raises(LLMUnavailable):
+    with pytest.raises(LLMUnavailable) as info:
         async for text in answerer.stream(QUESTION, PASSAGES, []):
             seen.append(text)
-    assert time.monotonic() - started < 1.5
+    assert isinstance(info.value.__cause__, TimeoutError | openai.APITimeoutError), "our timeout ended the stall"
     assert seen and CLEAN_ANSWER.startswith(seen[-1])
 
 
@@ -333,13 +334,13 @@ async def test_condense_tidies_labels_and_quotes(srv: FakeOpenAI, answerer: LLMA
 
 async def test_condense_failure_is_unavailable(srv: FakeOpenAI, answerer: LLMAnswerer) -> None:
     srv.fail_with = 500
-    await _assert_unavailable_fast(srv, lambda: answerer.condense("and CMIOs?", ["CTO pay?"]), 1.0)
+    await _assert_unavailable(srv, lambda: answerer.condense("and CMIOs?", ["CTO pay?"]))
 
 
 async def test_slow_condense_times_out(srv: FakeOpenAI) -> None:
     answerer = make_answerer(srv, timeout_s=0.4)
     srv.delay_s = 5.0
-    await _assert_unavailable_fast(srv, lambda: answerer.condense("and CMIOs?", ["CTO pay?"]), 1.5)
+    await _assert_unavailable(srv, lambda: answerer.condense("and CMIOs?", ["CTO pay?"]))
 
 
 # ---- the chat model ----------------------------------------------------------------------------------------

@@ -434,12 +434,11 @@ def test_refresh_and_ingest_survive_the_outage(
         with pytest.raises(StoreUnavailableError, match="ReadTimeout"):
             index.search(CTO_Q, 3)
         report("reader, server hung (SIGSTOP), read timeout 1 s: error after", time.monotonic() - started)
-        assert time.monotonic() - started < 3.0
         started = time.monotonic()
         with pytest.raises(StoreUnavailableError, match="ReadTimeout"):
             index.search(CTO_Q, 3)
         report("reader, server hung, the next call: error after", time.monotonic() - started)
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 1.0, "failed fast, without waiting out the 1 s read timeout again"
     finally:
         up.proc.send_signal(signal.SIGCONT)
     time.sleep(FAIL_FAST_S)

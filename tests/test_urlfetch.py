@@ -278,9 +278,7 @@ async def test_gzip_is_decoded_and_bombs_are_stopped(server: Server) -> None:
 
 
 async def test_huge_body_is_refused_without_reading_the_rest(server: Server) -> None:
-    started = time.monotonic()
     assert await refused(server.url("/huge")) == "refused: the document from 127.0.0.1 is larger than the 1 MB limit"
-    assert time.monotonic() - started < 3
     await asyncio.wait_for(server.huge_done.wait(), 5)
     assert server.huge_written < HUGE_TOTAL / 4, "the client hung up instead of draining the body"
 
@@ -293,7 +291,7 @@ async def test_declared_length_is_refused_before_reading(server: Server) -> None
 async def test_total_time_limit(server: Server, path: str) -> None:
     started = time.monotonic()
     reason = await refused(server.url(path), timeout_s=0.5)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5, "our limit ended the fetch, not the server's 5 s"
     assert reason in (
         "refused: the fetch did not finish within 0.5 s",
         "refused: 127.0.0.1 did not answer within 0.5 s",
