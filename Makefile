@@ -10,17 +10,45 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run ingest chat eval test lint typecheck pytest stress bench bench-full clean
+.PHONY: install lock lock-check run ingest chat eval test lint typecheck pytest stress bench bench-full clean
 
-$(VENV)/.installed: pyproject.toml
+# Every package, direct or indirect, is pinned with its hashes in two lock files that `make lock`
+# compiles from pyproject.toml (pip-tools): requirements-dev.lock is what `make test` and `make bench`
+# run on; requirements.lock, the runtime alone, is a subset of it with the same versions.
+LOCK := requirements-dev.lock
+RUNTIME_LOCK := requirements.lock
+
+$(VENV)/.installed: $(LOCK) pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	# The CPU build of torch lies on this machine's disk; a bare `torch` would pull a multi-GB CUDA build.
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev]'
+	# Exactly the lock, never resolved again. torch is pinned to 2.13.0+cpu, the CPU build on this
+	# machine's disk (pip's find-links); its hash in the lock refuses any other build.
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	# An older venv may hold packages the lock dropped: pip-sync removes them (a no-op on a new venv).
+	$(VENV)/bin/pip-sync --quiet --pip-args '--no-deps' $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
+	$(PYTHON) .ci/lockfile.py venv $(PY) $(LOCK)
 	touch $@
 
 install: $(VENV)/.installed
+
+# Regenerate the locks after changing a dependency in pyproject.toml (UPGRADE=1: newest versions of all).
+# The dev lock first, then the runtime lock constrained to it, so that both pin the same versions.
+# Needs only pip-tools from the current lock, not the project: a pyproject.toml that asks for something
+# the old lock lacks must not stop its own relock.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	if [ -f $(LOCK) ]; then $(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK); \
+	else $(PY) -m pip install --quiet pip-tools; fi
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile $(if $(UPGRADE),--upgrade) \
+	  --extra dev --extra bench --all-build-deps -o $(LOCK) pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile $(if $(UPGRADE),--upgrade) \
+	  -c $(LOCK) -o $(RUNTIME_LOCK) pyproject.toml
+	$(PYTHON) .ci/lockfile.py stamp $(LOCK) $(RUNTIME_LOCK)
+
+# `make test` refuses a lock that pyproject.toml's dependencies have moved past.
+lock-check:
+	@$(PYTHON) .ci/lockfile.py check $(LOCK) $(RUNTIME_LOCK)
 
 # Brings the index up to date (a no-op when nothing changed), then starts the Telegram bot if
 # TELEGRAM_BOT_TOKEN is set, or the console chat otherwise.
@@ -42,16 +70,16 @@ eval: install
 	$(PY) -m bot eval --config $(CONFIG)
 
 lint: install
-	$(VENV)/bin/ruff check ingest bot tests
-	$(VENV)/bin/ruff format --check ingest bot tests
+	$(VENV)/bin/ruff check ingest bot tests .ci
+	$(VENV)/bin/ruff format --check ingest bot tests .ci
 
 typecheck: install
-	$(VENV)/bin/mypy ingest bot
+	$(VENV)/bin/mypy ingest bot .ci/lockfile.py
 
 pytest: install
 	$(PY) -m pytest
 
-test: lint typecheck pytest
+test: lock-check lint typecheck pytest
 
 # The long forms (crash runs with random kills, outages, load, fuzzing); each prints its figures.
 stress: install
