@@ -63,8 +63,8 @@ chat: install
 	-$(PY) -m ingest --config $(CONFIG) --no-progress
 	$(PY) -m bot chat --config $(CONFIG)
 
-# Answer rate, decline rate and mean length on knowledge/golden.yaml (the thresholds that make test
-# enforces are in tests/test_advisor.py).
+# The quality figures per category, the dev set beside the held-out test set (README "Quality"; the
+# thresholds that make test enforces are in tests/test_advisor.py).
 eval: install
 	-$(PY) -m ingest --config $(CONFIG) --no-progress
 	$(PY) -m bot eval --config $(CONFIG)

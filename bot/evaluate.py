@@ -1,25 +1,33 @@
-"""Quality measurement on our own question set (knowledge/golden.yaml): `make eval`.
+"""Quality measurement (`make eval`): the dev set we tune on beside the held-out test set we never tune on.
 
-An in-scope question counts as answered only if the advisor answers it, cites an expected article
-and contains every expected fact; an out-of-scope one counts only if it is declined. The same file
-feeds the ingest's quality gate.
+The dev set is our own `knowledge/golden.yaml` (it also feeds the ingest's quality gate). The test set,
+`tests/eval/test.yaml`, was written blind by others before any tuning. Both are judged the same way, per
+category: answered (facts and expected article), declined, honest about gaps, whether the first point is
+a key sentence (top-1 precision), the share of points that are key or supporting sentences (point
+precision), and the mean length. Items of the dev set name no key sentences, so its precision is "–".
 """
 
 from __future__ import annotations
 
+import re
 import statistics
-from dataclasses import dataclass, field
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from bot.advisor import Advisor
 
+Expect = Literal["answer", "gap", "decline"]
+CATEGORIES = ("direct", "paraphrase", "terse", "typos", "entities", "multipart", "followup", "gap", "off_topic")
+
 
 class GoldenQuestion(BaseModel):
-    """One entry of knowledge/golden.yaml."""
+    """One entry of knowledge/golden.yaml, the dev set."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -32,108 +40,257 @@ class GoldenQuestion(BaseModel):
     facts: list[str] = Field(default_factory=list)
 
 
+class EvalItem(BaseModel):
+    """One question of either set, in the test set's format (../shared/notes/blind-eval.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    category: str
+    question: str
+    history: list[str] = Field(default_factory=list)
+    expect: Expect
+    sources: list[str] = Field(default_factory=list)
+    key_sentences: list[str] = Field(default_factory=list)
+    supporting: list[str] = Field(default_factory=list)
+    facts: list[list[str]] = Field(default_factory=list)
+    asks_for: str | None = None
+
+
 def load_golden(path: Path) -> list[GoldenQuestion]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     return TypeAdapter(list[GoldenQuestion]).validate_python(raw)
 
 
-@dataclass
-class Outcome:
-    item: GoldenQuestion
-    answered: bool
-    ok: bool
-    length: int
-    missing: list[str] = field(default_factory=list)
-    cited: list[str] = field(default_factory=list)
-    score: float | None = None
+def from_golden(q: GoldenQuestion) -> EvalItem:
+    """A dev question in the common format: its kind is its category, "a | b" facts become a group."""
+    return EvalItem(
+        id=q.id,
+        category={"out_of_scope": "off_topic"}.get(q.kind, q.kind),
+        question=q.question,
+        history=q.history,
+        expect="answer" if q.in_scope else "decline",
+        sources=q.sources,
+        facts=[[alt.strip() for alt in f.split("|")] for f in q.facts],
+    )
 
 
-@dataclass
-class EvalReport:
-    outcomes: list[Outcome]
+def load_dev(path: Path) -> list[EvalItem]:
+    return [from_golden(q) for q in load_golden(path)]
 
-    def _of(self, in_scope: bool) -> list[Outcome]:
-        return [o for o in self.outcomes if o.item.in_scope is in_scope]
 
-    @property
-    def answer_rate(self) -> float:
-        """In-scope questions answered correctly (facts present, expected source cited)."""
-        items = self._of(True)
-        return sum(o.ok for o in items) / max(1, len(items))
+def load_test(path: Path) -> list[EvalItem]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return TypeAdapter(list[EvalItem]).validate_python(raw)
 
-    @property
-    def decline_rate(self) -> float:
-        """Out-of-scope questions declined."""
-        items = self._of(False)
-        return sum(o.ok for o in items) / max(1, len(items))
 
-    def calibration(self) -> tuple[float, float]:
-        """(lowest scope score of an in-scope question, highest of an out-of-scope one)."""
-        inside = [o.score for o in self._of(True) if o.score is not None]
-        outside = [o.score for o in self._of(False) if o.score is not None]
-        return min(inside, default=0.0), max(outside, default=0.0)
+# ----- judging one answer ---------------------------------------------------------------------------------
 
-    @property
-    def mean_length(self) -> float:
-        lengths = [o.length for o in self._of(True) if o.answered and o.item.kind != "brief"]
-        return statistics.fmean(lengths) if lengths else 0.0
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "\u00a0": " "})
+_WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
+_CITATION = re.compile(r"\s*\[\d+\](?:\s*\[\d+\])*\s*$")
 
-    def failures(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.ok]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "questions": len(self.outcomes),
-            "in_scope": len(self._of(True)),
-            "out_of_scope": len(self._of(False)),
-            "answer_rate": round(self.answer_rate, 4),
-            "decline_rate": round(self.decline_rate, 4),
-            "mean_length": round(self.mean_length, 1),
-            "scope_in_min": round(self.calibration()[0], 3),
-            "scope_out_max": round(self.calibration()[1], 3),
-            "failures": [
-                {"id": o.item.id, "answered": o.answered, "missing": o.missing, "cited": o.cited}
-                for o in self.failures()
-            ],
-        }
+def normalise(text: str) -> str:
+    """Compare what an answer quotes with what an article says, whatever the quotes, dashes and case."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    return " ".join(text.replace("…", " ").split()).strip(" .;:,")
 
-    def table(self) -> str:
-        lines = [
-            f"questions      {len(self.outcomes)} "
-            f"({len(self._of(True))} in scope, {len(self._of(False))} out of scope)",
-            f"answer rate    {self.answer_rate:.1%}  (in scope: answered, expected source cited, all facts present)",
-            f"decline rate   {self.decline_rate:.1%}  (out of scope: declined)",
-            f"mean length    {self.mean_length:.0f} characters (ordinary answers)",
-            f"calibration    in-scope questions score >= {self.calibration()[0]:.3f}, "
-            f"out-of-scope <= {self.calibration()[1]:.3f} (cosine similarity, leaving out questions declined "
-            "because they name a role no article covers; advisor.min_score sits between)",
-        ]
-        for o in self.failures():
-            why = "missing " + ", ".join(repr(m) for m in o.missing) if o.missing else "wrong decision"
-            lines.append(f"FAIL {o.item.id}: answered={o.answered} {why} cited={o.cited}")
-        return "\n".join(lines)
+
+def same_sentence(point: str, sentence: str) -> bool:
+    """A point quotes a sentence when one holds the other (points may be trimmed at a clause), or when
+    nearly all of the point's words are the sentence's."""
+    p, s = normalise(point), normalise(sentence)
+    if not p or not s:
+        return False
+    if (len(p) >= 20 and p in s) or s in p:
+        return True
+    words = _WORD.findall(p)
+    known = set(_WORD.findall(s))
+    return bool(words) and sum(w in known for w in words) / len(words) >= 0.8
+
+
+def bullets(text: str) -> list[str]:
+    """The answer's points as shown ("• text [n]"), whatever composed them: answers, briefs, comparisons."""
+    return [_CITATION.sub("", line[1:].strip()) for line in text.splitlines() if line.startswith("•")]
 
 
 def _stem(path: str) -> str:
     return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
-def judge(item: GoldenQuestion, answered: bool, text: str, cited: list[str]) -> Outcome:
-    if not item.in_scope:
-        return Outcome(item, answered, not answered and not cited, len(text), [], cited)
-    lowered = text.lower()
-    missing = [f for f in item.facts if not any(alt.strip().lower() in lowered for alt in f.split("|"))]
-    source_ok = not item.sources or any(_stem(c) in item.sources for c in cited)
-    if not source_ok:
-        missing.append(f"source {item.sources}")
-    return Outcome(item, answered, answered and not missing, len(text), missing, cited)
+@dataclass(frozen=True)
+class Judged:
+    """One question's answer, judged."""
+
+    item: EvalItem
+    answered: bool
+    coverage: str | None
+    length: int
+    missing: tuple[str, ...]
+    points: tuple[str, ...]
+    top1: bool | None  # None: no key sentences named, or not answered
+    relevant_points: int | None  # None: as top1
+    score: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Right for its expectation: answered with its facts, declined, or honest about a gap."""
+        if self.item.expect == "answer":
+            return self.answered and not self.missing
+        if self.item.expect == "decline":
+            return not self.answered
+        return self.honest
+
+    @property
+    def honest(self) -> bool:
+        """A gap is honest when the answer does not pass related quotes off as the answer."""
+        return not self.answered or self.coverage in ("partial", "none")
 
 
-def evaluate(advisor: Advisor, items: list[GoldenQuestion]) -> EvalReport:
-    outcomes = []
+def judge(item: EvalItem, answered: bool, text: str, cited: Sequence[str], coverage: str | None = None) -> Judged:
+    points = tuple(bullets(text))
+    missing: list[str] = []
+    top1: bool | None = None
+    relevant: int | None = None
+    if item.expect == "answer":
+        lowered = normalise(text)
+        missing = [" | ".join(g) for g in item.facts if not any(normalise(alt) in lowered for alt in g)]
+        if item.sources and not {_stem(s) for s in item.sources} & {_stem(c) for c in cited}:
+            missing.append(f"source {item.sources}")
+        if answered and item.key_sentences:
+            acceptable = [*item.key_sentences, *item.supporting]
+            top1 = bool(points) and any(same_sentence(points[0], k) for k in item.key_sentences)
+            relevant = sum(any(same_sentence(p, s) for s in acceptable) for p in points)
+    return Judged(item, answered, coverage, len(text), tuple(missing), points, top1, relevant)
+
+
+# ----- figures ---------------------------------------------------------------------------------------------
+
+
+def _rate(values: Sequence[bool]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The figures of issue 13, over any group of judged questions; None where the group has none."""
+
+    questions: int
+    answer_rate: float | None
+    decline_rate: float | None
+    gap_honesty: float | None
+    top1_precision: float | None
+    point_precision: float | None
+    mean_length: float | None
+
+    @classmethod
+    def of(cls, judged: Sequence[Judged]) -> Figures:
+        answers = [j for j in judged if j.item.expect == "answer"]
+        precise = [j for j in answers if j.top1 is not None]
+        points = sum(len(j.points) for j in precise)
+        lengths = [j.length for j in answers if j.answered]
+        return cls(
+            questions=len(judged),
+            answer_rate=_rate([j.ok for j in answers]),
+            decline_rate=_rate([j.ok for j in judged if j.item.expect == "decline"]),
+            gap_honesty=_rate([j.ok for j in judged if j.item.expect == "gap"]),
+            top1_precision=_rate([bool(j.top1) for j in precise]),
+            point_precision=sum(j.relevant_points or 0 for j in precise) / points if points else None,
+            mean_length=statistics.fmean(lengths) if lengths else None,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+FIGURES: tuple[tuple[str, str], ...] = (
+    ("answer_rate", "answered"),
+    ("decline_rate", "declined"),
+    ("gap_honesty", "gap honesty"),
+    ("top1_precision", "top-1 precision"),
+    ("point_precision", "point precision"),
+    ("mean_length", "mean length"),
+)
+
+
+@dataclass
+class SetReport:
+    """One question set's judged answers, overall and per category."""
+
+    name: str
+    judged: list[Judged]
+
+    @property
+    def overall(self) -> Figures:
+        return Figures.of(self.judged)
+
+    def categories(self) -> dict[str, Figures]:
+        present = [c for c in CATEGORIES if any(j.item.category == c for j in self.judged)]
+        present += sorted({j.item.category for j in self.judged} - set(present))
+        return {c: Figures.of([j for j in self.judged if j.item.category == c]) for c in present}
+
+    def failures(self) -> list[Judged]:
+        return [j for j in self.judged if not j.ok]
+
+    def calibration(self) -> tuple[float, float]:
+        """(lowest scope score of a question to answer, highest of one to decline)."""
+        inside = [j.score for j in self.judged if j.item.expect == "answer" and j.score is not None]
+        outside = [j.score for j in self.judged if j.item.expect == "decline" and j.score is not None]
+        return min(inside, default=0.0), max(outside, default=0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "set": self.name,
+            "overall": self.overall.to_dict(),
+            "categories": {c: f.to_dict() for c, f in self.categories().items()},
+            "failures": [
+                {"id": j.item.id, "answered": j.answered, "missing": list(j.missing), "top1": j.top1}
+                for j in self.failures()
+            ],
+        }
+
+
+def evaluate(advisor: Advisor, items: Sequence[EvalItem], name: str = "dev") -> SetReport:
+    judged = []
     for item in items:
         answer = advisor.ask_sync(item.question, item.history)
-        outcome = judge(item, answer.in_scope, answer.text, [s.path for s in answer.sources])
-        outcome.score = advisor.scope_score(item.question, item.history)
-        outcomes.append(outcome)
-    return EvalReport(outcomes)
+        coverage = getattr(answer, "coverage", None)
+        result = judge(item, answer.in_scope, answer.text, [s.path for s in answer.sources], coverage)
+        judged.append(_with_score(result, advisor.scope_score(item.question, item.history)))
+    return SetReport(name, judged)
+
+
+def _with_score(judged: Judged, score: float | None) -> Judged:
+    return Judged(**{**judged.__dict__, "score": score})
+
+
+def _cell(value: float | None, percent: bool) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.1%}" if percent else f"{value:.0f}"
+
+
+def table(reports: Sequence[SetReport], show_failures: Callable[[SetReport], bool] = lambda r: r.name == "dev") -> str:
+    """Every figure per category, one column per set (dev beside test); failures listed for the dev set
+    only by default, since reading the test set's failures one by one would turn it into a dev set."""
+    header = f"{'category':<12}" + "".join(f"{r.name + ' (' + str(len(r.judged)) + ')':>14}" for r in reports)
+    lines: list[str] = []
+    for key, label in FIGURES:
+        percent = key != "mean_length"
+        lines += ["", f"{label}", header]
+        groups = {c for r in reports for c in r.categories()}
+        ordered = [c for c in CATEGORIES if c in groups] + sorted(groups - set(CATEGORIES))
+        for category in [*ordered, "all"]:
+            cells = []
+            for r in reports:
+                figures = r.overall if category == "all" else r.categories().get(category)
+                cells.append(_cell(getattr(figures, key) if figures else None, percent))
+            if any(c != "–" for c in cells):
+                lines.append(f"{category:<12}" + "".join(f"{c:>14}" for c in cells))
+    for r in reports:
+        if show_failures(r):
+            for j in r.failures():
+                why = "missing " + ", ".join(repr(m) for m in j.missing) if j.missing else "wrong decision"
+                lines.append(f"FAIL {r.name} {j.item.id}: answered={j.answered} {why}")
+    return "\n".join(lines).lstrip("\n")

@@ -18,7 +18,7 @@ import yaml
 
 from bot.advisor import Advisor, UnknownRoleError
 from bot.cli import chat, main
-from bot.evaluate import evaluate, load_golden
+from bot.evaluate import CATEGORIES, evaluate, load_dev, load_test, table
 from bot.llm import LLMAnswerer, build_chat_model
 from ingest.factory import Embedder
 from ingest.index import KnowledgeIndex
@@ -31,6 +31,21 @@ from tests.fakes.openai_server import FakeOpenAI
 MIN_ANSWER_RATE = 0.95
 MIN_DECLINE_RATE = 1.0
 MAX_MEAN_LENGTH = 1200
+
+# The held-out test set (tests/eval/test.yaml), written blind: `make test` fails when a figure falls
+# below what the advisor measured there (FLOOR), which rises as the advisor improves; TARGET is issue
+# 13's acceptance. Never tune on the test set: these are aggregate figures only.
+TEST_SET = ROOT / "tests" / "eval" / "test.yaml"
+TARGET = {"answer_rate": 0.95, "decline_rate": 1.0, "gap_honesty": 0.9, "top1_precision": 0.85, "point_precision": 0.8}
+TARGET_MAX_MEAN_LENGTH = 700
+FLOOR = {
+    "answer_rate": 0.62,
+    "decline_rate": 0.91,
+    "gap_honesty": 0.04,
+    "top1_precision": 0.54,
+    "point_precision": 0.34,
+}
+FLOOR_MAX_MEAN_LENGTH = 900
 
 
 @pytest.fixture(scope="module")
@@ -53,16 +68,31 @@ def built(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Itera
 def test_quality_on_our_question_set(built: tuple[Settings, Advisor]) -> None:
     settings, advisor = built
     assert settings.gate.questions_file is not None
-    items = load_golden(settings.gate.questions_file)
+    items = load_dev(settings.gate.questions_file)
     assert len(items) >= 40
-    assert {i.kind for i in items} >= {"direct", "paraphrase", "followup", "out_of_scope", "brief"}
-    report = evaluate(advisor, items)
-    print(report.table())
-    assert report.answer_rate >= MIN_ANSWER_RATE, report.table()
-    assert report.decline_rate >= MIN_DECLINE_RATE, report.table()
-    assert report.mean_length <= MAX_MEAN_LENGTH
+    assert {i.category for i in items} >= {"direct", "paraphrase", "followup", "off_topic", "brief"}
+    report = evaluate(advisor, items, "dev")
+    figures = report.overall
+    print(table([report]))
+    assert (figures.answer_rate or 0) >= MIN_ANSWER_RATE, table([report])
+    assert (figures.decline_rate or 0) >= MIN_DECLINE_RATE, table([report])
+    assert (figures.mean_length or 0) <= MAX_MEAN_LENGTH
     lowest_in, highest_out = report.calibration()
     assert highest_out < settings.advisor.min_score < lowest_in, report.calibration()
+
+
+def test_quality_on_the_held_out_test_set(built: tuple[Settings, Advisor]) -> None:
+    """Only the aggregate figures are shown: reading the test set's failures one by one makes it a dev set."""
+    _, advisor = built
+    items = load_test(TEST_SET)
+    assert len(items) >= 150
+    assert all(sum(i.category == c for i in items) >= 10 for c in CATEGORIES)
+    figures = evaluate(advisor, items, "test").overall
+    print("held-out test set:", figures.to_dict(), "targets:", TARGET)
+    for key, floor in FLOOR.items():
+        value = getattr(figures, key)
+        assert value is not None and value >= floor, f"{key} fell to {value:.3f}, below its floor {floor}"
+    assert (figures.mean_length or 0) <= FLOOR_MAX_MEAN_LENGTH
 
 
 def test_an_ordinary_answer_is_short_cited_and_quotes_the_articles(built: tuple[Settings, Advisor]) -> None:
