@@ -229,6 +229,15 @@ def _eval(settings: Settings, advisor: Advisor, args: argparse.Namespace, out: T
     return EXIT_QUALITY if low else 0
 
 
+def _log_level(args: argparse.Namespace, settings: Settings) -> str:
+    """The running bot logs at logging.level; a person at a terminal sees answers, not log lines, unless
+    they ask with --log-level (warnings and errors still reach stderr)."""
+    if args.log_level:
+        return str(args.log_level)
+    telegram = args.command == "run" and secret(TELEGRAM_TOKEN) is not None  # else `run` opens the console
+    return settings.logging.level if telegram else "WARNING"
+
+
 def main(argv: Iterable[str] | None = None, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     args = _parser().parse_args(list(argv) if argv is not None else None)
     try:
@@ -237,7 +246,7 @@ def main(argv: Iterable[str] | None = None, stdin: TextIO = sys.stdin, out: Text
         print(f"config error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     load_env(settings.config_dir)
-    setup_logging(args.log_level or settings.logging.level, [t for t in [secret(TELEGRAM_TOKEN)] if t])
+    setup_logging(_log_level(args, settings), [t for t in [secret(TELEGRAM_TOKEN)] if t])
     try:
         advisor = build_advisor(settings)
         if args.command == "ask":

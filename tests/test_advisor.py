@@ -230,6 +230,23 @@ def test_cli_in_a_real_process(built: tuple[Settings, Advisor]) -> None:
     assert brief.returncode == 2 and "No article is about the CFO role" in brief.stderr
 
 
+def test_human_cli_commands_show_no_log_lines_unless_asked(built: tuple[Settings, Advisor]) -> None:
+    """A person at a terminal sees the answer only; --log-level INFO brings the log lines back."""
+    settings, _ = built
+    cfg = str(settings.config_dir / "config.yaml")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", DATA_DIR_ENV: os.environ[DATA_DIR_ENV]}
+
+    def ask(*extra: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "bot", "ask", "What does a CTO do?", "--config", cfg, *extra]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+
+    quiet = ask()
+    assert quiet.returncode == 0 and "Sources:" in quiet.stdout
+    assert quiet.stderr == ""
+    loud = ask("--log-level", "INFO")
+    assert loud.returncode == 0 and " INFO " in loud.stderr
+
+
 def test_console_chat_remembers_the_conversation(built: tuple[Settings, Advisor]) -> None:
     _, advisor = built
     inputs = iter(["What should I look for in a CTO?", "and for CMIOs?", "/brief CTO", "/reset", "/quit"])
