@@ -18,13 +18,19 @@ export ANONYMIZED_TELEMETRY := False
 LOCK := requirements-dev.lock
 RUNTIME_LOCK := requirements.lock
 
+# pip's on-disk wheels (torch's CPU build lies there): uv does not read pip's configuration.
+FIND_LINKS ?= $(or $(PIP_FIND_LINKS),$(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
+
 $(VENV)/.installed: $(LOCK) pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	# Exactly the lock, never resolved again. torch is pinned to 2.13.0+cpu, the CPU build on this
-	# machine's disk (pip's find-links); its hash in the lock refuses any other build.
-	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
-	# An older venv may hold packages the lock dropped: pip-sync removes them (a no-op on a new venv).
-	$(VENV)/bin/pip-sync --quiet --pip-args '--no-deps' $(LOCK)
+	# uv installs the lock (5 s against pip's 70 s here, measured on a fresh venv with empty caches);
+	# pip bootstraps uv from the lock's own pinned hashes.
+	$(PYTHON) .ci/lockfile.py extract $(LOCK) uv > $(VENV)/bootstrap.txt
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(VENV)/bootstrap.txt
+	# Exactly the lock, never resolved again, and nothing else (sync removes what the lock dropped).
+	# torch is pinned to 2.13.0+cpu, the CPU build on this machine's disk; its hash refuses any other.
+	$(VENV)/bin/uv pip sync --quiet --python $(PY) --require-hashes \
+	  $(foreach d,$(FIND_LINKS),--find-links $(d)) $(LOCK)
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m pip check
 	$(PYTHON) .ci/lockfile.py venv $(PY) $(LOCK)

@@ -5,7 +5,8 @@ compiled from, and `pip install -r` never checks that the venv holds only the lo
 
 - ``stamp LOCK...``: after `make lock`, record a hash of pyproject.toml's dependency declarations in each lock;
 - ``check LOCK...``: `make test` refuses to run when those declarations changed and the lock was not regenerated;
-- ``venv PYTHON LOCK``: after `make install`, `pip freeze` of the venv equals the lock (the project itself aside).
+- ``venv PYTHON LOCK``: after `make install`, `pip freeze` of the venv equals the lock (the project itself aside);
+- ``extract LOCK NAME...``: the pinned, hashed lines of a few packages, so pip can bootstrap uv from the lock.
 
 Standard library only: it runs before the venv exists. Hand-written because no pip-tools command does either.
 """
@@ -100,6 +101,29 @@ def venv(python: str, lock: Path) -> int:
     return 1
 
 
+def extract(lock: Path, names: list[str]) -> int:
+    """Print `name==version --hash=...` for each named package: the lock stays the one source of pins."""
+    wanted = {normalise(n) for n in names}
+    block: list[str] = []
+    found: set[str] = set()
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        match = PIN.match(line)
+        if match:
+            block = [line] if normalise(match.group(1)) in wanted else []
+            if block:
+                found.add(normalise(match.group(1)))
+        elif block and line.strip().startswith("--hash="):
+            block.append(line)
+            if not line.rstrip().endswith("\\"):
+                print("\n".join(block))
+                block = []
+    missing = wanted - found
+    if missing:
+        print(f"{lock} pins no {', '.join(sorted(missing))}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "stamp":
         return stamp([Path(a) for a in argv[1:]])
@@ -107,7 +131,9 @@ def main(argv: list[str]) -> int:
         return check([Path(a) for a in argv[1:]])
     if len(argv) == 3 and argv[0] == "venv":
         return venv(argv[1], Path(argv[2]))
-    print("usage: lockfile.py stamp LOCK... | check LOCK... | venv PYTHON LOCK", file=sys.stderr)
+    if len(argv) >= 3 and argv[0] == "extract":
+        return extract(Path(argv[1]), argv[2:])
+    print("usage: lockfile.py stamp LOCK... | check LOCK... | venv PYTHON LOCK | extract LOCK NAME...", file=sys.stderr)
     return 2
 
 

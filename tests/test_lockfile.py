@@ -62,7 +62,7 @@ def test_the_runtime_lock_is_the_tested_set_less_the_tools() -> None:
     dev, runtime = (module.pins(lock) for lock in LOCKS)
     assert runtime.items() <= dev.items(), "the runtime pins a version the tests never ran"
     # What only the tests and the bench use does not ship with the bot.
-    for tool in ("pytest", "hypothesis", "mypy", "ruff", "psutil", "rank-bm25", "pip-tools", "langchain-chroma"):
+    for tool in ("pytest", "hypothesis", "mypy", "ruff", "psutil", "rank-bm25", "pip-tools", "uv", "langchain-chroma"):
         assert tool in dev and tool not in runtime, tool
 
 
