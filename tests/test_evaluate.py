@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.evaluate import EvalItem, Figures, GoldenQuestion, bullets, from_golden, judge, same_sentence
 
-KEY = (
+KEY_SENTENCE = (
     "The hiring manager ideally wants someone with 5-plus years of applicable experience from a similar "
     "health organization."
 )
@@ -19,7 +19,7 @@ def item(**fields: object) -> EvalItem:
         "question": "How many years?",
         "expect": "answer",
         "sources": ["cto-role-bonnie-siegel.md"],
-        "key_sentences": [KEY],
+        "key_sentences": [KEY_SENTENCE],
         "supporting": [OTHER],
         "facts": [["5-plus", "five"]],
     }
@@ -33,30 +33,32 @@ def answer(*points: str) -> str:
 
 
 def test_a_point_matches_its_sentence_whatever_the_quotes_and_trimming() -> None:
-    assert same_sentence(KEY, KEY)
+    assert same_sentence(KEY_SENTENCE, KEY_SENTENCE)
     assert same_sentence("The “super-techy” nerd…", 'The "super-techy" nerd in the cubicle.')
-    assert same_sentence("The hiring manager ideally wants someone with 5-plus years…", KEY)
+    assert same_sentence("The hiring manager ideally wants someone with 5-plus years…", KEY_SENTENCE)
     assert same_sentence(
         "Has\u00a0been in place for well over a decade", "The role has been in place for well over a decade."
     )
-    assert not same_sentence(OTHER, KEY)
+    assert not same_sentence(OTHER, KEY_SENTENCE)
 
 
 def test_bullets_are_read_from_the_text_without_their_citations() -> None:
-    assert bullets(answer(KEY, OTHER)) == [KEY, OTHER]
+    assert bullets(answer(KEY_SENTENCE, OTHER)) == [KEY_SENTENCE, OTHER]
     assert bullets("• one [1] [2]\nnot a point") == ["one"]
 
 
 def test_the_first_point_decides_top1_and_every_point_counts_for_precision() -> None:
-    right = judge(item(), True, answer(KEY, OTHER, "A filler sentence about nothing."), ["cto-role-bonnie-siegel.md"])
+    right = judge(
+        item(), True, answer(KEY_SENTENCE, OTHER, "A filler sentence about nothing."), ["cto-role-bonnie-siegel.md"]
+    )
     assert right.ok and right.top1 is True and right.relevant_points == 2 and len(right.points) == 3
-    late = judge(item(), True, answer(OTHER, KEY), ["cto-role-bonnie-siegel.md"])
+    late = judge(item(), True, answer(OTHER, KEY_SENTENCE), ["cto-role-bonnie-siegel.md"])
     assert late.ok and late.top1 is False and late.relevant_points == 2
 
 
 def test_an_answer_needs_each_fact_group_and_the_expected_article() -> None:
     assert judge(item(), True, answer(OTHER), ["cto-role-bonnie-siegel.md"]).missing == ("5-plus | five",)
-    wrong_source = judge(item(), True, answer(KEY), ["cmio-next-generation-hillary-ross.md"])
+    wrong_source = judge(item(), True, answer(KEY_SENTENCE), ["cmio-next-generation-hillary-ross.md"])
     assert not wrong_source.ok and wrong_source.missing == ("source ['cto-role-bonnie-siegel.md']",)
     assert not judge(item(), False, "I can't answer that.", []).ok
 
@@ -64,7 +66,7 @@ def test_an_answer_needs_each_fact_group_and_the_expected_article() -> None:
 def test_declines_and_gaps() -> None:
     off = item(expect="decline", category="off_topic", sources=[], key_sentences=[], supporting=[], facts=[])
     assert judge(off, False, "I can't answer that.", []).ok
-    assert not judge(off, True, answer(KEY), ["x.md"]).ok
+    assert not judge(off, True, answer(KEY_SENTENCE), ["x.md"]).ok
     gap = item(expect="gap", category="gap", sources=[], key_sentences=[], supporting=[], facts=[], asks_for="salary")
     assert judge(gap, False, "I can't answer that.", []).ok
     assert judge(gap, True, "The articles do not cover salary.", [], coverage="none").ok
@@ -73,7 +75,7 @@ def test_declines_and_gaps() -> None:
 
 
 def test_figures_leave_out_what_a_group_cannot_measure() -> None:
-    figures = Figures.of([judge(item(), True, answer(KEY, OTHER), ["cto-role-bonnie-siegel.md"])])
+    figures = Figures.of([judge(item(), True, answer(KEY_SENTENCE, OTHER), ["cto-role-bonnie-siegel.md"])])
     assert figures.answer_rate == 1.0 and figures.top1_precision == 1.0 and figures.point_precision == 1.0
     assert figures.decline_rate is None and figures.gap_honesty is None
 
