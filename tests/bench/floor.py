@@ -1,8 +1,8 @@
 """The floor: the least any answer on this corpus must cost, one raw encode plus one raw Chroma query.
 
-It uses sentence-transformers' own SentenceTransformer on the packaged model (raw.py) and the very
-live collection our advisor reads, so the only difference from our figure is our own work
-(follow-ups, hybrid retrieval, sentence scoring, composing the answer) and our encoder.
+It encodes with the same embedding backend the advisor uses (ONNX by default), one raw call with no
+cache, and queries the very live collection our advisor reads, so the only difference from our figure
+is our own work (follow-ups, typos, hybrid retrieval, scope, sentence scoring, composing the answer).
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ from typing import Any
 
 from bot.advisor import Advisor
 from tests.bench.questions import Question
-from tests.bench.raw import raw_model
 
 
 class Floor:
     def __init__(self, advisor: Advisor, n_results: int) -> None:
         index = advisor.index
-        self.model: Any = raw_model()
+        self.embedder = index.embedder
         self.collection: Any = index.live_collection()  # exactly the collection the advisor reads
         self.n_results = n_results
 
@@ -27,7 +26,7 @@ class Floor:
 
     def ask(self, question: Question) -> float:
         started = time.perf_counter()
-        vector = self.model.encode(question.text, normalize_embeddings=True, convert_to_numpy=True)
+        vector = self.embedder.encode([question.text])[0]
         result = self.collection.query(query_embeddings=[vector], n_results=self.n_results)
         elapsed = time.perf_counter() - started
         if not result["ids"][0]:
