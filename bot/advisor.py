@@ -16,15 +16,36 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncGenerator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from langchain_core.documents import Document
 
 from bot.briefs import Brief, Comparison, build_brief, build_comparison
-from bot.extractive import Candidate, SentencePicker, SentenceVectors, fit, lead_line, neutral, number_sources
+from bot.extractive import (
+    Candidate,
+    SentencePicker,
+    SentenceVectors,
+    fit,
+    lead_line,
+    neutral,
+    number_sources,
+    with_continuations,
+)
 from bot.followup import Resolved, resolve
-from bot.retrieval import HybridRetriever
+from bot.retrieval import HybridRetriever, terms
 from bot.roles import find_roles
+from bot.scope import (
+    Evidence,
+    ScopeModel,
+    best_sentences_terms,
+    default_model,
+    kb_names,
+    names_in,
+    unmatched_span,
+    weighted_share,
+)
+from bot.spelling import Speller
 from bot.types import Answer, Final, Partial, Passage, Source
 from ingest.errors import NoLiveVersionError, StoreUnavailableError
 from ingest.index import KnowledgeIndex
@@ -85,11 +106,19 @@ def to_passages(docs: Sequence[Document]) -> list[Passage]:
 class Advisor:
     """Answers, briefs and comparisons from the live knowledge index."""
 
-    def __init__(self, settings: Settings, index: KnowledgeIndex, llm: LLMAnswerer | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        index: KnowledgeIndex,
+        llm: LLMAnswerer | None = None,
+        scope: ScopeModel | None = None,
+    ) -> None:
         self.settings = settings
         self.cfg = settings.advisor
         self.index = index
         self.llm = llm
+        self.scope = scope or default_model()
+        self._vocabulary: tuple[str, frozenset[str], Speller] | None = None
         self.retriever = HybridRetriever(
             index=index, k=self.cfg.k, fetch_k=self.cfg.fetch_k, max_per_article=self.cfg.max_per_article
         )
@@ -123,7 +152,7 @@ class Advisor:
     # ----- answering -----
     def _resolve(self, question: str, history: Sequence[str]) -> Resolved:
         turns = list(history)[-self.cfg.history_turns :] if self.cfg.history_turns else []
-        return resolve(question, turns, self.roles())
+        return resolve(self.understood(question), [self.understood(t) for t in turns], self.roles())
 
     def _retrieve(self, resolved: Resolved) -> tuple[list[float], list[Document], list[str]]:
         """Passages for the question, and the question's role-neutral vector for sentence scoring.
@@ -147,21 +176,71 @@ class Advisor:
             "background and experience, and watch-outs. For example:",
             *[f"• {s}" for s in suggestions],
         ]
-        return Answer(question, resolved.question, first, [], [], False, "\n".join(lines), "decline", suggestions)
+        return Answer(
+            question, resolved.question, first, [], [], False, "\n".join(lines), "decline", suggestions, coverage="none"
+        )
 
     @staticmethod
     def top_similarity(docs: Sequence[Document]) -> float:
-        """The scope signal: the best cosine similarity of any retrieved passage to the question."""
+        """The best cosine similarity of any retrieved passage to the question."""
         return max((float(d.metadata["dense_score"]) for d in docs if d.metadata["dense_score"] is not None), default=0)
 
-    def scope_score(self, question: str, history: Sequence[str] = ()) -> float | None:
-        """What the decline decision sees for a question, for calibrating `advisor.min_score`;
-        None when the question is declined by role before any similarity is looked at."""
+    def _lexicon(self) -> tuple[frozenset[str], Speller]:
+        """The live version's own names and its typo corrector, built once per version."""
+        version = self.index.version().name
+        cached = self._vocabulary
+        if cached is None or cached[0] != version:
+            texts = [h.text for h in self.index.chunks()]
+            cached = self._vocabulary = (version, kb_names(texts), Speller(texts, self.index.embedder.vocabulary()))
+        return cached[1], cached[2]
+
+    def names(self) -> frozenset[str]:
+        """The articles' names (people, organisations, frameworks, numbers) that mark a question as theirs."""
+        return self._lexicon()[0]
+
+    def understood(self, question: str) -> str:
+        """The question with its typos corrected against the articles' vocabulary."""
+        return self._lexicon()[1].correct(question)
+
+    def _evidence(
+        self, resolved: Resolved, docs: Sequence[Document], ranked: Sequence[Candidate], covered: list[str]
+    ) -> Evidence:
+        """The scope signals (bot.scope) for a question and what retrieval found for it."""
+        vocabulary = self.retriever.keyword().idf
+        known = self._lexicon()[1].known
+        # A short word that neither the articles nor the model know ("wht", "yrs") says nothing either way.
+        words = [
+            t
+            for t in terms(neutral(resolved.question))
+            if t != "executive" and (len(t) >= 4 or t in vocabulary or t in known)
+        ]
+        best = best_sentences_terms([c.text for c in ranked])
+        return Evidence(
+            dense=self.top_similarity(docs),
+            sentence=max((c.similarity for c in ranked), default=0.0),
+            known=weighted_share(words, vocabulary.__contains__, self.retriever.idf),
+            matched=weighted_share(words, best.__contains__, self.retriever.idf),
+            entity=1.0 if names_in(resolved.question, self.names(), self.roles()) else 0.0,
+            role=1.0 if covered else 0.0,
+        )
+
+    def evidence(self, question: str, history: Sequence[str] = ()) -> Evidence | None:
+        """What the scope decision sees for a question (for `python -m bot.calibrate`); None when it is
+        declined before any evidence is looked at (only roles no article is about, or nothing asked)."""
         resolved = self._resolve(" ".join(question.split()), history)
         known = set(self.roles())
-        if resolved.roles and not any(r in known for r in resolved.roles):
+        if not resolved.question or (resolved.roles and not any(r in known for r in resolved.roles)):
             return None
-        return self.top_similarity(self._retrieve(resolved)[1])
+        neutral_vector, docs, covered = self._retrieve(resolved)
+        ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector)
+        return self._evidence(resolved, docs, ranked, covered)
+
+    def scope_score(self, question: str, history: Sequence[str] = ()) -> float | None:
+        """The model's probability that the articles are the place for this question (answer or gap)."""
+        evidence = self.evidence(question, history)
+        if evidence is None:
+            return None
+        return 1.0 - self.scope.probabilities(evidence)["decline"]
 
     def _suggest(self, roles: Sequence[str], question: str) -> list[str]:
         """One or two follow-ups we know the knowledge base can answer."""
@@ -183,11 +262,20 @@ class Advisor:
         known = [r for r in resolved.roles if r in self.roles()]
         if len(known) == 2 and _COMPARE_INTENT.search(question):
             comparison = self.compare_sync(*known)
-            return self._as_answer(question, resolved, comparison.text, comparison.sources, known)
-        if len(known) == 1 and _BRIEF_INTENT.search(question):
+            answer = self._as_answer(question, resolved, comparison.text, comparison.sources, known)
+        elif len(known) == 1 and _BRIEF_INTENT.search(question):
             brief = self.brief_sync(known[0])
-            return self._as_answer(question, resolved, brief.text, brief.sources, known)
-        return self._extractive(question, resolved)
+            answer = self._as_answer(question, resolved, brief.text, brief.sources, known)
+        else:
+            answer = self._extractive(question, resolved)
+        return self._showing_understood(answer)
+
+    def _showing_understood(self, answer: Answer) -> Answer:
+        """When typos were corrected, the answer first says what it answered."""
+        understood = self.understood(answer.question)
+        if understood.lower() == answer.question.lower():
+            return answer
+        return replace(answer, text=f"Showing results for “{understood}”.\n{answer.text}")
 
     def _as_answer(
         self, question: str, resolved: Resolved, text: str, sources: list[Source], roles: list[str]
@@ -219,19 +307,23 @@ class Advisor:
             reason = f"The knowledge base has no article about the {names} role yet."
             return self._decline(question, resolved, reason), []
         neutral_vector, docs, covered = self._retrieve(resolved)
-        top = self.top_similarity(docs)
-        if not docs or top < self.cfg.min_score:
-            log.debug("declined (top similarity %.3f < %.3f)", top, self.cfg.min_score)
-            return self._decline(question, resolved), []
         ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector)
-        chosen = self.picker.pick(ranked, self.cfg.max_points, self.cfg.min_points)
+        evidence = self._evidence(resolved, docs, ranked, covered)
+        decision = self.scope.decide(evidence) if ranked else "decline"
+        log.debug("scope %s from %s", decision, evidence)
+        if decision == "decline":
+            return self._decline(question, resolved), []
+        chosen = with_continuations(
+            self.picker.pick(ranked, self.cfg.max_points, self.cfg.min_points), ranked, self.cfg.max_points
+        )
+        if decision == "gap":
+            return self._gap(question, resolved, chosen[:2], ranked, covered), []
         points, sources = number_sources(chosen)
-        lead = lead_line(sources, covered)
-        text = fit(lead, points, sources, self.cfg.max_chars, self.cfg.min_points)
+        text = fit(lead_line(chosen, sources, covered), points, sources, self.cfg.max_chars, self.cfg.min_points)
         answer = Answer(
             question,
             resolved.question,
-            lead,
+            text.split("\n", 1)[0],
             points,
             sources,
             True,
@@ -241,6 +333,45 @@ class Advisor:
             covered,
         )
         return answer, docs
+
+    def _gap(
+        self,
+        question: str,
+        resolved: Resolved,
+        related: list[Candidate],
+        ranked: Sequence[Candidate],
+        covered: list[str],
+    ) -> Answer:
+        """On topic, but no passage addresses what is asked: say so first, naming it, and only then the
+        closest related points, labelled as related rather than as an answer."""
+        best = best_sentences_terms([c.text for c in ranked])
+        known = self._lexicon()[1].known
+        span = unmatched_span(
+            self.understood(question),
+            lambda t: t in best or bool(find_roles(t, self.roles())) or (len(t) < 4 and t not in known),
+        )
+        first = f"The articles don’t cover {'“' + span + '”' if span else 'that'}."
+        points, sources = number_sources(related)
+        lines = [first]
+        if points:
+            lines += [
+                "Related points from the articles, not an answer to that:",
+                *[f"• {p.text} [{p.source}]" for p in points],
+            ]
+            lines += ["", "Sources:", *[f"[{s.n}] {s.label()}" for s in sources]]
+        return Answer(
+            question,
+            resolved.question,
+            first,
+            points,
+            sources,
+            True,
+            "\n".join(lines),
+            "extractive",
+            self._suggest(covered, question),
+            covered,
+            coverage="none",
+        )
 
     async def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """The answer for async front ends: extractive in a thread, or the LLM with extractive fallback."""
@@ -277,7 +408,7 @@ class Advisor:
             except LLMUnavailable:
                 log.warning("LLM condense failed; using the deterministic follow-up resolution")
         extractive, docs = await asyncio.to_thread(self._extractive_with_passages, question, resolved)
-        if not extractive.in_scope:
+        if not extractive.in_scope or extractive.coverage != "full":  # coverage is retrieval's call, not the model's
             yield Final(extractive)
             return
         covered = extractive.roles

@@ -26,7 +26,9 @@ from ingest.factory import Embedder
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 _CLAUSE_END = re.compile(r"[;,:—–]\s")
 MAX_POINT_CHARS = 300
-LEXICAL_WEIGHT = 0.3
+LEXICAL_WEIGHT = 0.6
+# A point is kept only if it scores within this share of the best one: one strong point beats three weak.
+KEEP_RATIO = 0.75
 _ROLE_WORDS = re.compile(
     r"\b(?:C[A-Z]{1,3}Os?|" + "|".join(re.escape(t) for ts in TITLES.values() for t in ts) + r")\b", re.IGNORECASE
 )
@@ -100,6 +102,10 @@ class Candidate:
     score: float
     similarity: float
     vector: np.ndarray
+    listed: bool = False
+    """An item of the article's own list (under an intro line such as "key qualities ... may include:")."""
+    position: int = 0
+    """Where the sentence stands in its passage, so the one after it can be found."""
 
 
 class SentencePicker:
@@ -114,22 +120,25 @@ class SentencePicker:
     ) -> list[Candidate]:
         """Every quotable sentence of the passages, best first; `neutral_vector` is the embedding of
         neutral(question), which the caller computes together with the retrieval vector."""
-        pieces = [(u, c, p) for p in passages for u, c in units(p.text) if not u.rstrip().endswith(":")]
+        pieces = [
+            (u, c, p, i) for p in passages for i, (u, c) in enumerate(units(p.text)) if not u.rstrip().endswith(":")
+        ]
         if not pieces:
             return []
         query = np.asarray(neutral_vector, dtype=np.float32)
         # A list item is embedded under its section heading ("key qualities: ..."), so it matches
         # questions about what the list is about, which the item's own words rarely say.
-        vecs = self.vectors.get([neutral(f"{p.headings}: {u}" if c and p.headings else u) for u, c, p in pieces])
+        vecs = self.vectors.get([neutral(f"{p.headings}: {u}" if c and p.headings else u) for u, c, p, _ in pieces])
         sims = vecs @ query
         # Shared words count by rarity: "framework" or "day" says more than "health" or "system".
         weights = {t: self.idf(t) for t in set(terms(neutral(question))) - {"executive"}}
         total = sum(weights.values()) or 1.0
         out = []
-        for (text, _, passage), sim, vec in zip(pieces, sims, vecs, strict=True):
+        for (text, context, passage, position), sim, vec in zip(pieces, sims, vecs, strict=True):
             words = set(terms(text))
             overlap = sum(w for t, w in weights.items() if t in words) / total
-            out.append(Candidate(text, passage, float(sim) + LEXICAL_WEIGHT * overlap, float(sim), vec))
+            score = float(sim) + LEXICAL_WEIGHT * overlap
+            out.append(Candidate(text, passage, score, float(sim), vec, bool(context), position))
         # sorted() is stable: equal scores keep passage rank, then position in the passage.
         return sorted(out, key=lambda c: -c.score)
 
@@ -145,16 +154,31 @@ class SentencePicker:
                 break
             if any(float(cand.vector @ v) > 0.9 for v in taken):
                 continue
-            if cand.score < best * 0.6:
-                # Only to reach the minimum, and only from an article already cited: a weak point
-                # from an unrelated article would mislead more than it helps.
-                if len(chosen) >= minimum:
-                    break
-                if {c.passage.doc_id for c in chosen} and cand.passage.doc_id not in {c.passage.doc_id for c in chosen}:
-                    continue
+            if cand.score < best * KEEP_RATIO and len(chosen) >= minimum:
+                break
             chosen.append(cand)
             taken.append(cand.vector)
         return chosen
+
+
+_CONTINUES = re.compile(r"^(?:It|Its|She|He|Her|His|They|Their|This|These|That|Those)\b")
+"""A sentence that opens by pointing back ("It is a good resource that ...") finishes the one before it."""
+
+
+def with_continuations(chosen: Sequence[Candidate], ranked: Sequence[Candidate], limit: int) -> list[Candidate]:
+    """Each chosen sentence followed by the next one of its passage when that one only continues it:
+    "Be sure to check out SFIA" means little without "It ... breaks down technology skills into six
+    categories and 96 skills"."""
+    following = {(c.passage.n, c.passage.doc_id, c.position): c for c in ranked}
+    out: list[Candidate] = []
+    for cand in chosen:
+        if any(c is cand for c in out):
+            continue
+        out.append(cand)
+        after = following.get((cand.passage.n, cand.passage.doc_id, cand.position + 1))
+        if after is not None and _CONTINUES.match(after.text) and not any(c is after for c in [*out, *chosen]):
+            out.append(after)
+    return out[: max(limit, len(chosen))]
 
 
 def number_sources(chosen: Sequence[Candidate]) -> tuple[list[Point], list[Source]]:
@@ -171,9 +195,20 @@ def number_sources(chosen: Sequence[Candidate]) -> tuple[list[Point], list[Sourc
     return points, sources
 
 
-def lead_line(sources: Sequence[Source], roles: Sequence[str]) -> str:
-    """Connecting words only: who says it and about which role."""
+def lead_line(chosen: Sequence[Candidate], sources: Sequence[Source], roles: Sequence[str]) -> str:
+    """Connecting words only: who says it, and where, when the points share an article's section
+    ("From Bonnie Siegel's list of CTO key qualities (Witt/Kieffer):"), else about which role."""
     authors = list(dict.fromkeys(s.author for s in sources))
+    sections = {(c.passage.doc_id, c.passage.headings) for c in chosen}
+    source = sources[0] if sources else None
+    heading = chosen[0].passage.headings.rsplit(" > ", 1)[-1].strip() if chosen else ""
+    if source and len(sources) == 1 and len(sections) == 1 and authors[0] and heading not in ("", source.title):
+        # The article's own heading says what the points are; its title is in the Sources footer already.
+        whose = f"{authors[0]}’s"
+        publisher = f" ({source.publisher})" if source.publisher else ""
+        if all(c.listed for c in chosen) and not heading.endswith("?"):
+            return f"From {whose} list of {heading}{publisher}:"
+        return f"From {whose} section “{heading}”{publisher}:"
     who = " and ".join(authors) if len(authors) <= 2 else ", ".join(authors[:-1]) + " and " + authors[-1]
     verb = "writes" if len(authors) == 1 else "write"
     topic = " and ".join(f"the {r} role" for r in roles) if roles else "this"

@@ -69,12 +69,15 @@ class Answer:
     mode: Literal["extractive", "llm", "decline"] = "extractive"
     suggestions: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
+    coverage: Literal["full", "partial", "none"] = "full"
+    """Whether the articles address what is asked; "none" with in_scope: on topic, but they are silent."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "answer": self.text,
             "sources": [s.to_json() for s in self.sources],
             "in_scope": self.in_scope,
+            "coverage": self.coverage,
             "question": self.question,
             "resolved_question": self.resolved_question,
             "mode": self.mode,

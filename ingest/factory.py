@@ -368,6 +368,11 @@ class Embedder:
         """
         return self._count(text)
 
+    def vocabulary(self) -> frozenset[str]:
+        """The whole words the model's tokenizer knows (about 20,000 common English words): what a typo
+        corrector must never "correct", though the knowledge base may not use them."""
+        return frozenset(w for w in self.encoder.counter.get_vocab() if w.isalpha())
+
     def _count_uncached(self, text: str) -> int:
         return len(self.encoder.counter.encode(text, add_special_tokens=True).ids)
 

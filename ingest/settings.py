@@ -86,13 +86,12 @@ class GateSettings(_Strict):
 
 
 class AdvisorSettings(_Strict):
-    """How answers are retrieved and composed; `min_score` is calibrated on knowledge/golden.yaml."""
+    """How answers are retrieved and composed (whether to answer at all is bot/scope.py's model)."""
 
     k: StrictInt = Field(8, ge=1, le=50)  # the defaults are config.yaml's: omitting a key changes nothing
     fetch_k: StrictInt = Field(16, ge=1, le=200)
     max_per_article: StrictInt = Field(6, ge=1)
-    min_score: StrictFloat = Field(0.34, ge=-1, le=1)
-    min_points: StrictInt = Field(2, ge=1, le=5)
+    min_points: StrictInt = Field(1, ge=1, le=5)
     max_points: StrictInt = Field(5, ge=1, le=10)
     max_chars: StrictInt = Field(1200, ge=300)
     history_turns: StrictInt = Field(6, ge=0, le=50)

@@ -27,25 +27,31 @@ from ingest.settings import DATA_DIR_ENV, Settings, load_settings
 from tests.conftest import KNOWLEDGE, ROOT, MakeSettings, write_config
 from tests.fakes.openai_server import FakeOpenAI
 
-# The thresholds `make test` holds the advisor to (make eval prints the current figures).
-MIN_ANSWER_RATE = 0.95
+# The thresholds `make test` holds the advisor to on the dev set (golden.yaml and tests/eval/dev.yaml;
+# make eval prints the current figures). golden.yaml alone answered 0.96 when one dense threshold
+# decided scope and every answer was padded to 2-5 points; with only the points that answer on their
+# own merit and the scope model (gaps said as gaps) the dev set answers 0.86, while every held-out
+# figure but the answer rate rose (FLOOR below). The dev set was tuned to; the test set never.
+MIN_ANSWER_RATE = 0.85
 MIN_DECLINE_RATE = 1.0
-MAX_MEAN_LENGTH = 1200
+MIN_GAP_HONESTY = 0.9
+MAX_MEAN_LENGTH = 700
 
 # The held-out test set (tests/eval/test.yaml), written blind: `make test` fails when a figure falls
 # below what the advisor measured there (FLOOR), which rises as the advisor improves; TARGET is issue
 # 13's acceptance. Never tune on the test set: these are aggregate figures only.
 TEST_SET = ROOT / "tests" / "eval" / "test.yaml"
+DEV_SET = ROOT / "tests" / "eval" / "dev.yaml"
 TARGET = {"answer_rate": 0.95, "decline_rate": 1.0, "gap_honesty": 0.9, "top1_precision": 0.85, "point_precision": 0.8}
 TARGET_MAX_MEAN_LENGTH = 700
 FLOOR = {
-    "answer_rate": 0.62,
+    "answer_rate": 0.67,
     "decline_rate": 0.91,
-    "gap_honesty": 0.04,
-    "top1_precision": 0.54,
-    "point_precision": 0.34,
+    "gap_honesty": 0.76,
+    "top1_precision": 0.62,
+    "point_precision": 0.49,
 }
-FLOOR_MAX_MEAN_LENGTH = 900
+FLOOR_MAX_MEAN_LENGTH = 650
 
 
 @pytest.fixture(scope="module")
@@ -68,17 +74,16 @@ def built(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Itera
 def test_quality_on_our_question_set(built: tuple[Settings, Advisor]) -> None:
     settings, advisor = built
     assert settings.gate.questions_file is not None
-    items = load_dev(settings.gate.questions_file)
-    assert len(items) >= 40
-    assert {i.category for i in items} >= {"direct", "paraphrase", "followup", "off_topic", "brief"}
+    items = load_dev(settings.gate.questions_file) + load_test(DEV_SET)
+    assert len(items) >= 150
+    assert {i.category for i in items} >= {*CATEGORIES, "brief"}
     report = evaluate(advisor, items, "dev")
     figures = report.overall
     print(table([report]))
     assert (figures.answer_rate or 0) >= MIN_ANSWER_RATE, table([report])
     assert (figures.decline_rate or 0) >= MIN_DECLINE_RATE, table([report])
     assert (figures.mean_length or 0) <= MAX_MEAN_LENGTH
-    lowest_in, highest_out = report.calibration()
-    assert highest_out < settings.advisor.min_score < lowest_in, report.calibration()
+    assert (figures.gap_honesty or 0) >= MIN_GAP_HONESTY, table([report])
 
 
 def test_quality_on_the_held_out_test_set(built: tuple[Settings, Advisor]) -> None:
@@ -228,6 +233,41 @@ def test_cli_in_a_real_process(built: tuple[Settings, Advisor]) -> None:
         timeout=300,
     )
     assert brief.returncode == 2 and "No article is about the CFO role" in brief.stderr
+
+
+def test_a_gap_is_said_first_and_names_what_was_asked(built: tuple[Settings, Advisor]) -> None:
+    """On topic, but the articles give no salary: said so before any quote, and marked in the JSON."""
+    _, advisor = built
+    answer = advisor.ask_sync("What's a typical salary for a CTO?")
+    assert answer.in_scope and answer.coverage == "none"
+    assert answer.text.startswith("The articles don’t cover “") and "salary" in answer.text.split("\n", 1)[0]
+    if answer.points:
+        assert answer.text.split("\n")[1] == "Related points from the articles, not an answer to that:"
+    assert answer.to_json()["coverage"] == "none"
+    assert advisor.ask_sync("What does a CTO do?").to_json()["coverage"] == "full"
+
+
+def test_typos_are_corrected_and_the_answer_says_what_it_understood(built: tuple[Settings, Advisor]) -> None:
+    _, advisor = built
+    answer = advisor.ask_sync("wht yrs of experiance for a cto")
+    assert answer.text.startswith("Showing results for “wht yrs of experience for a cto”.")
+    assert "5-plus years" in answer.text
+    assert not advisor.ask_sync("How many years of experience for a CTO?").text.startswith("Showing results")
+
+
+@pytest.mark.parametrize("question", ["Who is David Raths?", "sfia?", "chris wood", "What does Witt/Kieffer do?"])
+def test_a_question_naming_an_articles_person_or_phrase_is_not_declined(
+    built: tuple[Settings, Advisor], question: str
+) -> None:
+    assert built[1].ask_sync(question).in_scope
+
+
+def test_the_lead_line_says_where_the_points_come_from(built: tuple[Settings, Advisor]) -> None:
+    """One section of one article: its heading is named; otherwise who writes about which role."""
+    _, advisor = built
+    leads = {advisor.ask_sync(q).lead for q in ("Can a CTO come from outside healthcare?", "What does a CTO do?")}
+    assert "From Bonnie Siegel’s section “Healthcare candidates need only apply?” (Witt/Kieffer):" in leads
+    assert len(leads) == 2
 
 
 def test_human_cli_commands_show_no_log_lines_unless_asked(built: tuple[Settings, Advisor]) -> None:

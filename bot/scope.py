@@ -1,0 +1,161 @@
+"""Does the knowledge base cover a question? Several signals together, not one similarity threshold.
+
+Dense similarity alone declined short and named-entity questions that an article answers word for
+word, and it scores on-topic questions the articles are silent on (a salary, a reporting line) as high
+as answerable ones. So the decision weighs: the best passage's and the best sentence's similarity, how
+much of the question's content the knowledge base's vocabulary knows, how much of it the best sentences
+hold, whether it names a person, organisation or phrase of the articles, and whether it names a role
+the articles are about. A small multinomial logistic model over these features, fitted on the dev set
+with scikit-learn (`python -m bot.calibrate`), decides between answer, gap and decline; its weights
+are data (`scope_model.json`), applied here with numpy alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from bot.retrieval import terms
+from bot.roles import find_roles
+
+Decision = Literal["answer", "gap", "decline"]
+MODEL_FILE = Path(__file__).with_name("scope_model.json")
+FEATURES = ("dense", "sentence", "known", "matched", "entity", "role")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’/-]*")
+# Where a capital says nothing: a sentence's, a bullet's or a heading's first word.
+_SENTENCE_START = re.compile(r"(?:\A\s*|[.!?:•]\s+|\n\s*(?:[-*+#]+\s*|\d+[.)]\s*)?|[“\"(]\s*)\Z")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The signals for one question; each in [0, 1] except the similarities (cosines)."""
+
+    dense: float
+    sentence: float
+    known: float
+    matched: float
+    entity: float
+    role: float
+
+    def vector(self) -> np.ndarray:
+        return np.array([getattr(self, f) for f in FEATURES], dtype=np.float64)
+
+
+def weighted_share(question_terms: Iterable[str], present: Callable[[str], bool], idf: Callable[[str], float]) -> float:
+    """The idf-weighted share of the question's terms for which `present` holds: rare words count most."""
+    weights = {t: idf(t) for t in set(question_terms)}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if present(t)) / total if total else 1.0
+
+
+def kb_names(texts: Iterable[str]) -> frozenset[str]:
+    """The articles' own names, lower-cased: runs of two or more capitalised words ("David Raths",
+    "Loyola University Health System"), acronyms of three or more capitals ("SFIA", "EHR"), names
+    written with a slash ("Witt/Kieffer") and numbers ("96"). A sentence's first word counts only when
+    the next word is capitalised too ("Hillary Ross, J.D. leads"). Role titles are roles, not names.
+    Derived from the text, so an admin's new article brings its own names."""
+    names: set[str] = set()
+    for text in texts:
+        words = [(_bare(m.group()), bool(_SENTENCE_START.search(text[: m.start()]))) for m in _TOKEN.finditer(text)]
+        run: list[str] = []
+        for i, (word, starts) in enumerate(words):
+            following = words[i + 1][0] if i + 1 < len(words) else ""
+            if starts:  # a name never runs across a sentence, line or heading
+                if len(run) >= 2:
+                    names.add(" ".join(run))
+                run = []
+            if len(word) > 1 and word[0].isupper() and (not starts or following[:1].isupper()):
+                run.append(word)
+                if (len(word) >= 3 and word.isupper()) or "/" in word:
+                    names.add(word)
+                continue
+            if len(run) >= 2:
+                names.add(" ".join(run))
+            run = []
+            if word.isdigit():
+                names.add(word)
+        if len(run) >= 2:
+            names.add(" ".join(run))
+    return frozenset(n.lower() for n in names if not find_roles(n))
+
+
+def _bare(word: str) -> str:
+    """A word without its possessive: "Raths’" and "Witt/Kieffer’s" are the names Raths and Witt/Kieffer."""
+    return re.sub(r"['’]s?$", "", word)
+
+
+def names_in(question: str, names: frozenset[str], ignore: Iterable[str] = ()) -> list[str]:
+    """The knowledge base's names that the question uses (whole words, any case)."""
+    lowered = " " + " ".join(_TOKEN.findall(question.lower())) + " "
+    skip = {i.lower() for i in ignore}
+    return [n for n in names if n not in skip and f" {n} " in lowered]
+
+
+def unmatched_span(question: str, known: Callable[[str], bool]) -> str:
+    """The part of the question that no passage addresses, to name it: from the first to the last of
+    its content words that `known` rejects, within one sentence of the question, at most 8 words."""
+    best = ""
+    for sentence in re.split(r"(?<=[.?!])\s+", question.strip()):
+        words = sentence.strip(" ?!.").split()
+        missing = [i for i, w in enumerate(words) if any(not known(t) for t in terms(w))]
+        if missing:
+            span = " ".join(words[missing[0] : missing[-1] + 1][:8])
+            if len(span) > len(best):
+                best = span
+    return best.strip(" ,;:-")
+
+
+@dataclass(frozen=True)
+class ScopeModel:
+    """Multinomial logistic weights over FEATURES; `classes` in the order of `coef`'s rows."""
+
+    classes: tuple[Decision, ...]
+    coef: np.ndarray
+    intercept: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> ScopeModel:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError(f"{path} was fitted on other features: run python -m bot.calibrate")
+        return cls(
+            tuple(data["classes"]),
+            np.array(data["coef"]),
+            np.array(data["intercept"]),
+            np.array(data["mean"]),
+            np.array(data["scale"]),
+        )
+
+    def probabilities(self, evidence: Evidence) -> dict[Decision, float]:
+        z = self.coef @ ((evidence.vector() - self.mean) / self.scale) + self.intercept
+        p = np.exp(z - z.max())
+        p /= p.sum()
+        return dict(zip(self.classes, (float(x) for x in p), strict=True))
+
+    def decide(self, evidence: Evidence) -> Decision:
+        probabilities = self.probabilities(evidence)
+        decision = max(probabilities, key=lambda c: probabilities[c])
+        # A question that uses an article's own name is about the articles: never declined for low
+        # similarity (it may still be a gap).
+        if decision == "decline" and evidence.entity:
+            decision = "answer" if probabilities["answer"] >= probabilities["gap"] else "gap"
+        return decision
+
+
+@cache
+def default_model() -> ScopeModel:
+    return ScopeModel.load()
+
+
+def best_sentences_terms(sentences: Sequence[str], n: int = 3) -> set[str]:
+    """The terms of the best few sentences, the ones an answer would quote."""
+    return {t for s in sentences[:n] for t in terms(s)}

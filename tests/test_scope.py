@@ -1,0 +1,78 @@
+"""The scope decision's parts: the articles' own names, the share of a question the articles hold, the
+span that names what a gap asks for, the fitted model, and typo correction against the vocabulary."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.scope import FEATURES, Evidence, ScopeModel, kb_names, names_in, unmatched_span, weighted_share
+from bot.spelling import Speller
+
+TEXT = (
+    "Raths has also written a follow-up article, based on an interview with Chris Wood, M.D., CMIO at "
+    "Loyola University Health System in Maywood, Illinois. Be sure to check out SFIA – Skills Framework "
+    "for the Information Age. It breaks down technology skills into six categories and 96 skills.\n"
+    "- Design and build the strategic IT roadmap.\n\n## About the Author\n\nHillary Ross, J.D. leads "
+    "Witt/Kieffer’s IT practice. The Chief Technology Officer role has grown."
+)
+
+
+def test_the_articles_names_are_found_in_their_text() -> None:
+    names = kb_names([TEXT])
+    assert {"chris wood", "loyola university health system", "sfia", "96", "hillary ross", "witt/kieffer"} <= names
+    # Ordinary words, a bullet's or a sentence's first word, and role titles are not names.
+    assert not {"design", "it", "raths", "be", "chief technology officer", "cmio"} & names
+
+
+def test_a_question_uses_a_name_in_any_case_as_whole_words() -> None:
+    names = kb_names([TEXT])
+    assert names_in("what does chris wood say?", names) == ["chris wood"]
+    assert names_in("is sfia useful", names) == ["sfia"]
+    assert names_in("what could it be?", names) == []
+
+
+def test_rare_words_weigh_most_in_the_share_the_articles_hold() -> None:
+    idf = {"salary": 3.0, "cto": 1.0}.__getitem__
+    assert weighted_share(["salary", "cto"], {"cto"}.__contains__, idf) == 0.25
+    assert weighted_share([], {"cto"}.__contains__, idf) == 1.0
+
+
+def test_a_gap_names_what_no_passage_addresses() -> None:
+    known = {"cto", "health", "system"}.__contains__
+    question = "What's a typical base salary range for a health system CTO? I need a number."
+    assert unmatched_span(question, known) == "typical base salary range"
+    assert unmatched_span("health system CTO?", known) == ""
+
+
+def model(answer: float, gap: float, decline: float) -> ScopeModel:
+    """A model whose decision is its intercepts alone."""
+    zeros = np.zeros(len(FEATURES))
+    return ScopeModel(
+        ("answer", "gap", "decline"), np.zeros((3, len(FEATURES))), np.array([answer, gap, decline]), zeros, zeros + 1
+    )
+
+
+def evidence(entity: float) -> Evidence:
+    return Evidence(dense=0.1, sentence=0.1, known=0.0, matched=0.0, entity=entity, role=0.0)
+
+
+def test_a_question_that_names_the_articles_is_never_declined() -> None:
+    declining = model(0.0, -1.0, 2.0)
+    assert declining.decide(evidence(0.0)) == "decline"
+    assert declining.decide(evidence(1.0)) == "answer"
+    assert model(-1.0, 0.0, 2.0).decide(evidence(1.0)) == "gap"
+
+
+def test_the_shipped_model_matches_the_features() -> None:
+    shipped = ScopeModel.load()
+    assert set(shipped.classes) == {"answer", "gap", "decline"} and shipped.coef.shape == (3, len(FEATURES))
+
+
+def test_typos_are_corrected_into_the_articles_words_only() -> None:
+    speller = Speller(["Applicable experience from a similar health organization."], frozenset({"salary", "what"}))
+    assert speller.correct("wht yrs of experiance frm a simlar helth org") == (
+        "wht yrs of experience frm a similar health org"
+    )
+    # Known words are never "corrected", whether the articles use them or only the model knows them.
+    assert speller.correct("salary of a similar organization") == "salary of a similar organization"
+    assert speller.correct("EXPERIANCE") == "EXPERIENCE"
