@@ -157,11 +157,16 @@ class Advisor:
     def _retrieve(self, resolved: Resolved) -> tuple[list[float], list[Document], list[str]]:
         """Passages for the question, and the question's role-neutral vector for sentence scoring.
 
-        Both vectors come from one encode call: a batch of two costs little more than one.
+        Both vectors come from one encode call (a batch of two costs little more than one), and a
+        question that names no role needs only one: its neutral form is itself.
         """
         known = set(self.roles())
         covered = [r for r in resolved.roles if r in known]
-        vector, neutral_vector = self.index.embedder.embed_documents([resolved.question, neutral(resolved.question)])
+        plain = neutral(resolved.question)
+        if plain == resolved.question:  # no role named: one vector serves both
+            vector = neutral_vector = self.index.embedder.embed_query(plain)
+        else:
+            vector, neutral_vector = self.index.embedder.embed_documents([resolved.question, plain])
         docs = self.retriever.invoke(resolved.question, roles=covered or None, vector=vector)
         return neutral_vector, docs, covered
 
