@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000
 UNAVAILABLE = "The knowledge base is temporarily unavailable, please try again in a minute."
 """What every front end tells a user when the advisor raises one of STORE_DOWN."""
+RELATED = "Related points from the articles, not an answer to that:"
+"""Above a gap's closest points: they are related, and not the answer."""
 STORE_DOWN = (StoreUnavailableError, NoLiveVersionError)
 """The knowledge store cannot be read right now: a stopped Chroma server, a missing live version."""
 _BRIEF_INTENT = re.compile(
@@ -280,7 +282,7 @@ class Advisor:
         understood = self.understood(answer.question)
         if understood.lower() == answer.question.lower():
             return answer
-        return replace(answer, text=f"Showing results for “{understood}”.\n{answer.text}")
+        return replace(answer, understood=understood, text=f"Showing results for “{understood}”.\n{answer.text}")
 
     def _as_answer(
         self, question: str, resolved: Resolved, text: str, sources: list[Source], roles: list[str]
@@ -358,11 +360,9 @@ class Advisor:
         first = f"The articles don’t cover {'“' + span + '”' if span else 'that'}."
         points, sources = number_sources(related)
         lines = [first]
+        intro = RELATED if points else None
         if points:
-            lines += [
-                "Related points from the articles, not an answer to that:",
-                *[f"• {p.text} [{p.source}]" for p in points],
-            ]
+            lines += [RELATED, *[f"• {p.text} [{p.source}]" for p in points]]
             lines += ["", "Sources:", *[f"[{s.n}] {s.label()}" for s in sources]]
         return Answer(
             question,
@@ -376,6 +376,7 @@ class Advisor:
             self._suggest(covered, question),
             covered,
             coverage="none",
+            points_intro=intro,
         )
 
     async def ask(self, question: str, history: Sequence[str] = ()) -> Answer:

@@ -71,6 +71,10 @@ class Answer:
     roles: list[str] = field(default_factory=list)
     coverage: Literal["full", "partial", "none"] = "full"
     """Whether the articles address what is asked; "none" with in_scope: on topic, but they are silent."""
+    understood: str | None = None
+    """The question as answered, when typos were corrected ("Showing results for ...")."""
+    points_intro: str | None = None
+    """A line between the lead and the points, when they are not the answer (a gap's related points)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +82,7 @@ class Answer:
             "sources": [s.to_json() for s in self.sources],
             "in_scope": self.in_scope,
             "coverage": self.coverage,
+            "understood": self.understood,
             "question": self.question,
             "resolved_question": self.resolved_question,
             "mode": self.mode,

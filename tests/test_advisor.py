@@ -247,6 +247,21 @@ def test_a_gap_is_said_first_and_names_what_was_asked(built: tuple[Settings, Adv
     assert advisor.ask_sync("What does a CTO do?").to_json()["coverage"] == "full"
 
 
+def test_telegram_shows_a_gaps_related_points_as_related_and_what_a_typo_was_read_as(
+    built: tuple[Settings, Advisor],
+) -> None:
+    """The chat renders points itself (not the plain text): the labels must survive that too."""
+    from bot.telegram.render import answer_doc, to_messages
+
+    _, advisor = built
+    gap = "\n".join(to_messages(answer_doc(advisor.ask_sync("What's a typical salary for a CTO?"))))
+    assert "The articles don’t cover" in gap
+    if advisor.ask_sync("What's a typical salary for a CTO?").points:
+        assert gap.index("The articles don’t cover") < gap.index("Related points from the articles") < gap.index("•")
+    typo = "\n".join(to_messages(answer_doc(advisor.ask_sync("wht yrs of experiance for a cto"))))
+    assert "Showing results for “wht yrs of experience for a cto”." in typo
+
+
 def test_typos_are_corrected_and_the_answer_says_what_it_understood(built: tuple[Settings, Advisor]) -> None:
     _, advisor = built
     answer = advisor.ask_sync("wht yrs of experiance for a cto")

@@ -268,7 +268,10 @@ def answer_doc(answer: Answer) -> Doc:
     """Lead, bulleted points with [n] citations, and the Sources footer; declines are plain text."""
     doc: Doc
     if answer.points:
-        doc = [tuple(quoted(answer.lead, "b")), ()]
+        doc = [line(italic(f"Showing results for “{answer.understood}”."))] if answer.understood else []
+        doc += [tuple(quoted(answer.lead, "b")), ()]
+        if answer.points_intro:
+            doc.append(tuple(quoted(answer.points_intro)))
         doc += [line("• ", *quoted(p.text), plain(f" [{p.source}]")) for p in answer.points]
     else:
         doc = quoted_doc(_strip_footer(answer.text) if answer.sources else answer.text.rstrip())
