@@ -35,7 +35,7 @@ class Speller:
         if len(lowered) < MIN_LENGTH or lowered in self.known:
             return word
         match = process.extractOne(lowered, self.words, scorer=fuzz.ratio, score_cutoff=MIN_SIMILARITY)
-        if match is None:
+        if match is None or lowered == f"{match[0]}s":  # "whats", "ctos": an apostrophe left out, not a typo
             return word
         corrected = str(match[0])
         return corrected.upper() if word.isupper() else corrected
