@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.advisor import Advisor
-from bot.cli import DEV_SET
-from bot.evaluate import load_dev, load_test
+from bot.evaluate import DEV_SET, load_dev, load_test
 from bot.scope import FEATURES, MODEL_FILE, ScopeModel
 from ingest.index import KnowledgeIndex
 from ingest.settings import load_settings

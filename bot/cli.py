@@ -28,10 +28,6 @@ DEFAULT_CONFIG = Path("config.yaml")
 EXIT_USAGE = 2
 EXIT_QUALITY = 3
 EXIT_ERROR = 5
-TEST_SET = Path("tests/eval/test.yaml")
-"""The held-out test set, relative to the config file's folder."""
-DEV_SET = Path("tests/eval/dev.yaml")
-"""The dev questions in the test set's format, beside gate.questions_file's (both are tuned on)."""
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", parents=[common], help="quality figures on the dev set beside the held-out test set")
     ev.add_argument("--dev", "--questions", type=Path, help="the dev set (default: gate.questions_file)")
-    ev.add_argument("--test", type=Path, help=f"the held-out test set (default: {TEST_SET} beside the config)")
+    ev.add_argument("--test", type=Path, help="the held-out test set (default: tests/eval/test.yaml beside the config)")
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--min-answer-rate", type=float, default=None, help="exit 3 when the test set answers less")
     ev.add_argument("--min-decline-rate", type=float, default=None, help="exit 3 when the test set declines less")
@@ -207,7 +203,7 @@ def _run(settings: Settings, advisor: Advisor) -> int:
 
 
 def _eval(settings: Settings, advisor: Advisor, args: argparse.Namespace, out: TextIO) -> int:
-    from bot.evaluate import evaluate, load_dev, load_test, table
+    from bot.evaluate import DEV_SET, TEST_SET, evaluate, load_dev, load_test, table
 
     dev_path = args.dev or settings.gate.questions_file
     test_path = args.test or settings.config_dir / TEST_SET

@@ -23,6 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from bot.advisor import Advisor
 
 Expect = Literal["answer", "gap", "decline"]
+TEST_SET = Path("tests/eval/test.yaml")
+"""The held-out test set, relative to the config file's folder."""
+DEV_SET = Path("tests/eval/dev.yaml")
+"""The dev questions in the test set's format, beside gate.questions_file's (both are tuned on)."""
 CATEGORIES = ("direct", "paraphrase", "terse", "typos", "entities", "multipart", "followup", "gap", "off_topic")
 
 
