@@ -29,8 +29,9 @@ Decision = Literal["answer", "gap", "decline"]
 MODEL_FILE = Path(__file__).with_name("scope_model.json")
 FEATURES = ("dense", "sentence", "known", "matched", "entity", "role")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’/-]*")
-# Where a capital says nothing: a sentence's, a bullet's or a heading's first word.
-_SENTENCE_START = re.compile(r"(?:\A\s*|[.!?:•]\s+|\n\s*(?:[-*+#]+\s*|\d+[.)]\s*)?|[“\"(]\s*)\Z")
+# Where a capital says nothing: what stands between a word and the one before it when the word opens a
+# sentence, a line, a bullet or a heading, or a quotation.
+_SENTENCE_START = re.compile(r"[.!?:•]\s|\n|[“\"(]\s*$")
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,11 @@ def kb_names(texts: Iterable[str]) -> frozenset[str]:
     Derived from the text, so an admin's new article brings its own names."""
     names: set[str] = set()
     for text in texts:
-        words = [(_bare(m.group()), bool(_SENTENCE_START.search(text[: m.start()]))) for m in _TOKEN.finditer(text)]
+        words: list[tuple[str, bool]] = []
+        end = -1  # one pass: only the gap since the previous word is read, never the text before it
+        for m in _TOKEN.finditer(text):
+            words.append((_bare(m.group()), end < 0 or bool(_SENTENCE_START.search(text[end : m.start()]))))
+            end = m.end()
         run: list[str] = []
         for i, (word, starts) in enumerate(words):
             following = words[i + 1][0] if i + 1 < len(words) else ""
