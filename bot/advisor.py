@@ -75,6 +75,17 @@ FACETS = (
 )
 
 
+_REQUEST = re.compile(r"\b(give|write|prepare|draft|make|create|send|share|need|want|summari[sz]e)\b", re.I)
+
+
+def _asks_for_brief(question: str) -> bool:
+    """A request for a brief ("Give me a CTO one-pager", "CTO summary?"), not a question that only
+    names one ("For the CTO profile: how much weight do ethics carry?", which wants an answer)."""
+    if not _BRIEF_INTENT.search(question):
+        return False
+    return not question.rstrip().endswith("?") or bool(_REQUEST.search(question)) or len(question.split()) <= 4
+
+
 class UnknownRoleError(ValueError):
     """A brief was asked for a role no article is about; the message lists the roles there are."""
 
@@ -270,7 +281,7 @@ class Advisor:
         if len(known) == 2 and _COMPARE_INTENT.search(question):
             comparison = self.compare_sync(*known)
             answer = self._as_answer(question, resolved, comparison.text, comparison.sources, known)
-        elif len(known) == 1 and _BRIEF_INTENT.search(question):
+        elif len(known) == 1 and _asks_for_brief(question):
             brief = self.brief_sync(known[0])
             answer = self._as_answer(question, resolved, brief.text, brief.sources, known)
         else:

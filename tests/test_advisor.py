@@ -45,13 +45,13 @@ DEV_SET = ROOT / "tests" / "eval" / "dev.yaml"
 TARGET = {"answer_rate": 0.95, "decline_rate": 1.0, "gap_honesty": 0.9, "top1_precision": 0.85, "point_precision": 0.8}
 TARGET_MAX_MEAN_LENGTH = 700
 FLOOR = {
-    "answer_rate": 0.67,
+    "answer_rate": 0.68,
     "decline_rate": 0.91,
     "gap_honesty": 0.76,
-    "top1_precision": 0.62,
-    "point_precision": 0.49,
+    "top1_precision": 0.64,
+    "point_precision": 0.5,
 }
-FLOOR_MAX_MEAN_LENGTH = 650
+FLOOR_MAX_MEAN_LENGTH = 640
 
 
 @pytest.fixture(scope="module")
@@ -275,6 +275,21 @@ def test_a_question_naming_an_articles_person_or_phrase_is_not_declined(
     built: tuple[Settings, Advisor], question: str
 ) -> None:
     assert built[1].ask_sync(question).in_scope
+
+
+@pytest.mark.parametrize(
+    ("question", "brief"),
+    [
+        ("Give me a one-page brief on the CMIO role.", True),
+        ("Can you give me a summary of the CTO role?", True),
+        ("CTO summary?", True),
+        ("For the CTO profile: how much weight do confidentiality and ethics carry?", False),
+    ],
+)
+def test_a_brief_comes_when_asked_for_not_when_only_named(
+    built: tuple[Settings, Advisor], question: str, brief: bool
+) -> None:
+    assert built[1].ask_sync(question).text.startswith("Role brief:") is brief
 
 
 def test_the_lead_line_says_where_the_points_come_from(built: tuple[Settings, Advisor]) -> None:
