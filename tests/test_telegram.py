@@ -313,6 +313,19 @@ async def test_private_journey(bot: Running, world: World) -> None:
         assert params["parse_mode"] == "HTML"
 
 
+async def test_a_gap_is_said_in_the_chat_and_listed_for_the_admins(bot: Running) -> None:
+    """On topic but not in the articles: the chat says so before any related point, and /stats lists it."""
+    emu = bot.emu
+    alice = emu.user(first_name="Alice")
+    reply = await bot.say(emu.private_chat(alice), alice, "What's a typical salary for a CTO?")
+    assert reply["text"].startswith("The articles don’t cover")
+    if "•" in reply["text"]:
+        assert reply["text"].index("Related points from the articles, not an answer to that:") < reply["text"].index(
+            "•"
+        )
+    assert bot.state.stats().gaps == [("What's a typical salary for a CTO?", 1)]
+
+
 async def test_admin_stats_shows_gaps_escaped_and_sources_with_ids(bot: Running) -> None:
     emu = bot.emu
     admin = emu.user(id=ADMIN_ID, first_name="Admin")

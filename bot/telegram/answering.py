@@ -102,7 +102,9 @@ async def answer_question(context: ContextTypes.DEFAULT_TYPE, asker: Asker, ques
         else:
             answer, placeholder = await _stream(context.bot, svc, asker, question, history)
     await asyncio.to_thread(svc.state.add_turn, chat_id, thread_id, asker.user_id, question)
-    await asyncio.to_thread(svc.state.record_question, asker.user_id, answer.in_scope, question)
+    # A gap (on topic, the articles silent) is unanswered too: it is what the admins' gaps list is for.
+    answered = answer.in_scope and answer.coverage == "full"
+    await asyncio.to_thread(svc.state.record_question, asker.user_id, answered, question)
     log.info(
         "answered user %s in chat %s (mode=%s, in_scope=%s, %d sources)",
         asker.user_id,
