@@ -36,6 +36,7 @@ from bot.followup import Resolved, resolve
 from bot.retrieval import HybridRetriever, terms
 from bot.roles import find_roles
 from bot.scope import (
+    QUESTION_WORDS,
     Evidence,
     ScopeModel,
     best_sentences_terms,
@@ -230,7 +231,7 @@ class Advisor:
         words = [
             t
             for t in terms(neutral(resolved.question))
-            if t != "executive" and (len(t) >= 4 or t in vocabulary or t in known)
+            if t != "executive" and t not in QUESTION_WORDS and (len(t) >= 4 or t in vocabulary or t in known)
         ]
         best = best_sentences_terms([c.text for c in ranked])
         return Evidence(

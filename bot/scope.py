@@ -26,6 +26,53 @@ from bot.retrieval import terms
 from bot.roles import find_roles
 
 Decision = Literal["answer", "gap", "decline"]
+# The words that frame a hiring question rather than say what it is about ("what should I look for",
+# "tell me", "a good candidate"): no article need use them for the question to be covered.
+QUESTION_WORDS = frozenset(
+    [
+        "look",
+        "looking",
+        "find",
+        "tell",
+        "know",
+        "want",
+        "need",
+        "like",
+        "good",
+        "best",
+        "ideal",
+        "typical",
+        "kind",
+        "sort",
+        "type",
+        "really",
+        "actually",
+        "watch",
+        "hire",
+        "hiring",
+        "hired",
+        "candidate",
+        "candidates",
+        "role",
+        "roles",
+        "job",
+        "position",
+        "person",
+        "someone",
+        "people",
+        "thing",
+        "things",
+        "mean",
+        "means",
+        "please",
+        "explain",
+        "describe",
+        "give",
+        "list",
+        "quick",
+        "briefly",
+    ]
+)
 MODEL_FILE = Path(__file__).with_name("scope_model.json")
 FEATURES = ("dense", "sentence", "known", "matched", "entity", "role")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’/-]*")
@@ -109,7 +156,7 @@ def unmatched_span(question: str, known: Callable[[str], bool]) -> str:
     best = ""
     for sentence in re.split(r"(?<=[.?!])\s+", question.strip()):
         words = sentence.strip(" ?!.").split()
-        missing = [i for i, w in enumerate(words) if any(not known(t) for t in terms(w))]
+        missing = [i for i, w in enumerate(words) if any(not known(t) and t not in QUESTION_WORDS for t in terms(w))]
         if missing:
             span = " ".join(words[missing[0] : missing[-1] + 1][:8])
             if len(span) > len(best):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.advisor import Advisor, UnknownRoleError
+from bot.advisor import FACETS, Advisor, UnknownRoleError
 from bot.cli import chat, main
 from bot.evaluate import CATEGORIES, evaluate, load_dev, load_test, table
 from bot.llm import LLMAnswerer, build_chat_model
@@ -260,6 +260,15 @@ def test_telegram_shows_a_gaps_related_points_as_related_and_what_a_typo_was_rea
         assert gap.index("The articles don’t cover") < gap.index("Related points from the articles") < gap.index("•")
     typo = "\n".join(to_messages(answer_doc(advisor.ask_sync("wht yrs of experiance for a cto"))))
     assert "Showing results for “wht yrs of experience for a cto”." in typo
+
+
+def test_the_questions_we_suggest_are_answered_not_called_gaps(built: tuple[Settings, Advisor]) -> None:
+    """The menu and the follow-up buttons offer FACETS as questions the knowledge base can answer."""
+    _, advisor = built
+    for role in advisor.roles():
+        for template in FACETS:
+            answer = advisor.ask_sync(template.format(r=role))
+            assert answer.in_scope and answer.coverage == "full", (template.format(r=role), answer.text[:80])
 
 
 def test_typos_are_corrected_and_the_answer_says_what_it_understood(built: tuple[Settings, Advisor]) -> None:

@@ -40,7 +40,7 @@ def test_rare_words_weigh_most_in_the_share_the_articles_hold() -> None:
 def test_a_gap_names_what_no_passage_addresses() -> None:
     known = {"cto", "health", "system"}.__contains__
     question = "What's a typical base salary range for a health system CTO? I need a number."
-    assert unmatched_span(question, known) == "typical base salary range"
+    assert unmatched_span(question, known) == "base salary range"  # "typical" frames the question
     assert unmatched_span("health system CTO?", known) == ""
 
 
