@@ -30,6 +30,7 @@ from bot.extractive import (
     lead_line,
     neutral,
     number_sources,
+    render,
     with_continuations,
 )
 from bot.followup import Resolved, resolve
@@ -254,13 +255,6 @@ class Advisor:
         ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector)
         return self._evidence(resolved, docs, ranked, covered)
 
-    def scope_score(self, question: str, history: Sequence[str] = ()) -> float | None:
-        """The model's probability that the articles are the place for this question (answer or gap)."""
-        evidence = self.evidence(question, history)
-        if evidence is None:
-            return None
-        return 1.0 - self.scope.probabilities(evidence)["decline"]
-
     def _suggest(self, roles: Sequence[str], question: str) -> list[str]:
         """One or two follow-ups we know the knowledge base can answer."""
         known = self.roles()
@@ -371,11 +365,8 @@ class Advisor:
         )
         first = f"The articles don’t cover {'“' + span + '”' if span else 'that'}."
         points, sources = number_sources(related)
-        lines = [first]
         intro = RELATED if points else None
-        if points:
-            lines += [RELATED, *[f"• {p.text} [{p.source}]" for p in points]]
-            lines += ["", "Sources:", *[f"[{s.n}] {s.label()}" for s in sources]]
+        text = render(f"{first}\n{RELATED}", points, sources) if points else first
         return Answer(
             question,
             resolved.question,
@@ -383,7 +374,7 @@ class Advisor:
             points,
             sources,
             True,
-            "\n".join(lines),
+            text,
             "extractive",
             self._suggest(covered, question),
             covered,

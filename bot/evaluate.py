@@ -135,7 +135,6 @@ class Judged:
     points: tuple[str, ...]
     top1: bool | None  # None: no key sentences named, or not answered
     relevant_points: int | None  # None: as top1
-    score: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -237,12 +236,6 @@ class SetReport:
     def failures(self) -> list[Judged]:
         return [j for j in self.judged if not j.ok]
 
-    def calibration(self) -> tuple[float, float]:
-        """(lowest scope score of a question to answer, highest of one to decline)."""
-        inside = [j.score for j in self.judged if j.item.expect == "answer" and j.score is not None]
-        outside = [j.score for j in self.judged if j.item.expect == "decline" and j.score is not None]
-        return min(inside, default=0.0), max(outside, default=0.0)
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "set": self.name,
@@ -259,14 +252,8 @@ def evaluate(advisor: Advisor, items: Sequence[EvalItem], name: str = "dev") -> 
     judged = []
     for item in items:
         answer = advisor.ask_sync(item.question, item.history)
-        coverage = getattr(answer, "coverage", None)
-        result = judge(item, answer.in_scope, answer.text, [s.path for s in answer.sources], coverage)
-        judged.append(_with_score(result, advisor.scope_score(item.question, item.history)))
+        judged.append(judge(item, answer.in_scope, answer.text, [s.path for s in answer.sources], answer.coverage))
     return SetReport(name, judged)
-
-
-def _with_score(judged: Judged, score: float | None) -> Judged:
-    return Judged(**{**judged.__dict__, "score": score})
 
 
 def _cell(value: float | None, percent: bool) -> str:

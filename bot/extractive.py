@@ -169,13 +169,11 @@ def with_continuations(chosen: Sequence[Candidate], ranked: Sequence[Candidate],
     """Each chosen sentence followed by the next one of its passage when that one only continues it:
     "Be sure to check out SFIA" means little without "It ... breaks down technology skills into six
     categories and 96 skills"."""
-    following = {(c.passage.n, c.passage.doc_id, c.position): c for c in ranked}
+    following = {(c.passage.n, c.position): c for c in ranked}
     out: list[Candidate] = []
     for cand in chosen:
-        if any(c is cand for c in out):
-            continue
         out.append(cand)
-        after = following.get((cand.passage.n, cand.passage.doc_id, cand.position + 1))
+        after = following.get((cand.passage.n, cand.position + 1))
         if after is not None and _CONTINUES.match(after.text) and not any(c is after for c in [*out, *chosen]):
             out.append(after)
     return out[: max(limit, len(chosen))]
