@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.documents import Document
 
+from bot.asked import asked_facets
 from bot.briefs import Brief, Comparison, build_brief, build_comparison
 from bot.extractive import (
     Candidate,
@@ -34,6 +35,7 @@ from bot.extractive import (
     with_continuations,
 )
 from bot.followup import Resolved, resolve
+from bot.implied import ImpliedRole
 from bot.retrieval import HybridRetriever, terms
 from bot.roles import find_roles
 from bot.scope import (
@@ -113,6 +115,7 @@ def to_passages(docs: Sequence[Document]) -> list[Passage]:
             str(d.metadata.get("headings") or ""),
             source_of(d.metadata),
             float(d.metadata.get("rrf_score") or 0.0),
+            tuple(str(f) for f in d.metadata.get("facets") or ()),
         )
         for i, d in enumerate(docs)
     ]
@@ -137,6 +140,7 @@ class Advisor:
         self.retriever = HybridRetriever(
             index=index, k=self.cfg.k, fetch_k=self.cfg.fetch_k, max_per_article=self.cfg.max_per_article
         )
+        self.implied = ImpliedRole(index.embedder.encode)
         self.picker = SentencePicker(SentenceVectors(index.embedder), self.retriever.idf)
 
     # ----- the knowledge base -----
@@ -169,7 +173,7 @@ class Advisor:
         turns = list(history)[-self.cfg.history_turns :] if self.cfg.history_turns else []
         return resolve(self.understood(question), [self.understood(t) for t in turns], self.roles())
 
-    def _retrieve(self, resolved: Resolved) -> tuple[list[float], list[Document], list[str]]:
+    def _retrieve(self, resolved: Resolved, wide: bool = False) -> tuple[list[float], list[Document], list[str]]:
         """Passages for the question, and the question's role-neutral vector for sentence scoring.
 
         Both vectors come from one encode call (a batch of two costs little more than one), and a
@@ -182,7 +186,12 @@ class Advisor:
             vector = neutral_vector = self.index.embedder.embed_query(plain)
         else:
             vector, neutral_vector = self.index.embedder.embed_documents([resolved.question, plain])
-        docs = self.retriever.invoke(resolved.question, roles=covered or None, vector=vector)
+        # A question that names no role may still mean one ("the MD who championed the EHR"); only
+        # retrieval follows it: what the question itself says (the scope evidence) does not change.
+        implied = None if resolved.roles else self.implied.of(vector, self.roles())
+        docs = self.retriever.invoke(
+            resolved.question, roles=covered or ([implied] if implied else None), vector=vector
+        )
         return neutral_vector, docs, covered
 
     def _decline(self, question: str, resolved: Resolved, reason: str | None = None) -> Answer:
@@ -320,7 +329,9 @@ class Advisor:
             reason = f"The knowledge base has no article about the {names} role yet."
             return self._decline(question, resolved, reason), []
         neutral_vector, docs, covered = self._retrieve(resolved)
-        ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector)
+        ranked = self.picker.candidates(
+            resolved.question, to_passages(docs), neutral_vector, asked_facets(resolved.question)
+        )
         evidence = self._evidence(resolved, docs, ranked, covered)
         decision = self.scope.decide(evidence) if ranked else "decline"
         log.debug("scope %s from %s", decision, evidence)
@@ -458,13 +469,14 @@ class Advisor:
                 s = p.source
                 by_doc[p.doc_id] = Source(len(by_doc) + 1, s.title, s.author, s.publisher, s.path, s.url)
             src = by_doc[p.doc_id]
-            passages.append(Passage(src.n, p.text, p.doc_id, p.headings, src, p.score))
+            passages.append(replace(p, n=src.n, source=src))
         return passages, list(by_doc.values())
 
     # ----- briefs -----
-    def _rank(self, role: str, query: str) -> list[Candidate]:
-        neutral_vector, docs, _ = self._retrieve(Resolved(query, (role,)))
-        return self.picker.candidates(query, to_passages(docs), neutral_vector)
+    def rank_section(self, role: str, query: str) -> list[Candidate]:
+        # A brief draws on the whole of its role's articles, not only the passages an answer would read.
+        neutral_vector, docs, _ = self._retrieve(Resolved(query, (role,)), wide=True)
+        return self.picker.candidates(query, to_passages(docs), neutral_vector, asked_facets(query))
 
     def _role(self, name: str) -> str:
         known = self.roles()
@@ -477,10 +489,10 @@ class Advisor:
         return role
 
     def brief_sync(self, role: str) -> Brief:
-        return build_brief(self._rank, self._role(role))
+        return build_brief(self.rank_section, self._role(role))
 
     def compare_sync(self, first: str, second: str) -> Comparison:
-        return build_comparison(self._rank, self._role(first), self._role(second))
+        return build_comparison(self.rank_section, self._role(first), self._role(second))
 
     async def brief(self, role: str) -> Brief:
         return await asyncio.to_thread(self.brief_sync, role)

@@ -24,8 +24,17 @@ SECTIONS: tuple[tuple[str, str], ...] = (
         "Background and experience",
         "What background and how many years of experience should a {r} candidate have, and where can they come from?",
     ),
-    ("Watch-outs", "What challenges, risks and changes should a health system watch out for when hiring a {r}?"),
+    ("Watch-outs", "What challenges and risks should a health system watch out for when hiring a {r}?"),
+    ("How the role is changing", "How has the {r} role changed and evolved, and where is it heading?"),
 )
+SECTION_FACETS: dict[str, frozenset[str]] = {
+    "What the role owns": frozenset({"responsibility"}),
+    "What to look for": frozenset({"quality"}),
+    "Background and experience": frozenset({"background", "source"}),
+    "Watch-outs": frozenset({"challenge"}),
+    "How the role is changing": frozenset({"trend"}),
+}
+"""A section holds only sentences the ingest tagged with its facets (ingest.facets)."""
 NOTHING = "The knowledge base says nothing specific on this yet."
 BRIEF_POINT_CHARS = 200
 
@@ -56,21 +65,34 @@ Rank = Callable[[str, str], list[Candidate]]
 
 
 def _section_points(rank: Rank, role: str, per_section: int) -> list[tuple[str, list[Candidate]]]:
-    """Pick each section's sentences, never reusing one already quoted in an earlier section."""
+    """Pick each section's sentences, of the section's facets only, never reusing one already quoted in
+    an earlier section. An index built before facets existed tags nothing: then any sentence may serve."""
     used: list[np.ndarray] = []
     out: list[tuple[str, list[Candidate]]] = []
     for heading, template in SECTIONS:
         ranked = rank(role, template.format(r=role, t=full_title(role)))
+        tagged = any(c.facet for c in ranked)
+        fitting = [c for c in ranked if c.similarity >= 0.2 and (not tagged or c.facet in SECTION_FACETS[heading])]
         chosen: list[Candidate] = []
-        for cand in ranked:
-            if len(chosen) >= per_section:
-                break
-            if cand.similarity < 0.2 or any(float(cand.vector @ v) > 0.85 for v in used):
-                continue
-            if chosen and cand.score < chosen[0].score * 0.75:
-                break
-            chosen.append(cand)
-            used.append(cand.vector)
+        lists: set[tuple[str, str]] = set()
+        # A brief summarises: a second item of a list already quoted waits until the rest of the
+        # article has had its turn ("executive presence" before another of the key-qualities list).
+        for second_pass in (False, True):
+            for cand in fitting:
+                if len(chosen) >= per_section:
+                    break
+                group = (cand.passage.doc_id, cand.passage.headings)
+                if any(c is cand for c in chosen) or (cand.listed and group in lists and not second_pass):
+                    continue
+                if any(float(cand.vector @ v) > 0.85 for v in used):
+                    continue
+                # Untagged, a weak sentence may be off the section's topic; tagged, its facet says it is on.
+                if not tagged and chosen and cand.score < chosen[0].score * 0.75:
+                    break
+                chosen.append(cand)
+                used.append(cand.vector)
+                if cand.listed:
+                    lists.add(group)
         out.append((heading, chosen))
     return out
 

@@ -20,37 +20,19 @@ import numpy as np
 from bot.retrieval import terms
 from bot.roles import TITLES
 from bot.types import Passage, Point, Source
-from ingest.chunking import split_sentences
+from ingest.chunking import units
 from ingest.factory import Embedder
 
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 _CLAUSE_END = re.compile(r"[;,:—–]\s")
 MAX_POINT_CHARS = 300
 LEXICAL_WEIGHT = 0.6
+FACET_WEIGHT = 0.1
+"""Added to a sentence of the facet the question asks for ("look for" → the article's qualities)."""
 # A point is kept only if it scores within this share of the best one: one strong point beats three weak.
 KEEP_RATIO = 0.75
 _ROLE_WORDS = re.compile(
     r"\b(?:C[A-Z]{1,3}Os?|" + "|".join(re.escape(t) for ts in TITLES.values() for t in ts) + r")\b", re.IGNORECASE
 )
-
-
-def units(text: str) -> list[tuple[str, str]]:
-    """A passage's sentences and list items in order, each with its context (a list item's intro line)."""
-    out: list[tuple[str, str]] = []
-    for block in re.split(r"\n\s*\n", text):
-        prose: list[str] = []
-        intro = ""
-        for line in [*block.split("\n"), "- "]:
-            if _LIST_ITEM.match(line):
-                sentences = split_sentences(" ".join(prose))
-                out.extend((s, "") for s in sentences)
-                if sentences:
-                    intro = sentences[-1] if sentences[-1].endswith(":") else ""
-                prose = []
-                out.append((_LIST_ITEM.sub("", line).strip(), intro))
-            else:
-                prose.append(line)
-    return [(u, c) for u, c in out if u]
 
 
 def neutral(text: str) -> str:
@@ -106,6 +88,8 @@ class Candidate:
     """An item of the article's own list (under an intro line such as "key qualities ... may include:")."""
     position: int = 0
     """Where the sentence stands in its passage, so the one after it can be found."""
+    facet: str = ""
+    """What the sentence is about (ingest.facets), as tagged at ingest; "" for an index without facets."""
 
 
 class SentencePicker:
@@ -116,29 +100,35 @@ class SentencePicker:
         self.idf = idf
 
     def candidates(
-        self, question: str, passages: Sequence[Passage], neutral_vector: Sequence[float]
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        neutral_vector: Sequence[float],
+        wanted: frozenset[str] = frozenset(),
     ) -> list[Candidate]:
         """Every quotable sentence of the passages, best first; `neutral_vector` is the embedding of
-        neutral(question), which the caller computes together with the retrieval vector."""
-        pieces = [
-            (u, c, p, i) for p in passages for i, (u, c) in enumerate(units(p.text)) if not u.rstrip().endswith(":")
-        ]
+        neutral(question), which the caller computes together with the retrieval vector. A sentence of
+        a facet the question asks for (`wanted`, bot.asked) ranks higher."""
+        pieces = [(u, p, i) for p in passages for i, u in enumerate(units(p.text)) if not u.text.rstrip().endswith(":")]
         if not pieces:
             return []
         query = np.asarray(neutral_vector, dtype=np.float32)
         # A list item is embedded under its section heading ("key qualities: ..."), so it matches
         # questions about what the list is about, which the item's own words rarely say.
-        vecs = self.vectors.get([neutral(f"{p.headings}: {u}" if c and p.headings else u) for u, c, p, _ in pieces])
+        vecs = self.vectors.get(
+            [neutral(f"{p.headings}: {u.text}" if u.intro and p.headings else u.text) for u, p, _ in pieces]
+        )
         sims = vecs @ query
         # Shared words count by rarity: "framework" or "day" says more than "health" or "system".
         weights = {t: self.idf(t) for t in set(terms(neutral(question))) - {"executive"}}
         total = sum(weights.values()) or 1.0
         out = []
-        for (text, context, passage, position), sim, vec in zip(pieces, sims, vecs, strict=True):
-            words = set(terms(text))
+        for (unit, passage, position), sim, vec in zip(pieces, sims, vecs, strict=True):
+            words = set(terms(unit.text))
             overlap = sum(w for t, w in weights.items() if t in words) / total
-            score = float(sim) + LEXICAL_WEIGHT * overlap
-            out.append(Candidate(text, passage, score, float(sim), vec, bool(context), position))
+            facet = passage.facet(position)
+            score = float(sim) + LEXICAL_WEIGHT * overlap + (FACET_WEIGHT if facet in wanted else 0.0)
+            out.append(Candidate(unit.text, passage, score, float(sim), vec, unit.item, position, facet))
         # sorted() is stable: equal scores keep passage rank, then position in the passage.
         return sorted(out, key=lambda c: -c.score)
 

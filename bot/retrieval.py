@@ -324,7 +324,13 @@ class HybridRetriever(BaseRetriever):
         run_manager: CallbackManagerForRetrieverRun,
         roles: Sequence[str] | None = None,
         vector: Sequence[float] | None = None,
+        k: int | None = None,
+        max_per_article: int | None = None,
     ) -> list[Document]:
+        """`k` and `max_per_article` override the configured ones for one call (a brief reads widely
+        in its role's articles)."""
+        k = k or self.k
+        cap = max_per_article or self.max_per_article
         if vector is None:
             vector = self.index.embedder.embed_query(query)
         dense = self.index.search_vector(vector, self.fetch_k, roles)
@@ -346,7 +352,7 @@ class HybridRetriever(BaseRetriever):
             hit = entry["hit"]
             # Diversity: no duplicate passages (the same text filed twice) and a cap per article.
             key = " ".join(hit.text.split()).lower()
-            if key in seen_text or per_article.get(hit.doc_id, 0) >= self.max_per_article:
+            if key in seen_text or per_article.get(hit.doc_id, 0) >= cap:
                 continue
             seen_text.add(key)
             per_article[hit.doc_id] = per_article.get(hit.doc_id, 0) + 1
@@ -358,6 +364,6 @@ class HybridRetriever(BaseRetriever):
                 "rrf_score": entry["rrf"],
             }
             docs.append(Document(page_content=hit.text, metadata=meta))
-            if len(docs) >= self.k:
+            if len(docs) >= k:
                 break
         return docs

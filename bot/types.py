@@ -45,6 +45,12 @@ class Passage:
     headings: str
     source: Source
     score: float
+    facets: tuple[str, ...] = ()
+    """The facet of each quotable unit (ingest.facets), in ingest.chunking.units() order; empty when the
+    index was built before facets existed."""
+
+    def facet(self, position: int) -> str:
+        return self.facets[position] if 0 <= position < len(self.facets) else ""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 CHUNKER_VERSION = "3"
 """Bump when chunk boundaries change, so the next ingest re-chunks every article."""
@@ -95,6 +96,37 @@ def split_sentences(paragraph: str) -> list[str]:
     if tail:
         sentences.append(tail)
     return sentences
+
+
+class Unit(NamedTuple):
+    """A quotable piece of a chunk: a sentence, or a list item with its list's intro line if the
+    chunk holds it (a list continued from the chunk before has none)."""
+
+    text: str
+    intro: str
+    item: bool
+
+
+def units(text: str) -> list[Unit]:
+    """A chunk's sentences and list items in order.
+
+    The unit of quoting and of facets: the ingest tags each unit with a facet in this order, and the
+    bot quotes the same units, so the two must never split a chunk differently."""
+    out: list[Unit] = []
+    for block in re.split(r"\n\s*\n", text):
+        prose: list[str] = []
+        intro = ""
+        for line in [*block.split("\n"), "- "]:
+            if _LIST_ITEM.match(line):
+                sentences = split_sentences(" ".join(prose))
+                out.extend(Unit(s, "", False) for s in sentences)
+                if sentences:
+                    intro = sentences[-1] if sentences[-1].endswith(":") else ""
+                prose = []
+                out.append(Unit(_LIST_ITEM.sub("", line).strip(), intro, True))
+            else:
+                prose.append(line)
+    return [u for u in out if u.text]
 
 
 def sections(text: str) -> list[tuple[tuple[str, ...], list[str]]]:

@@ -27,6 +27,7 @@ from filelock import FileLock, Timeout
 from ingest.cache import EmbeddingCache
 from ingest.chunking import CHUNKER_VERSION, Chunk, Chunker
 from ingest.errors import LockedError, ModelMismatchError, NoLiveVersionError, VersionNotFoundError
+from ingest.facets import FACETS_VERSION, FacetTagger
 from ingest.factory import Embedder
 from ingest.gate import GateReport, gate_questions, judge_gate
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, LoadLimits, load_document
@@ -143,7 +144,7 @@ class SourceFile:
 
 def fingerprint(settings: Settings) -> str:
     """Everything that changes chunk text or vectors; a change means every article is re-chunked."""
-    data = [settings.embedding.model, settings.chunking.max_tokens, CHUNKER_VERSION, LOADER_VERSION]
+    data = [settings.embedding.model, settings.chunking.max_tokens, CHUNKER_VERSION, LOADER_VERSION, FACETS_VERSION]
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
 
 
@@ -452,6 +453,7 @@ class Ingestor:
                     bar.update(len(part))
         finally:
             cache.close()
+        tags = iter(FacetTagger(self.embedder.encode).tag([c for _, _, chunks in pending for c in chunks]))
         for source, meta, chunks in pending:
             hashes = []
             for chunk in chunks:
@@ -460,8 +462,16 @@ class Ingestor:
                 build.ids.append(f"{source.doc_id}#{chunk.position:04d}")
                 build.embeddings.append(vectors[digest])
                 build.documents.append(chunk.text)
+                facets = next(tags)
                 build.metadatas.append(
-                    {**meta, "position": chunk.position, "headings": " > ".join(chunk.headings), "content_hash": digest}
+                    {
+                        **meta,
+                        "position": chunk.position,
+                        "headings": " > ".join(chunk.headings),
+                        "content_hash": digest,
+                        # One per quotable unit, in ingest.chunking.units() order (Chroma refuses empty lists).
+                        **({"facets": facets} if facets else {}),
+                    }
                 )
             build.docs[source.doc_id] = DocEntry(
                 source.doc_id, source.file_hash, meta["title"], list(meta.get("roles", [])), hashes

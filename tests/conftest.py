@@ -11,7 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -20,6 +20,9 @@ import yaml
 from ingest.factory import Embedder
 from ingest.settings import DATA_DIR_ENV, EmbeddingSettings, Settings, load_settings
 from tests import logcheck
+
+if TYPE_CHECKING:
+    from bot.advisor import Advisor
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -189,3 +192,24 @@ def make_settings(tmp_path: Path, kb: Path, request: pytest.FixtureRequest) -> M
         return load_settings(write_config(tmp_path / "config.yaml", data))
 
     return make
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[tuple[Settings, Advisor]]:
+    """One ingested copy of the shipped knowledge base for the whole module (each module its own)."""
+    from bot.advisor import Advisor
+    from ingest.index import KnowledgeIndex
+    from ingest.pipeline import Ingestor
+
+    root = tmp_path_factory.mktemp("advisor")
+    shutil.copytree(KNOWLEDGE, root / "knowledge")
+    data = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    data["store"]["path"] = str(root / "store")
+    data["knowledge"]["dir"] = str(root / "knowledge")
+    data["gate"]["questions_file"] = str(root / "knowledge" / "golden.yaml")
+    settings = load_settings(write_config(root / "config.yaml", data))
+    report = Ingestor(settings, embedder).run()
+    assert report.status == "activated", report.summary()
+    advisor = Advisor(settings, KnowledgeIndex(settings, embedder))
+    yield settings, advisor
+    advisor.index.close()

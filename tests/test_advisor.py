@@ -7,14 +7,11 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.advisor import FACETS, Advisor, UnknownRoleError
 from bot.cli import chat, main
@@ -23,8 +20,8 @@ from bot.llm import LLMAnswerer, build_chat_model
 from ingest.factory import Embedder
 from ingest.index import KnowledgeIndex
 from ingest.pipeline import Ingestor
-from ingest.settings import DATA_DIR_ENV, Settings, load_settings
-from tests.conftest import KNOWLEDGE, ROOT, MakeSettings, write_config
+from ingest.settings import DATA_DIR_ENV, Settings
+from tests.conftest import KNOWLEDGE, ROOT, MakeSettings
 from tests.fakes.openai_server import FakeOpenAI
 
 # The thresholds `make test` holds the advisor to on the dev set (golden.yaml and tests/eval/dev.yaml;
@@ -52,23 +49,6 @@ FLOOR = {
     "point_precision": 0.5,
 }
 FLOOR_MAX_MEAN_LENGTH = 640
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[tuple[Settings, Advisor]]:
-    """One ingested copy of the shipped knowledge base for the whole module."""
-    root = tmp_path_factory.mktemp("advisor")
-    shutil.copytree(KNOWLEDGE, root / "knowledge")
-    data = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    data["store"]["path"] = str(root / "store")
-    data["knowledge"]["dir"] = str(root / "knowledge")
-    data["gate"]["questions_file"] = str(root / "knowledge" / "golden.yaml")
-    settings = load_settings(write_config(root / "config.yaml", data))
-    report = Ingestor(settings, embedder).run()
-    assert report.status == "activated", report.summary()
-    advisor = Advisor(settings, KnowledgeIndex(settings, embedder))
-    yield settings, advisor
-    advisor.index.close()
 
 
 def test_quality_on_our_question_set(built: tuple[Settings, Advisor]) -> None:

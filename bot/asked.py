@@ -1,0 +1,122 @@
+"""Which facets of a role (ingest.facets) a question asks about, so the sentences of that facet come first.
+
+"What should I look for in a CTO?" wants the article's qualities; "where do candidates come from?" its
+sources of candidates. A question's wording differs from an article's, so these are question cues,
+not the sentence cues the ingest uses. A question that matches none wants no facet in particular.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _cue(*patterns: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(patterns) + r")", re.IGNORECASE)
+
+
+QUESTION_CUES: dict[str, re.Pattern[str]] = {
+    "responsibility": _cue(
+        r"responsib",
+        r"duties",
+        r"dut(?:y|ies)",
+        r"own(?:s|ed)?\b",
+        r"in charge",
+        r"oversee",
+        r"manage[sd]?\b",
+        r"remit",
+        r"scope of",
+        r"job (?:description|entail)",
+        r"what (?:does|do|did|would|will) (?:a|an|the|our|my|their|they|he|she|it|this|that)\b"
+        r".*\b(?:do|handle|cover)\b",
+        r"day[- ]to[- ]day",
+        r"portfolio",
+    ),
+    "quality": _cue(
+        r"look(?:ing)? for",
+        r"qualit",
+        r"skills?",
+        r"traits?",
+        r"attributes?",
+        r"competenc",
+        r"strengths?",
+        r"soft skills",
+        r"make[s]? (?:a|an) (?:good|great|strong)",
+        r"ideal",
+        r"what kind of (?:person|leader)",
+        r"profile",
+    ),
+    "background": _cue(
+        r"years?",
+        r"experience",
+        r"background",
+        r"degree",
+        r"qualif",
+        r"credential",
+        r"training",
+        r"m\.?d\.?\b",
+        r"clinician",
+        r"physician",
+        r"seniority",
+    ),
+    "source": _cue(
+        r"come from",
+        r"where (?:do|can|should|could|would) (?:we|i|you)? ?(?:find|get|source|recruit|look)",
+        r"where .* (?:find|source|recruit)",
+        r"outside (?:of )?(?:healthcare|the industry)",
+        r"other industr",
+        r"non-?healthcare",
+        r"vendor",
+        r"consult",
+        r"military",
+        r"government",
+        r"talent pool",
+        r"pipeline",
+        r"hire from",
+    ),
+    "challenge": _cue(
+        r"challeng",
+        r"risks?",
+        r"watch(?:-| )?outs?",
+        r"watch out",
+        r"pitfalls?",
+        r"red flags?",
+        r"concerns?",
+        r"struggl",
+        r"difficult",
+        r"hard(?:er)? (?:for|to)",
+        r"downsides?",
+        r"obstacles?",
+        r"trade-?offs?",
+        r"wary",
+        r"careful",
+    ),
+    "trend": _cue(
+        r"trends?",
+        r"chang(?:e|ed|es|ing)",
+        r"evolv",
+        r"generation",
+        r"future",
+        r"shift",
+        r"moving",
+        r"nowadays",
+        r"today",
+        r"over time",
+        r"grown|grow(?:ing)?",
+        r"new(?:er)? (?:kind|breed|type)",
+        r"transition",
+    ),
+    "about": _cue(
+        r"who is",
+        r"who's",
+        r"who wrote",
+        r"author",
+        r"what is sfia",
+        r"framework",
+        r"resource",
+    ),
+}
+
+
+def asked_facets(question: str) -> frozenset[str]:
+    """The facets a question's own words ask for (often none, sometimes two: "skills and background")."""
+    return frozenset(f for f, cue in QUESTION_CUES.items() if cue.search(question))

@@ -1,0 +1,124 @@
+"""Facets at ingest (issue 13): every quotable unit of an article is tagged, the tags are stored with
+its chunk, and briefs and comparisons draw each section from its own facet only, for the shipped
+articles and for a role an admin adds later."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from bot.advisor import Advisor
+from bot.asked import asked_facets
+from bot.briefs import SECTION_FACETS, SECTIONS, build_brief
+from bot.evaluate import bullets, same_sentence
+from bot.extractive import Candidate
+from ingest.chunking import Chunk, units
+from ingest.facets import FACETS, GENERAL, FacetTagger
+from ingest.factory import Embedder
+from ingest.index import KnowledgeIndex
+from ingest.pipeline import Ingestor
+from ingest.settings import Settings
+from tests.conftest import MakeSettings
+
+
+def _tagged(advisor: Advisor) -> dict[str, str]:
+    """Every stored unit's text with its stored facet."""
+    out: dict[str, str] = {}
+    for hit in advisor.index.chunks():
+        facets = hit.metadata["facets"]
+        assert len(facets) == len(units(hit.text)), hit.id
+        out.update({u.text: str(f) for u, f in zip(units(hit.text), facets, strict=True)})
+    return out
+
+
+def test_every_unit_is_stored_with_a_facet(built: tuple[Settings, Advisor]) -> None:
+    tags = _tagged(built[1])
+    assert set(tags.values()) <= {*FACETS, GENERAL}
+
+    def facet_of(start: str) -> str:
+        return next(f for text, f in tags.items() if text.startswith(start))
+
+    # The list under "The key qualities sought after ... may include:" speaks for its items.
+    assert facet_of("Knowledge of current business practices") == "quality"
+    assert facet_of("Ability to listen effectively, respond t") == "quality"
+    assert facet_of("Design and build the strategic IT roadma") == "responsibility"
+    assert facet_of("A CTO from outside of healthcare will fa") == "challenge"
+    assert facet_of("A good CTO candidate can come from a hea") == "source"
+    assert facet_of("The hiring manager ideally wants someone") == "background"
+    assert facet_of("Hillary Ross, J.D. leads Witt/Kieffer’s") == "about"
+    assert facet_of("Health system CIOs need a strong team, a") != "challenge"
+
+
+def test_each_brief_section_holds_only_its_facet(built: tuple[Settings, Advisor]) -> None:
+    advisor = built[1]
+    tags = _tagged(advisor)
+    for role in ("CTO", "CMIO"):
+        brief = advisor.brief_sync(role)
+        for heading, points in brief.sections:
+            for point in points:
+                facet = next(f for text, f in tags.items() if same_sentence(point.text, text))
+                assert facet in SECTION_FACETS[heading], (role, heading, point.text)
+    cto = advisor.brief_sync("CTO")
+    looks = dict((h, " ".join(p.text for p in pts)) for h, pts in cto.sections)
+    assert "executive presence" in looks["What to look for"]
+    assert "strong team" not in looks["Watch-outs"]
+    assert [h for h, _ in cto.sections] == [h for h, _ in SECTIONS]
+    comparison = advisor.compare_sync("CTO", "CMIO")
+    for heading, left, right in comparison.sections:
+        for point in [*left, *right]:
+            facet = next(f for text, f in tags.items() if same_sentence(point.text, text))
+            assert facet in SECTION_FACETS[heading], (heading, point.text)
+
+
+def test_a_role_added_later_gets_sections_by_facet(make_settings: MakeSettings, kb: Path, embedder: Embedder) -> None:
+    (kb / "cnio-role.md").write_text(
+        "---\ntitle: Hiring a Chief Nursing Informatics Officer\nauthor: Test Recruiter\npublisher: Our Team\n"
+        "roles: [CNIO]\n---\n\n"
+        "The CNIO is responsible for nursing informatics strategy and the nursing documentation in the EHR. "
+        "Hiring managers look for a CNIO with strong change leadership and the ability to translate between "
+        "nurses and IT. "
+        "Most CNIOs bring ten or more years of clinical nursing experience and a master's degree. "
+        "A CNIO from outside nursing will face challenges winning the trust of nurses.\n",
+        encoding="utf-8",
+    )
+    settings = make_settings()
+    Ingestor(settings, embedder).run()
+    advisor = Advisor(settings, KnowledgeIndex(settings, embedder))
+    try:
+        sections = {
+            h: " ".join(bullets("\n".join(f"• {p.text}" for p in pts)))
+            for h, pts in advisor.brief_sync("CNIO").sections
+        }
+    finally:
+        advisor.index.close()
+    assert "nursing informatics strategy" in sections["What the role owns"]
+    assert "change leadership" in sections["What to look for"]
+    assert "ten or more years" in sections["Background and experience"]
+    assert "winning the trust" in sections["Watch-outs"]
+    assert not sections["How the role is changing"]
+
+
+def test_an_index_without_facets_still_gets_briefs(built: tuple[Settings, Advisor]) -> None:
+    """A version built before facets existed tags nothing: every section may then use any sentence."""
+    advisor = built[1]
+
+    def untagged(role: str, query: str) -> list[Candidate]:
+        return [replace(c, facet="") for c in advisor.rank_section(role, query)]
+
+    brief = build_brief(untagged, "CTO")
+    assert all(points for _, points in brief.sections[:4])
+
+
+def test_the_tagger_needs_no_headings_and_says_general_when_nothing_fits(embedder: Embedder) -> None:
+    tagger = FacetTagger(embedder.encode)
+    text = "The weather was pleasant on the day we met.\n\nThe CTO is responsible for all infrastructure services."
+    [tags] = tagger.tag([Chunk(text, (), 0, text)])
+    assert tags == [GENERAL, "responsibility"]
+
+
+def test_questions_ask_for_facets() -> None:
+    assert "quality" in asked_facets("What should I look for in a CTO?")
+    assert "source" in asked_facets("Where do CTO candidates come from?")
+    assert "challenge" in asked_facets("Any red flags when hiring a CMIO?")
+    assert "background" in asked_facets("How many years of experience does a CTO need?")
+    assert asked_facets("Tell me about the CMIO") == frozenset()
