@@ -36,6 +36,7 @@ from bot.extractive import (
 )
 from bot.followup import Resolved, resolve
 from bot.implied import ImpliedRole
+from bot.multipart import split_parts
 from bot.retrieval import HybridRetriever, terms
 from bot.roles import find_roles
 from bot.scope import (
@@ -337,9 +338,7 @@ class Advisor:
         log.debug("scope %s from %s", decision, evidence)
         if decision == "decline":
             return self._decline(question, resolved), []
-        chosen = with_continuations(
-            self.picker.pick(ranked, self.cfg.max_points, self.cfg.min_points), ranked, self.cfg.max_points
-        )
+        chosen = with_continuations(self._choose(resolved, ranked, covered), ranked, self.cfg.max_points)
         if decision == "gap":
             return self._gap(question, resolved, chosen[:2], ranked, covered), []
         points, sources = number_sources(chosen)
@@ -357,6 +356,23 @@ class Advisor:
             covered,
         )
         return answer, docs
+
+    def _choose(self, resolved: Resolved, ranked: Sequence[Candidate], covered: list[str]) -> list[Candidate]:
+        """The points: the best of the whole question, or, for a question of several parts, the best
+        of each part in turn (each part scored on its own, with the question's roles)."""
+        parts = split_parts(resolved.question)
+        if len(parts) < 2:
+            return self.picker.pick(ranked, self.cfg.max_points, self.cfg.min_points)
+        known = self.roles()
+        chosen: list[Candidate] = []
+        share = max(1, self.cfg.max_points // len(parts))
+        for part in parts:
+            roles = tuple(r for r in find_roles(part, known) if r in known) or tuple(covered)
+            part_vector, docs, _ = self._retrieve(Resolved(part, roles))
+            part_ranked = self.picker.candidates(part, to_passages(docs), part_vector, asked_facets(part))
+            fresh = [c for c in part_ranked if not any(c.text == o.text for o in chosen)]
+            chosen += self.picker.pick(fresh, share, 1, exclude=[c.vector for c in chosen])
+        return chosen[: self.cfg.max_points]
 
     def _gap(
         self,

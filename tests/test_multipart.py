@@ -1,0 +1,44 @@
+"""Multi-part questions are split at their connectives into parts that each ask something, and an
+answer to one gives each part its own point."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.advisor import Advisor
+from bot.multipart import split_parts
+from ingest.settings import Settings
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        (
+            "What does a CTO from outside healthcare struggle with? Separately, what do second-gen CMIOs focus on?",
+            ["What does a CTO from outside healthcare struggle with?", "what do second-gen CMIOs focus on?"],
+        ),
+        (
+            "two things: does the CTO do capacity planning, and is a military IT background enough?",
+            ["does the CTO do capacity planning", "is a military IT background enough?"],
+        ),
+        # A part that points back carries the first part, so it can be searched alone.
+        (
+            "Who is David Raths, and what has he written?",
+            ["Who is David Raths", "Who is David Raths what has he written?"],
+        ),
+        # One question, not two: "or" offers alternatives, "and" joins nouns, a statement adds context.
+        ("Is the role standard, or does it differ between systems?", None),
+        ("What are the CTO responsibilities and qualities?", None),
+        ("What's a typical CTO salary? I need a number for the budget.", None),
+    ],
+)
+def test_split_parts(question: str, parts: list[str] | None) -> None:
+    assert split_parts(question) == (parts or [question])
+
+
+def test_each_part_gets_its_own_point(built: tuple[Settings, Advisor]) -> None:
+    answer = built[1].ask_sync(
+        "How many years of experience does a CTO need, and how long has the CMIO role been around?"
+    )
+    assert answer.in_scope
+    assert "5-plus years" in answer.text and "well over a decade" in answer.text
