@@ -42,13 +42,13 @@ DEV_SET = ROOT / "tests" / "eval" / "dev.yaml"
 TARGET = {"answer_rate": 0.95, "decline_rate": 1.0, "gap_honesty": 0.9, "top1_precision": 0.85, "point_precision": 0.8}
 TARGET_MAX_MEAN_LENGTH = 700
 FLOOR = {
-    "answer_rate": 0.68,
+    "answer_rate": 0.74,
     "decline_rate": 0.91,
     "gap_honesty": 0.76,
-    "top1_precision": 0.64,
-    "point_precision": 0.5,
+    "top1_precision": 0.68,
+    "point_precision": 0.54,
 }
-FLOOR_MAX_MEAN_LENGTH = 640
+FLOOR_MAX_MEAN_LENGTH = 630
 
 
 def test_quality_on_our_question_set(built: tuple[Settings, Advisor]) -> None:

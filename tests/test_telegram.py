@@ -241,7 +241,8 @@ async def test_private_journey(bot: Running, world: World) -> None:
     assert "/compare" in help_text and "/ingest" not in help_text
 
     answer = await bot.say(chat, alice, CTO_Q)
-    assert answer["text"].startswith("Here is what") and "Sources" in answer["text"]
+    # The lead says what the points are: here, one list of the article's.
+    assert answer["text"].startswith("From Bonnie Siegel’s list of") and "Sources" in answer["text"]
     assert "Bonnie Siegel" in answer["text"] and re.search(r"\[1\]", answer["text"])
     assert "bold" in entity_types(answer)
     assert emu.calls_of("sendChatAction")[-1]["action"] == "typing"

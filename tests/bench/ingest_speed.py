@@ -70,7 +70,8 @@ def _report_figures(report: IngestReport, wall_s: float, cpu_s: float) -> dict[s
 
 
 def ingest_inprocess(settings: Settings, embedder: Embedder) -> tuple[dict[str, Any], list[str]]:
-    """A fresh ingest with the warmed model; returns its figures and the chunk texts it embedded."""
+    """A fresh ingest with the warmed model; returns its figures and the texts it embedded: the chunks,
+    and the sentences and list items their facets are voted from (ingest.facets)."""
     recorder = RecordingEmbedder(embedder)
     with stopwatch() as watch:
         report = Ingestor(settings, recorder).run()
@@ -79,7 +80,7 @@ def ingest_inprocess(settings: Settings, embedder: Embedder) -> tuple[dict[str, 
     probes = {q.question for q in gate_questions(settings.gate)} if settings.gate.enabled else set()
     texts = [t for t in recorder.texts if t not in probes]
     source = "recorded"
-    if len(texts) != report.chunks_embedded:
+    if len(texts) < report.chunks_embedded:
         # The pipeline embedded some other way than embed_documents: rebuild the texts as it makes them.
         texts, source = chunk_texts(settings, embedder), "re-chunked"
     figures = _report_figures(report, watch.wall_s, watch.cpu_s)
