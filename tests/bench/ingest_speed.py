@@ -86,6 +86,8 @@ def ingest_inprocess(settings: Settings, embedder: Embedder) -> tuple[dict[str, 
     figures = _report_figures(report, watch.wall_s, watch.cpu_s)
     figures.update(
         chunks_per_s=round(report.chunks_embedded / watch.wall_s, 2),
+        texts_encoded=len(texts),
+        texts_per_s=round(len(texts) / watch.wall_s, 2),
         encode_s=round(recorder.encode_s, 3),
         encode_share=ratio(recorder.encode_s, watch.wall_s),
         texts_source=source,
@@ -119,6 +121,7 @@ def raw_encode(embedder: Embedder, texts: list[str], sample: int) -> dict[str, A
         "seconds": round(watch.wall_s, 3),
         "cpu_s": round(watch.cpu_s, 3),
         "chunks_per_s": round(len(chosen) / watch.wall_s, 2),
+        "texts_per_s": round(len(chosen) / watch.wall_s, 2),
         "mean_chars": round(sum(len(t) for t in chosen) / max(1, len(chosen))),
     }
 
