@@ -91,6 +91,15 @@ def _asks_for_brief(question: str) -> bool:
     return not question.rstrip().endswith("?") or bool(_REQUEST.search(question)) or len(question.split()) <= 4
 
 
+def _route(question: str, roles: Sequence[str]) -> str:
+    """What a question asks for: "compare" (two known roles), "brief" (one) or an "answer"."""
+    if len(roles) == 2 and _COMPARE_INTENT.search(question):
+        return "compare"
+    if len(roles) == 1 and _asks_for_brief(question):
+        return "brief"
+    return "answer"
+
+
 class UnknownRoleError(ValueError):
     """A brief was asked for a role no article is about; the message lists the roles there are."""
 
@@ -175,7 +184,8 @@ class Advisor:
         return resolve(self.understood(question), [self.understood(t) for t in turns], self.roles())
 
     def _retrieve(self, resolved: Resolved, wide: bool = False) -> tuple[list[float], list[Document], list[str]]:
-        """Passages for the question, and the question's role-neutral vector for sentence scoring.
+        """The question's role-neutral vector for sentence scoring, its passages, and the known roles it
+        is about (named, or clearly implied).
 
         Both vectors come from one encode call (a batch of two costs little more than one), and a
         question that names no role needs only one: its neutral form is itself.
@@ -187,13 +197,14 @@ class Advisor:
             vector = neutral_vector = self.index.embedder.embed_query(plain)
         else:
             vector, neutral_vector = self.index.embedder.embed_documents([resolved.question, plain])
-        # A question that names no role may still mean one ("the MD who championed the EHR"); only
-        # retrieval follows it: what the question itself says (the scope evidence) does not change.
+        # A question that names no role may still mean one ("the MD who championed the EHR"): the
+        # answer then follows that role as if it were named (retrieval, the scope's role signal, the lead).
         implied = None if resolved.roles else self.implied.of(vector, self.roles())
-        docs = self.retriever.invoke(
-            resolved.question, roles=covered or ([implied] if implied else None), vector=vector
-        )
-        return neutral_vector, docs, covered
+        follow = covered or ([implied] if implied else None)
+        # A brief reads widely in its role's articles: more passages, and more of them from one article.
+        k = 2 * self.cfg.k if wide else None
+        docs = self.retriever.invoke(resolved.question, roles=follow, vector=vector, k=k, max_per_article=k)
+        return neutral_vector, docs, list(follow or [])
 
     def _decline(self, question: str, resolved: Resolved, reason: str | None = None) -> Answer:
         roles = self.roles()
@@ -220,7 +231,12 @@ class Advisor:
         version = self.index.version().name
         cached = self._vocabulary
         if cached is None or cached[0] != version:
-            texts = [h.text for h in self.index.chunks()]
+            chunks = self.index.chunks()
+            # Who wrote an article and who published it are the articles' names too ("What does Bonnie
+            # Siegel list?"), though only the front matter holds them. Each on its own line: no run
+            # of capitals joins one to the next.
+            bylines = {str(h.metadata.get(k) or "") for h in chunks for k in ("author", "publisher")}
+            texts = [h.text for h in chunks] + sorted(b for b in bylines if b and b != "Unknown author")
             cached = self._vocabulary = (version, kb_names(texts), Speller(texts, self.index.embedder.vocabulary()))
         return cached[1], cached[2]
 
@@ -256,13 +272,18 @@ class Advisor:
 
     def evidence(self, question: str, history: Sequence[str] = ()) -> Evidence | None:
         """What the scope decision sees for a question (for `python -m bot.calibrate`); None when it is
-        declined before any evidence is looked at (only roles no article is about, or nothing asked)."""
+        declined before any evidence is looked at (only roles no article is about, or nothing asked), or
+        answered with a brief or a comparison."""
         resolved = self._resolve(" ".join(question.split()), history)
         known = set(self.roles())
         if not resolved.question or (resolved.roles and not any(r in known for r in resolved.roles)):
             return None
+        if _route(question, [r for r in resolved.roles if r in known]) != "answer":
+            return None  # a brief or a comparison: no scope decision is made for it
         neutral_vector, docs, covered = self._retrieve(resolved)
-        ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector)
+        # Ranked exactly as an answer ranks them (facet asked included), so calibration sees what runs.
+        wanted = asked_facets(resolved.question)
+        ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector, wanted)
         return self._evidence(resolved, docs, ranked, covered)
 
     def _suggest(self, roles: Sequence[str], question: str) -> list[str]:
@@ -283,10 +304,11 @@ class Advisor:
             return self._decline(question, Resolved("", ()), "Please ask a question.")
         resolved = self._resolve(question, history)
         known = [r for r in resolved.roles if r in self.roles()]
-        if len(known) == 2 and _COMPARE_INTENT.search(question):
+        route = _route(question, known)
+        if route == "compare":
             comparison = self.compare_sync(*known)
             answer = self._as_answer(question, resolved, comparison.text, comparison.sources, known)
-        elif len(known) == 1 and _asks_for_brief(question):
+        elif route == "brief":
             brief = self.brief_sync(known[0])
             answer = self._as_answer(question, resolved, brief.text, brief.sources, known)
         else:

@@ -42,9 +42,9 @@ DEV_SET = ROOT / "tests" / "eval" / "dev.yaml"
 TARGET = {"answer_rate": 0.95, "decline_rate": 1.0, "gap_honesty": 0.9, "top1_precision": 0.85, "point_precision": 0.8}
 TARGET_MAX_MEAN_LENGTH = 700
 FLOOR = {
-    "answer_rate": 0.74,
+    "answer_rate": 0.76,
     "decline_rate": 0.91,
-    "gap_honesty": 0.76,
+    "gap_honesty": 0.8,
     "top1_precision": 0.68,
     "point_precision": 0.54,
 }

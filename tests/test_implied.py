@@ -1,0 +1,31 @@
+"""A question that names no role but clearly means one follows that role; the articles' bylines count
+as their names."""
+
+from __future__ import annotations
+
+from bot.advisor import Advisor
+from ingest.settings import Settings
+
+
+def test_a_clearly_implied_role_is_followed(built: tuple[Settings, Advisor]) -> None:
+    advisor = built[1]
+    roles = advisor.roles()
+    vector = advisor.index.embedder.embed_query("What happens to the physician who led our EHR go-live?")
+    assert advisor.implied.of(vector, roles) == "CMIO"
+    vector = advisor.index.embedder.embed_query("Would an ex-military techie suit our top technology post?")
+    assert advisor.implied.of(vector, roles) == "CTO"
+    # A general question means no one role.
+    assert (
+        advisor.implied.of(advisor.index.embedder.embed_query("What do these executives have in common?"), roles)
+        is None
+    )
+    answer = advisor.ask_sync("What happens to the physician who led our EHR go-live?")
+    assert answer.in_scope and answer.sources[0].path == "cmio-next-generation-hillary-ross.md"
+    assert answer.roles == ["CMIO"]
+
+
+def test_authors_and_publishers_are_names_of_the_articles(built: tuple[Settings, Advisor]) -> None:
+    names = built[1].names()
+    assert {"bonnie siegel", "witt/kieffer"} <= names
+    answer = built[1].ask_sync("What responsibilities does Bonnie Siegel list?")
+    assert answer.in_scope and answer.sources[0].author == "Bonnie Siegel"
