@@ -78,6 +78,9 @@ FACETS = (
     "How much experience should a {r} have?",
     "What should I watch out for when hiring a {r}?",
 )
+"""Questions we offer as examples and follow-ups; the first two for every role (menus and help)."""
+ASKS_FACET = dict(zip(FACETS, ("quality", "responsibility", "background", "challenge"), strict=True))
+"""The facet (ingest.facets) a role's articles must hold for us to offer the later FACETS about it."""
 
 
 _REQUEST = re.compile(r"\b(give|write|prepare|draft|make|create|send|share|need|want|summari[sz]e)\b", re.I)
@@ -147,6 +150,7 @@ class Advisor:
         self.llm = llm
         self.scope = scope or default_model()
         self._vocabulary: tuple[str, frozenset[str], Speller] | None = None
+        self._facets_by_role: tuple[str, dict[str, set[str]]] | None = None
         self.retriever = HybridRetriever(
             index=index, k=self.cfg.k, fetch_k=self.cfg.fetch_k, max_per_article=self.cfg.max_per_article
         )
@@ -286,12 +290,30 @@ class Advisor:
         ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector, wanted)
         return self._evidence(resolved, docs, ranked, covered)
 
+    def suggestions(self, role: str) -> list[str]:
+        """FACETS about `role`: the first two always (the menus offer them for every role), the others
+        when its articles hold sentences of their facet: the CMIO article says nothing on years of
+        experience, so we do not offer to answer that. An untagged index offers them all."""
+        held = self._role_facets().get(role)
+        return [f.format(r=role) for i, f in enumerate(FACETS) if i < 2 or held is None or ASKS_FACET[f] in held]
+
+    def _role_facets(self) -> dict[str, set[str]]:
+        """Per role, the facets its articles' sentences carry (none tagged: the role is absent)."""
+        version = self.index.version().name
+        if self._facets_by_role is None or self._facets_by_role[0] != version:
+            found: dict[str, set[str]] = {}
+            for hit in self.index.chunks():
+                for role in hit.metadata.get("roles") or []:
+                    found.setdefault(str(role), set()).update(str(f) for f in hit.metadata.get("facets") or [])
+            self._facets_by_role = (version, {r: f for r, f in found.items() if f})
+        return self._facets_by_role[1]
+
     def _suggest(self, roles: Sequence[str], question: str) -> list[str]:
         """One or two follow-ups we know the knowledge base can answer."""
         known = self.roles()
         out: list[str] = []
         for role in roles[:1]:
-            out += [f.format(r=role) for f in FACETS if f.format(r=role).lower() != question.lower()][:1]
+            out += [f for f in self.suggestions(role) if f.lower() != question.lower()][:1]
         others = [r for r in known if r not in roles]
         if others:
             out.append(f"And for the {others[0]}?")
@@ -360,15 +382,23 @@ class Advisor:
         log.debug("scope %s from %s", decision, evidence)
         if decision == "decline":
             return self._decline(question, resolved), []
-        chosen = with_continuations(self._choose(resolved, ranked, covered), ranked, self.cfg.max_points)
+        picked, uncovered = self._choose(resolved, ranked, covered)
+        chosen = with_continuations(picked, ranked, self.cfg.max_points)
+        if len(split_parts(resolved.question)) > 1:
+            # Each part was decided on its own: answered if any part is (partial when some are not).
+            decision = "answer" if picked else "gap"
         if decision == "gap":
-            return self._gap(question, resolved, chosen[:2], ranked, covered), []
+            related = chosen[:2] or self.picker.pick(ranked, 2, 1)
+            return self._gap(question, resolved, related, ranked, covered, uncovered), []
         points, sources = number_sources(chosen)
-        text = fit(lead_line(chosen, sources, covered), points, sources, self.cfg.max_chars, self.cfg.min_points)
+        lead = lead_line(chosen, sources, covered)
+        first = self._not_covered(uncovered) if uncovered else None
+        shown = f"{first}\n{lead}" if first else lead
+        text = fit(shown, points, sources, self.cfg.max_chars, self.cfg.min_points)
         answer = Answer(
             question,
             resolved.question,
-            text.split("\n", 1)[0],
+            first or lead,
             points,
             sources,
             True,
@@ -376,25 +406,51 @@ class Advisor:
             "extractive",
             self._suggest(covered, question),
             covered,
+            coverage="partial" if uncovered else "full",
+            points_intro=lead if first else None,
         )
         return answer, docs
 
-    def _choose(self, resolved: Resolved, ranked: Sequence[Candidate], covered: list[str]) -> list[Candidate]:
-        """The points: the best of the whole question, or, for a question of several parts, the best
-        of each part in turn (each part scored on its own, with the question's roles)."""
+    def _choose(
+        self, resolved: Resolved, ranked: Sequence[Candidate], covered: list[str]
+    ) -> tuple[list[Candidate], list[str]]:
+        """The points, and what the articles do not cover. For a question of one part: the best of its
+        sentences. For several parts: each part is scored and decided on its own, with the question's
+        roles; a part the articles cover gives its best points, one they do not is named instead."""
         parts = split_parts(resolved.question)
         if len(parts) < 2:
-            return self.picker.pick(ranked, self.cfg.max_points, self.cfg.min_points)
+            return self.picker.pick(ranked, self.cfg.max_points, self.cfg.min_points), []
         known = self.roles()
         chosen: list[Candidate] = []
+        uncovered: list[str] = []
         share = max(1, self.cfg.max_points // len(parts))
         for part in parts:
-            roles = tuple(r for r in find_roles(part, known) if r in known) or tuple(covered)
-            part_vector, docs, _ = self._retrieve(Resolved(part, roles))
+            roles = [r for r in find_roles(part, known) if r in known] or list(covered)
+            part_resolved = Resolved(part, tuple(roles))
+            part_vector, docs, roles = self._retrieve(part_resolved)
             part_ranked = self.picker.candidates(part, to_passages(docs), part_vector, asked_facets(part))
+            evidence = self._evidence(part_resolved, docs, part_ranked, roles)
+            if not part_ranked or self.scope.decide(evidence) != "answer":
+                uncovered.append(self._missing(part, part_ranked))
+                continue
             fresh = [c for c in part_ranked if not any(c.text == o.text for o in chosen)]
             chosen += self.picker.pick(fresh, share, 1, exclude=[c.vector for c in chosen])
-        return chosen[: self.cfg.max_points]
+        return chosen[: self.cfg.max_points], uncovered
+
+    def _missing(self, question: str, ranked: Sequence[Candidate]) -> str:
+        """The words of a question that no passage found for it addresses (bot.scope.unmatched_span)."""
+        best = best_sentences_terms([c.text for c in ranked])
+        known = self._lexicon()[1].known
+        return unmatched_span(
+            self.understood(question),
+            lambda t: t in best or bool(find_roles(t, self.roles())) or (len(t) < 4 and t not in known),
+        )
+
+    @staticmethod
+    def _not_covered(spans: Sequence[str]) -> str:
+        """'The articles don’t cover “a” or “b”.', or '... that.' when nothing can be named."""
+        named = [f"“{s}”" for s in dict.fromkeys(spans) if s]
+        return f"The articles don’t cover {' or '.join(named) if named else 'that'}."
 
     def _gap(
         self,
@@ -403,16 +459,12 @@ class Advisor:
         related: list[Candidate],
         ranked: Sequence[Candidate],
         covered: list[str],
+        uncovered: Sequence[str] = (),
     ) -> Answer:
-        """On topic, but no passage addresses what is asked: say so first, naming it, and only then the
-        closest related points, labelled as related rather than as an answer."""
-        best = best_sentences_terms([c.text for c in ranked])
-        known = self._lexicon()[1].known
-        span = unmatched_span(
-            self.understood(question),
-            lambda t: t in best or bool(find_roles(t, self.roles())) or (len(t) < 4 and t not in known),
-        )
-        first = f"The articles don’t cover {'“' + span + '”' if span else 'that'}."
+        """On topic, but no passage addresses what is asked: say so first, naming it (or, for a question
+        of several parts, each part's `uncovered` words), and only then the closest related points,
+        labelled as related rather than as an answer."""
+        first = self._not_covered(uncovered or [self._missing(question, ranked)])
         points, sources = number_sources(related)
         intro = RELATED if points else None
         text = render(f"{first}\n{RELATED}", points, sources) if points else first

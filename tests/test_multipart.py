@@ -42,3 +42,17 @@ def test_each_part_gets_its_own_point(built: tuple[Settings, Advisor]) -> None:
     )
     assert answer.in_scope
     assert "5-plus years" in answer.text and "well over a decade" in answer.text
+
+
+def test_a_part_the_articles_do_not_cover_is_named_first(built: tuple[Settings, Advisor]) -> None:
+    answer = built[1].ask_sync("How many years of experience does a CTO need, and what salary should we offer?")
+    assert answer.in_scope and answer.coverage == "partial" and answer.to_json()["coverage"] == "partial"
+    first, second = answer.text.split("\n")[:2]
+    assert first.startswith("The articles don’t cover “") and "salary" in first
+    assert second == answer.points_intro and "5-plus years" in answer.text
+
+
+def test_a_question_whose_parts_are_all_gaps_is_a_gap(built: tuple[Settings, Advisor]) -> None:
+    answer = built[1].ask_sync("What salary should we offer a CTO? And how many interview rounds are typical?")
+    assert answer.in_scope and answer.coverage == "none"
+    assert "salary" in answer.text.split("\n")[0] and "interview rounds" in answer.text.split("\n")[0]

@@ -292,7 +292,7 @@ async def test_private_journey(bot: Running, world: World) -> None:
     assert f"after {bot.settings.state.retention_days} days" in privacy["text"]
     assert "unanswered" in privacy["text"].lower() or "could not answer" in privacy["text"]
 
-    via_ask = await bot.say(chat, alice, "/ask How much experience should a CMIO have?")
+    via_ask = await bot.say(chat, alice, "/ask What does a CMIO own?")
     assert "Sources" in via_ask["text"]
 
     declined = await bot.say(chat, alice, "What is the weather in Paris <b>&</b>?")
