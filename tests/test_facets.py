@@ -122,3 +122,13 @@ def test_questions_ask_for_facets() -> None:
     assert "challenge" in asked_facets("Any red flags when hiring a CMIO?")
     assert "background" in asked_facets("How many years of experience does a CTO need?")
     assert asked_facets("Tell me about the CMIO") == frozenset()
+
+
+def test_a_brief_reads_all_of_a_small_roles_articles(built: tuple[Settings, Advisor]) -> None:
+    """A brief's sections are chosen from every passage of the role's articles, not only the few an
+    answer reads (max_per_article): the CTO article's opening holds its executive-presence sentence."""
+    advisor = built[1]
+    cto_chunks = {h.id for h in advisor.index.chunks() if "CTO" in (h.metadata.get("roles") or [])}
+    assert len(cto_chunks) > advisor.cfg.max_per_article
+    ranked = advisor.rank_section("CTO", SECTIONS[1][1].format(r="CTO", t="chief technology officer"))
+    assert len({(c.passage.doc_id, c.passage.n) for c in ranked}) == len(cto_chunks)
