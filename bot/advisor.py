@@ -382,11 +382,10 @@ class Advisor:
         log.debug("scope %s from %s", decision, evidence)
         if decision == "decline":
             return self._decline(question, resolved), []
-        picked, uncovered = self._choose(resolved, ranked, covered)
-        chosen = with_continuations(picked, ranked, self.cfg.max_points)
+        chosen, uncovered = self._choose(resolved, ranked, covered)
         if len(split_parts(resolved.question)) > 1:
             # Each part was decided on its own: answered if any part is (partial when some are not).
-            decision = "answer" if picked else "gap"
+            decision = "answer" if chosen else "gap"
         if decision == "gap":
             related = chosen[:2] or self.picker.pick(ranked, 2, 1)
             return self._gap(question, resolved, related, ranked, covered, uncovered), []
@@ -414,12 +413,14 @@ class Advisor:
     def _choose(
         self, resolved: Resolved, ranked: Sequence[Candidate], covered: list[str]
     ) -> tuple[list[Candidate], list[str]]:
-        """The points, and what the articles do not cover. For a question of one part: the best of its
-        sentences. For several parts: each part is scored and decided on its own, with the question's
-        roles; a part the articles cover gives its best points, one they do not is named instead."""
+        """The points (each with the sentence that only continues it), and what the articles do not
+        cover. For a question of one part: the best of its sentences. For several parts: each part is
+        scored and decided on its own, with the question's roles; a part the articles cover gives its
+        best points, one they do not is named instead."""
+        limit = self.cfg.max_points
         parts = split_parts(resolved.question)
         if len(parts) < 2:
-            return self.picker.pick(ranked, self.cfg.max_points, self.cfg.min_points), []
+            return with_continuations(self.picker.pick(ranked, limit, self.cfg.min_points), ranked, limit), []
         known = self.roles()
         chosen: list[Candidate] = []
         uncovered: list[str] = []
@@ -434,8 +435,11 @@ class Advisor:
                 uncovered.append(self._missing(part, part_ranked))
                 continue
             fresh = [c for c in part_ranked if not any(c.text == o.text for o in chosen)]
-            chosen += self.picker.pick(fresh, share, 1, exclude=[c.vector for c in chosen])
-        return chosen[: self.cfg.max_points], uncovered
+            picked = self.picker.pick(fresh, share, 1, exclude=[c.vector for c in chosen])
+            # Continuations from the part's own passages: passage numbers are per retrieval, so the
+            # whole question's passage 3 is not this part's.
+            chosen += with_continuations(picked, fresh, limit)
+        return chosen[:limit], uncovered
 
     def _missing(self, question: str, ranked: Sequence[Candidate]) -> str:
         """The words of a question that no passage found for it addresses (bot.scope.unmatched_span)."""

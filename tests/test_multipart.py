@@ -3,11 +3,14 @@ answer to one gives each part its own point."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from bot.advisor import Advisor
 from bot.multipart import split_parts
 from ingest.settings import Settings
+from tests.conftest import KNOWLEDGE
 
 
 @pytest.mark.parametrize(
@@ -56,3 +59,17 @@ def test_a_question_whose_parts_are_all_gaps_is_a_gap(built: tuple[Settings, Adv
     answer = built[1].ask_sync("What salary should we offer a CTO? And how many interview rounds are typical?")
     assert answer.in_scope and answer.coverage == "none"
     assert "salary" in answer.text.split("\n")[0] and "interview rounds" in answer.text.split("\n")[0]
+
+
+def test_a_continuation_follows_its_own_sentence(built: tuple[Settings, Advisor]) -> None:
+    """A part's sentence is continued from the part's own passages ("It is a good resource ..." after
+    "Be sure to check out SFIA"), never from a passage of another retrieval that shares its number."""
+    answer = built[1].ask_sync(
+        "How many years of experience does a CTO need, and is there a framework for sizing up tech skills?"
+    )
+    article = " ".join((KNOWLEDGE / "cto-role-bonnie-siegel.md").read_text(encoding="utf-8").split())
+    texts = [p.text for p in answer.points]
+    assert "It is a good resource that breaks down technology skills into six categories and 96 skills." in texts
+    for before, after in pairwise(texts):
+        if after.startswith(("It ", "Its ", "They ", "This ", "These ")):
+            assert f"{before} {after}" in article, (before, after)
