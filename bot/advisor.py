@@ -187,12 +187,13 @@ class Advisor:
         turns = list(history)[-self.cfg.history_turns :] if self.cfg.history_turns else []
         return resolve(self.understood(question), [self.understood(t) for t in turns], self.roles())
 
-    def _retrieve(self, resolved: Resolved, wide: bool = False) -> tuple[list[float], list[Document], list[str]]:
-        """The question's role-neutral vector for sentence scoring, its passages, and the known roles it
-        is about (named, or clearly implied).
+    def _search(self, resolved: Resolved, wide: bool = False) -> tuple[list[Document], list[Candidate], list[str]]:
+        """The question's passages, their sentences best first (the facet it asks for counting), and
+        the known roles it is about (named, or clearly implied).
 
-        Both vectors come from one encode call (a batch of two costs little more than one), and a
-        question that names no role needs only one: its neutral form is itself.
+        The retrieval vector and the role-neutral one that scores sentences come from one encode call
+        (a batch of two costs little more than one), and a question that names no role needs only one:
+        its neutral form is itself.
         """
         known = set(self.roles())
         covered = [r for r in resolved.roles if r in known]
@@ -208,7 +209,9 @@ class Advisor:
         # A brief reads widely in its role's articles: more passages, and more of them from one article.
         k = 2 * self.cfg.k if wide else None
         docs = self.retriever.invoke(resolved.question, roles=follow, vector=vector, k=k, max_per_article=k)
-        return neutral_vector, docs, list(follow or [])
+        wanted = asked_facets(resolved.question)
+        ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector, wanted)
+        return docs, ranked, list(follow or [])
 
     def _decline(self, question: str, resolved: Resolved, reason: str | None = None) -> Answer:
         roles = self.roles()
@@ -284,10 +287,7 @@ class Advisor:
             return None
         if _route(question, [r for r in resolved.roles if r in known]) != "answer":
             return None  # a brief or a comparison: no scope decision is made for it
-        neutral_vector, docs, covered = self._retrieve(resolved)
-        # Ranked exactly as an answer ranks them (facet asked included), so calibration sees what runs.
-        wanted = asked_facets(resolved.question)
-        ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector, wanted)
+        docs, ranked, covered = self._search(resolved)  # as an answer searches, so calibration sees what runs
         return self._evidence(resolved, docs, ranked, covered)
 
     def suggestions(self, role: str) -> list[str]:
@@ -373,17 +373,15 @@ class Advisor:
             names = " and ".join(missing)
             reason = f"The knowledge base has no article about the {names} role yet."
             return self._decline(question, resolved, reason), []
-        neutral_vector, docs, covered = self._retrieve(resolved)
-        ranked = self.picker.candidates(
-            resolved.question, to_passages(docs), neutral_vector, asked_facets(resolved.question)
-        )
+        docs, ranked, covered = self._search(resolved)
         evidence = self._evidence(resolved, docs, ranked, covered)
         decision = self.scope.decide(evidence) if ranked else "decline"
         log.debug("scope %s from %s", decision, evidence)
         if decision == "decline":
             return self._decline(question, resolved), []
-        chosen, uncovered = self._choose(resolved, ranked, covered)
-        if len(split_parts(resolved.question)) > 1:
+        parts = split_parts(resolved.question)
+        chosen, uncovered = self._choose(parts, ranked, covered)
+        if len(parts) > 1:
             # Each part was decided on its own: answered if any part is (partial when some are not).
             decision = "answer" if chosen else "gap"
         if decision == "gap":
@@ -411,14 +409,13 @@ class Advisor:
         return answer, docs
 
     def _choose(
-        self, resolved: Resolved, ranked: Sequence[Candidate], covered: list[str]
+        self, parts: Sequence[str], ranked: Sequence[Candidate], covered: list[str]
     ) -> tuple[list[Candidate], list[str]]:
         """The points (each with the sentence that only continues it), and what the articles do not
         cover. For a question of one part: the best of its sentences. For several parts: each part is
         scored and decided on its own, with the question's roles; a part the articles cover gives its
         best points, one they do not is named instead."""
         limit = self.cfg.max_points
-        parts = split_parts(resolved.question)
         if len(parts) < 2:
             return with_continuations(self.picker.pick(ranked, limit, self.cfg.min_points), ranked, limit), []
         known = self.roles()
@@ -428,8 +425,7 @@ class Advisor:
         for part in parts:
             roles = [r for r in find_roles(part, known) if r in known] or list(covered)
             part_resolved = Resolved(part, tuple(roles))
-            part_vector, docs, roles = self._retrieve(part_resolved)
-            part_ranked = self.picker.candidates(part, to_passages(docs), part_vector, asked_facets(part))
+            docs, part_ranked, roles = self._search(part_resolved)
             evidence = self._evidence(part_resolved, docs, part_ranked, roles)
             if not part_ranked or self.scope.decide(evidence) != "answer":
                 uncovered.append(self._missing(part, part_ranked))
@@ -569,8 +565,7 @@ class Advisor:
     # ----- briefs -----
     def rank_section(self, role: str, query: str) -> list[Candidate]:
         # A brief draws on the whole of its role's articles, not only the passages an answer would read.
-        neutral_vector, docs, _ = self._retrieve(Resolved(query, (role,)), wide=True)
-        return self.picker.candidates(query, to_passages(docs), neutral_vector, asked_facets(query))
+        return self._search(Resolved(query, (role,)), wide=True)[1]
 
     def _role(self, name: str) -> str:
         known = self.roles()
