@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import re
 
-
-def _cue(*patterns: str) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(patterns) + r")", re.IGNORECASE)
-
+from ingest.facets import cue
 
 QUESTION_CUES: dict[str, re.Pattern[str]] = {
-    "responsibility": _cue(
+    "responsibility": cue(
         r"responsib",
-        r"duties",
         r"dut(?:y|ies)",
         r"own(?:s|ed)?\b",
         r"in charge",
@@ -31,7 +27,7 @@ QUESTION_CUES: dict[str, re.Pattern[str]] = {
         r"day[- ]to[- ]day",
         r"portfolio",
     ),
-    "quality": _cue(
+    "quality": cue(
         r"look(?:ing)? for",
         r"qualit",
         r"skills?",
@@ -45,7 +41,7 @@ QUESTION_CUES: dict[str, re.Pattern[str]] = {
         r"what kind of (?:person|leader)",
         r"profile",
     ),
-    "background": _cue(
+    "background": cue(
         r"years?",
         r"experience",
         r"background",
@@ -58,7 +54,7 @@ QUESTION_CUES: dict[str, re.Pattern[str]] = {
         r"physician",
         r"seniority",
     ),
-    "source": _cue(
+    "source": cue(
         r"come from",
         r"where (?:do|can|should|could|would) (?:we|i|you)? ?(?:find|get|source|recruit|look)",
         r"where .* (?:find|source|recruit)",
@@ -73,7 +69,7 @@ QUESTION_CUES: dict[str, re.Pattern[str]] = {
         r"pipeline",
         r"hire from",
     ),
-    "challenge": _cue(
+    "challenge": cue(
         r"challeng",
         r"risks?",
         r"watch(?:-| )?outs?",
@@ -90,7 +86,7 @@ QUESTION_CUES: dict[str, re.Pattern[str]] = {
         r"wary",
         r"careful",
     ),
-    "trend": _cue(
+    "trend": cue(
         r"trends?",
         r"chang(?:e|ed|es|ing)",
         r"evolv",
@@ -105,7 +101,7 @@ QUESTION_CUES: dict[str, re.Pattern[str]] = {
         r"new(?:er)? (?:kind|breed|type)",
         r"transition",
     ),
-    "about": _cue(
+    "about": cue(
         r"who is",
         r"who's",
         r"who wrote",

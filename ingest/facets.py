@@ -71,12 +71,14 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _cue(*patterns: str) -> re.Pattern[str]:
+def cue(*patterns: str) -> re.Pattern[str]:
+    """One case-blind pattern that matches any of `patterns` at a word's start (a cue may be a stem:
+    "responsib" finds "responsible" and "responsibilities")."""
     return re.compile(r"\b(?:" + "|".join(patterns) + r")", re.IGNORECASE)
 
 
 CUES: dict[str, re.Pattern[str]] = {
-    "responsibility": _cue(
+    "responsibility": cue(
         r"responsib",
         r"oversee",
         r"in charge of",
@@ -86,7 +88,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"manag(?:e|es|ing) (?:the|all)",
         r"(?:design|build|monitor|evaluate|analy[sz]e|provide|lead|negotiate|integrate)s?\b.*\b(?:and|for)\b",
     ),
-    "quality": _cue(
+    "quality": cue(
         r"qualit(?:y|ies)",
         r"skills?\b",
         r"abilit(?:y|ies)",
@@ -100,7 +102,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"look(?:s|ing)? for",
         r"sought",
     ),
-    "background": _cue(
+    "background": cue(
         r"\d+(?:-plus|\+)? years",
         r"years of",
         r"experience[ds]?\b",
@@ -110,7 +112,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"training",
         r"certif",
     ),
-    "source": _cue(
+    "source": cue(
         r"come from",
         r"comes from",
         r"from (?:other|outside)",
@@ -122,7 +124,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"talent",
         r"pipeline",
     ),
-    "challenge": _cue(
+    "challenge": cue(
         r"challeng",
         r"risk",
         r"struggl",
@@ -136,7 +138,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"willing to",
         r"less compensation",
     ),
-    "trend": _cue(
+    "trend": cue(
         r"trend",
         r"has (?:grown|expanded|changed|evolved|given way)",
         r"evolv",
@@ -151,7 +153,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"now\b",
         r"emerg",
     ),
-    "about": _cue(
+    "about": cue(
         r"leads .* practice",
         r"search consultant",
         r"is a good resource",
