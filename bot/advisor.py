@@ -16,7 +16,7 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncGenerator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from langchain_core.documents import Document
@@ -103,6 +103,17 @@ def _route(question: str, roles: Sequence[str]) -> str:
     return "answer"
 
 
+@dataclass(frozen=True)
+class _Lexicon:
+    """One live version's names, typo corrector and, per role, the facets its articles' sentences
+    carry (a role whose sentences are untagged is absent)."""
+
+    version: str
+    names: frozenset[str]
+    speller: Speller
+    role_facets: dict[str, set[str]]
+
+
 class UnknownRoleError(ValueError):
     """A brief was asked for a role no article is about; the message lists the roles there are."""
 
@@ -149,8 +160,7 @@ class Advisor:
         self.index = index
         self.llm = llm
         self.scope = scope or default_model()
-        self._vocabulary: tuple[str, frozenset[str], Speller] | None = None
-        self._facets_by_role: tuple[str, dict[str, set[str]]] | None = None
+        self._cached_lexicon: _Lexicon | None = None
         self.retriever = HybridRetriever(
             index=index, k=self.cfg.k, fetch_k=self.cfg.fetch_k, max_per_article=self.cfg.max_per_article
         )
@@ -233,34 +243,42 @@ class Advisor:
         """The best cosine similarity of any retrieved passage to the question."""
         return max((float(d.metadata["dense_score"]) for d in docs if d.metadata["dense_score"] is not None), default=0)
 
-    def _lexicon(self) -> tuple[frozenset[str], Speller]:
-        """The live version's own names and its typo corrector, built once per version."""
+    def _lexicon(self) -> _Lexicon:
+        """What the live version's text tells us beyond its passages, built once per version."""
         version = self.index.version().name
-        cached = self._vocabulary
-        if cached is None or cached[0] != version:
+        if self._cached_lexicon is None or self._cached_lexicon.version != version:
             chunks = self.index.chunks()
             # Who wrote an article and who published it are the articles' names too ("What does Bonnie
             # Siegel list?"), though only the front matter holds them. Each on its own line: no run
             # of capitals joins one to the next.
             bylines = {str(h.metadata.get(k) or "") for h in chunks for k in ("author", "publisher")}
             texts = [h.text for h in chunks] + sorted(b for b in bylines if b and b != "Unknown author")
-            cached = self._vocabulary = (version, kb_names(texts), Speller(texts, self.index.embedder.vocabulary()))
-        return cached[1], cached[2]
+            facets: dict[str, set[str]] = {}
+            for hit in chunks:
+                for role in hit.metadata.get("roles") or []:
+                    facets.setdefault(str(role), set()).update(str(f) for f in hit.metadata.get("facets") or [])
+            self._cached_lexicon = _Lexicon(
+                version,
+                kb_names(texts),
+                Speller(texts, self.index.embedder.vocabulary()),
+                {r: f for r, f in facets.items() if f},
+            )
+        return self._cached_lexicon
 
     def names(self) -> frozenset[str]:
         """The articles' names (people, organisations, frameworks, numbers) that mark a question as theirs."""
-        return self._lexicon()[0]
+        return self._lexicon().names
 
     def understood(self, question: str) -> str:
         """The question with its typos corrected against the articles' vocabulary."""
-        return self._lexicon()[1].correct(question)
+        return self._lexicon().speller.correct(question)
 
     def _evidence(
         self, resolved: Resolved, docs: Sequence[Document], ranked: Sequence[Candidate], covered: list[str]
     ) -> Evidence:
         """The scope signals (bot.scope) for a question and what retrieval found for it."""
         vocabulary = self.retriever.keyword().idf
-        known = self._lexicon()[1].known
+        known = self._lexicon().speller.known
         # A short word that neither the articles nor the model know ("wht", "yrs") says nothing either way.
         words = [
             t
@@ -294,19 +312,8 @@ class Advisor:
         """FACETS about `role`: the first two always (the menus offer them for every role), the others
         when its articles hold sentences of their facet: the CMIO article says nothing on years of
         experience, so we do not offer to answer that. An untagged index offers them all."""
-        held = self._role_facets().get(role)
+        held = self._lexicon().role_facets.get(role)
         return [f.format(r=role) for i, f in enumerate(FACETS) if i < 2 or held is None or ASKS_FACET[f] in held]
-
-    def _role_facets(self) -> dict[str, set[str]]:
-        """Per role, the facets its articles' sentences carry (none tagged: the role is absent)."""
-        version = self.index.version().name
-        if self._facets_by_role is None or self._facets_by_role[0] != version:
-            found: dict[str, set[str]] = {}
-            for hit in self.index.chunks():
-                for role in hit.metadata.get("roles") or []:
-                    found.setdefault(str(role), set()).update(str(f) for f in hit.metadata.get("facets") or [])
-            self._facets_by_role = (version, {r: f for r, f in found.items() if f})
-        return self._facets_by_role[1]
 
     def _suggest(self, roles: Sequence[str], question: str) -> list[str]:
         """One or two follow-ups we know the knowledge base can answer."""
@@ -440,7 +447,7 @@ class Advisor:
     def _missing(self, question: str, ranked: Sequence[Candidate]) -> str:
         """The words of a question that no passage found for it addresses (bot.scope.unmatched_span)."""
         best = best_sentences_terms([c.text for c in ranked])
-        known = self._lexicon()[1].known
+        known = self._lexicon().speller.known
         return unmatched_span(
             self.understood(question),
             lambda t: t in best or bool(find_roles(t, self.roles())) or (len(t) < 4 and t not in known),
