@@ -213,3 +213,22 @@ def built(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Itera
     advisor = Advisor(settings, KnowledgeIndex(settings, embedder))
     yield settings, advisor
     advisor.index.close()
+
+
+CNIO_FRONT_MATTER = (
+    "---\ntitle: Hiring a Chief Nursing Informatics Officer\nauthor: Test Recruiter\npublisher: Our Team\n"
+    "roles: [CNIO]\n---\n\n"
+)
+
+
+def advisor_with_cnio_article(make_settings: MakeSettings, kb: Path, embedder: Embedder, body: str) -> Advisor:
+    """An admin adds an article about a role none had (the CNIO) and ingests: the advisor over it.
+    The caller closes its index."""
+    from bot.advisor import Advisor
+    from ingest.index import KnowledgeIndex
+    from ingest.pipeline import Ingestor
+
+    (kb / "cnio-role.md").write_text(CNIO_FRONT_MATTER + body, encoding="utf-8")
+    settings = make_settings()
+    Ingestor(settings, embedder).run()
+    return Advisor(settings, KnowledgeIndex(settings, embedder))

@@ -18,10 +18,8 @@ from bot.cli import chat, main
 from bot.evaluate import CATEGORIES, evaluate, load_dev, load_test, table
 from bot.llm import LLMAnswerer, build_chat_model
 from ingest.factory import Embedder
-from ingest.index import KnowledgeIndex
-from ingest.pipeline import Ingestor
 from ingest.settings import DATA_DIR_ENV, Settings
-from tests.conftest import KNOWLEDGE, ROOT, MakeSettings
+from tests.conftest import KNOWLEDGE, ROOT, MakeSettings, advisor_with_cnio_article
 from tests.fakes.openai_server import FakeOpenAI
 
 # The thresholds `make test` holds the advisor to on the dev set (golden.yaml and tests/eval/dev.yaml;
@@ -146,18 +144,15 @@ def test_briefs_and_comparison(built: tuple[Settings, Advisor]) -> None:
 
 
 def test_a_new_role_gets_a_brief_with_no_code_change(make_settings: MakeSettings, kb: Path, embedder: Embedder) -> None:
-    (kb / "cnio-role.md").write_text(
-        "---\ntitle: Hiring a Chief Nursing Informatics Officer\nauthor: Test Recruiter\npublisher: Our Team\n"
-        "roles: [CNIO]\n---\n\n"
+    advisor = advisor_with_cnio_article(
+        make_settings,
+        kb,
+        embedder,
         "The CNIO owns nursing informatics strategy and the nursing documentation in the EHR. "
         "Look for a CNIO who is a registered nurse with informatics training and strong change leadership. "
         "Most CNIOs bring ten or more years of clinical nursing experience. "
         "Watch out for candidates who cannot bridge nursing practice and IT.\n",
-        encoding="utf-8",
     )
-    settings = make_settings()
-    Ingestor(settings, embedder).run()
-    advisor = Advisor(settings, KnowledgeIndex(settings, embedder))
     assert "CNIO" in advisor.roles()
     brief = advisor.brief_sync("CNIO")
     assert "registered nurse" in brief.text and "Hiring a Chief Nursing Informatics Officer" in brief.text

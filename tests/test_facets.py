@@ -10,15 +10,13 @@ from pathlib import Path
 from bot.advisor import Advisor
 from bot.asked import asked_facets
 from bot.briefs import SECTION_FACETS, SECTIONS, build_brief
-from bot.evaluate import bullets, same_sentence
+from bot.evaluate import same_sentence
 from bot.extractive import Candidate
 from ingest.chunking import Chunk, units
 from ingest.facets import FACETS, GENERAL, FacetTagger
 from ingest.factory import Embedder
-from ingest.index import KnowledgeIndex
-from ingest.pipeline import Ingestor
 from ingest.settings import Settings
-from tests.conftest import MakeSettings
+from tests.conftest import MakeSettings, advisor_with_cnio_article
 
 
 def _tagged(advisor: Advisor) -> dict[str, str]:
@@ -71,24 +69,18 @@ def test_each_brief_section_holds_only_its_facet(built: tuple[Settings, Advisor]
 
 
 def test_a_role_added_later_gets_sections_by_facet(make_settings: MakeSettings, kb: Path, embedder: Embedder) -> None:
-    (kb / "cnio-role.md").write_text(
-        "---\ntitle: Hiring a Chief Nursing Informatics Officer\nauthor: Test Recruiter\npublisher: Our Team\n"
-        "roles: [CNIO]\n---\n\n"
+    advisor = advisor_with_cnio_article(
+        make_settings,
+        kb,
+        embedder,
         "The CNIO is responsible for nursing informatics strategy and the nursing documentation in the EHR. "
         "Hiring managers look for a CNIO with strong change leadership and the ability to translate between "
         "nurses and IT. "
         "Most CNIOs bring ten or more years of clinical nursing experience and a master's degree. "
         "A CNIO from outside nursing will face challenges winning the trust of nurses.\n",
-        encoding="utf-8",
     )
-    settings = make_settings()
-    Ingestor(settings, embedder).run()
-    advisor = Advisor(settings, KnowledgeIndex(settings, embedder))
     try:
-        sections = {
-            h: " ".join(bullets("\n".join(f"• {p.text}" for p in pts)))
-            for h, pts in advisor.brief_sync("CNIO").sections
-        }
+        sections = {h: " ".join(p.text for p in pts) for h, pts in advisor.brief_sync("CNIO").sections}
     finally:
         advisor.index.close()
     assert "nursing informatics strategy" in sections["What the role owns"]
