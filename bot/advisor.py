@@ -53,7 +53,7 @@ from bot.scope import (
 from bot.spelling import Speller
 from bot.types import Answer, Final, Partial, Passage, Source
 from ingest.errors import NoLiveVersionError, StoreUnavailableError
-from ingest.index import KnowledgeIndex
+from ingest.index import Health, KnowledgeIndex
 from ingest.settings import Settings
 
 if TYPE_CHECKING:
@@ -170,6 +170,10 @@ class Advisor:
     # ----- the knowledge base -----
     def roles(self) -> list[str]:
         return self.index.roles()
+
+    def health(self) -> Health:
+        """Which version answers come from and what is damaged, for the admins' /stats (blocking)."""
+        return self.index.health()
 
     def articles(self) -> list[Source]:
         """Every article in the live version, for /sources and the console."""

@@ -33,6 +33,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.errors import reason
+from ingest.space import is_no_space
+from ingest.sqlitefile import SIDECARS, damaged_copies, is_damage, problem, set_aside
+
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
@@ -132,17 +136,62 @@ class StateStore:
         self._clock = clock
         self._lock = threading.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.recovered: str | None = None
+        """Set when the file was damaged and started anew: what admins must be told was lost."""
+        self._conn: sqlite3.Connection | None = None
+        self._drop_old_damaged()
+        try:
+            self._open()
+        except (sqlite3.DatabaseError, PermissionError) as exc:  # not a database, malformed, unreadable
+            if isinstance(exc, sqlite3.Error) and is_no_space(exc, self.path.parent):
+                self._open_in_memory()
+                return
+            if isinstance(exc, sqlite3.Error) and not is_damage(exc):
+                raise
+            aside = set_aside(self.path)
+            self.recovered = (
+                f"The state file was damaged ({reason(exc)}) and was moved aside as {aside.name}; the bot started with "
+                "an empty state, so conversation memory, question counts, gaps and feedback from before are lost."
+            )
+            log.error("state: %s", self.recovered)
+            self._open()
+
+    # -- set-up ---------------------------------------------------------------------------------
+
+    def _open(self) -> None:
         self._create_private(self.path)
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
         try:
             self._configure(conn)
-            self._conn: sqlite3.Connection | None = conn
+            found = problem(conn)
+            if found is not None:
+                raise sqlite3.DatabaseError(found)
+            self._conn = conn
             self._migrate()
         except BaseException:
             conn.close()
+            self._conn = None
             raise
 
-    # -- set-up ---------------------------------------------------------------------------------
+    def _open_in_memory(self) -> None:
+        """A full disk must not keep the bot from answering: remember in memory until it restarts."""
+        conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        self._configure(conn, wal=False)
+        self._conn = conn
+        self._migrate()
+        self.recovered = (
+            "No space left on device for the state file: conversation memory, question counts, gaps and "
+            "feedback are kept in memory only, and lost when the bot restarts. Free some space."
+        )
+        log.error("state: %s", self.recovered)
+
+    def _drop_old_damaged(self) -> None:
+        """A damaged file set aside still holds users' questions: it is kept no longer than they would be."""
+        cutoff = self._cutoff()
+        for old in damaged_copies(self.path):
+            if old.stat().st_mtime < cutoff:
+                for path in (old, *(old.with_name(old.name + s) for s in SIDECARS)):
+                    path.unlink(missing_ok=True)
 
     @staticmethod
     def _create_private(path: Path) -> None:
@@ -151,10 +200,11 @@ class StateStore:
         os.close(fd)
 
     @staticmethod
-    def _configure(conn: sqlite3.Connection) -> None:
-        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise StateError(f"{mode}: SQLite could not switch the state file to WAL mode")
+    def _configure(conn: sqlite3.Connection, wal: bool = True) -> None:
+        if wal:
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StateError(f"{mode}: SQLite could not switch the state file to WAL mode")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA secure_delete=ON")
         conn.execute("PRAGMA trusted_schema=OFF")
@@ -194,17 +244,24 @@ class StateStore:
         return self._conn
 
     @contextmanager
-    def _transaction(self, write: bool = True) -> Iterator[sqlite3.Connection]:
-        """One lock-held transaction; IMMEDIATE for writes so a concurrent writer fails early."""
+    def _transaction(self, write: bool = True, best_effort: bool = False) -> Iterator[sqlite3.Connection]:
+        """One lock-held transaction; IMMEDIATE for writes so a concurrent writer fails early.
+
+        `best_effort`: on a full disk the write is skipped with a warning, because remembering a turn
+        or counting a question must never stop the answer itself from going out.
+        """
         with self._lock:
             conn = self._require_open()
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 yield conn
                 conn.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
+                if best_effort and is_no_space(exc, self.path.parent):
+                    log.warning("state: no space left on device; this write was skipped")
+                    return
                 raise
 
     def _cutoff(self) -> float:
@@ -225,7 +282,7 @@ class StateStore:
         if self.max_turns == 0:
             return
         conversation = (chat_id, thread_id)
-        with self._transaction() as conn:
+        with self._transaction(best_effort=True) as conn:
             conn.execute(
                 "INSERT INTO turns (chat_id, thread_id, user_id, question, created) VALUES (?, ?, ?, ?, ?)",
                 (*conversation, user_id, _clip(question), self._clock()),
@@ -262,7 +319,7 @@ class StateStore:
         """Count the question; keep its text only when unanswered, as a gap for the admins."""
         now = self._clock()
         column = "answered" if answered else "unanswered"
-        with self._transaction() as conn:
+        with self._transaction(best_effort=True) as conn:
             conn.execute(
                 f"INSERT INTO question_counts (day, {column}) VALUES (?, 1) "  # noqa: S608 - column is a literal
                 f"ON CONFLICT (day) DO UPDATE SET {column} = {column} + 1",
@@ -282,7 +339,7 @@ class StateStore:
         """A thumbs up (+1) or down (-1) on one answer; a user's second vote replaces the first."""
         if value not in (1, -1):
             raise ValueError(f"feedback value must be +1 or -1, not {value!r}")
-        with self._transaction() as conn:
+        with self._transaction(best_effort=True) as conn:
             conn.execute(
                 """INSERT INTO feedback (user_id, chat_id, message_id, value, created) VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT (user_id, chat_id, message_id)

@@ -7,11 +7,17 @@ hashes that kept versions still reference. It stores vectors only, never text.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from ingest.space import is_no_space
+from ingest.sqlitefile import is_damage, problem, set_aside
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vectors (
@@ -24,15 +30,40 @@ CREATE TABLE IF NOT EXISTS vectors (
 
 
 class EmbeddingCache:
-    """One SQLite file under store.path; only the (single) ingest writer opens it."""
+    """One SQLite file under store.path; only the (single) ingest writer opens it.
+
+    A damaged cache (unreadable, not a database, failing SQLite's quick check) is moved aside and a
+    new one started: `damage` then says what was found, for the ingest report.
+    """
 
     def __init__(self, path: Path, model: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.model = model
-        self._db = sqlite3.connect(path)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(_SCHEMA)
-        self._db.commit()
+        self.damage: str | None = None
+        try:
+            self._db = self._open(path)
+        except sqlite3.DatabaseError as exc:  # OperationalError too: e.g. a file we may not read
+            if not is_damage(exc) or is_no_space(exc, path.parent):
+                raise
+            aside = set_aside(path)
+            self.damage = f"the embedding cache was damaged ({exc}); moved aside to {aside.name} and started anew"
+            log.error("%s", self.damage)
+            self._db = self._open(path)
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            found = problem(db)
+            if found is not None:
+                raise sqlite3.DatabaseError(found)
+            db.execute(_SCHEMA)
+            db.commit()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
 
     def get_many(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """float32 vectors (read-only views on the stored bytes, not lists of Python floats: at 21,000

@@ -1,4 +1,4 @@
-"""`python -m ingest`: build the knowledge index from knowledge.dir, or roll back to a kept version.
+"""`python -m ingest`: build the knowledge index from knowledge.dir, list or repair what is kept, roll back.
 
 Domain errors become one clean line and an exit code here, at the edge, and nowhere else.
 """
@@ -13,8 +13,11 @@ from pathlib import Path
 
 from ingest.errors import ConfigError, IngestError, LockedError
 from ingest.logs import setup_logging
-from ingest.pipeline import Ingestor, rollback
-from ingest.settings import load_settings
+from ingest.pipeline import Ingestor
+from ingest.repair import inventory
+from ingest.settings import Settings, load_settings
+from ingest.store import make_backend
+from ingest.versions import rollback
 
 DEFAULT_CONFIG = Path("config.yaml")
 
@@ -31,7 +34,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", type=Path, default=DEFAULT_CONFIG, help="path to config.yaml (default: %(default)s)"
     )
+    parser.add_argument(
+        "command", nargs="?", choices=["list"], help="list: show the kept versions and anything damaged, change nothing"
+    )
     parser.add_argument("--json", action="store_true", help="print the run summary as one JSON object")
+    parser.add_argument(
+        "--repair",
+        action="store_true",
+        help="drop damaged versions, set a damaged cache aside, and rebuild a live version from the articles",
+    )
     parser.add_argument("--force", action="store_true", help="activate even if the quality gate fails")
     parser.add_argument("--rebuild", action="store_true", help="build a new version even if nothing changed")
     parser.add_argument(
@@ -55,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     setup_logging(args.log_level or settings.logging.level)
     try:
+        if args.command == "list":
+            return _list(settings, args.json)
+        if args.repair:
+            repaired = Ingestor(settings, progress=not (args.no_progress or args.json)).repair()
+            print(json.dumps(repaired.to_dict(), ensure_ascii=False) if args.json else repaired.summary())
+            return repaired.exit_code
         if args.rollback:
             target = None if args.rollback == "previous" else args.rollback
             live = rollback(settings, target)
@@ -78,6 +95,17 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(report.summary())
     return report.exit_code
+
+
+def _list(settings: Settings, as_json: bool) -> int:
+    """Exit 0 when everything kept is intact, 1 when something is damaged (scripts can alert on it)."""
+    backend = make_backend(settings)
+    try:
+        found = inventory(backend, settings)
+    finally:
+        backend.close()
+    print(json.dumps(found.to_dict(), ensure_ascii=False) if as_json else found.summary())
+    return 1 if found.damaged else 0
 
 
 if __name__ == "__main__":

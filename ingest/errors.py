@@ -38,3 +38,33 @@ class StoreUnavailableError(IngestError):
     def __init__(self, message: str, *, timed_out: bool = False) -> None:
         super().__init__(message)
         self.timed_out = timed_out
+
+
+class DamagedError(IngestError):
+    """A file we keep is not what was written (a disk error, a truncation, a half-restored backup):
+    `part` names it for admins (in /stats and `python -m ingest list`), `problem` says what is wrong."""
+
+    def __init__(self, part: str, problem: str) -> None:
+        super().__init__(f"{part} is damaged: {problem}")
+        self.part = part
+        self.problem = problem
+
+
+class VersionDamagedError(DamagedError):
+    """A kept version's files or manifest are damaged; readers serve an intact older version and
+    `--repair` drops this one."""
+
+    def __init__(self, version: str, problem: str) -> None:
+        super().__init__(f"version {version}", problem)
+        self.version = version
+
+
+class NoSpaceError(IngestError):
+    """The disk under store.path is (nearly) full; the live version was not touched."""
+
+
+def reason(exc: BaseException) -> str:
+    """A short cause for an admin, without a traceback."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__

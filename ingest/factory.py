@@ -417,6 +417,10 @@ def chroma_settings() -> Any:
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
 
+HNSW = {"hnsw": {"space": "cosine"}}
+"""Every collection we create: cosine distance, as the embedding model is trained for."""
+
+
 def embedded_client(path: Path) -> ClientAPI:
     """A PersistentClient on one version folder; only ever one writer per folder."""
     import chromadb

@@ -20,10 +20,19 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ingest.errors import ModelMismatchError, NoLiveVersionError, StoreUnavailableError, VersionNotFoundError
+from ingest.embedded import EmbeddedBackend
+from ingest.errors import (
+    DamagedError,
+    ModelMismatchError,
+    NoLiveVersionError,
+    StoreUnavailableError,
+    VersionNotFoundError,
+)
 from ingest.factory import Embedder
+from ingest.manifest import VersionInfo
+from ingest.server import READ_TIMEOUT_S, ServerBackend
 from ingest.settings import Settings
-from ingest.store import READ_TIMEOUT_S, EmbeddedBackend, ServerBackend, VersionInfo, make_backend
+from ingest.store import make_backend, newest_first, read_pointer, survey
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -57,7 +66,22 @@ class Hit:
 class _Live:
     info: VersionInfo
     collection: Collection
+    pointer: str
+    """The live pointer's value this was opened for: the same version, or an older one if that is damaged."""
     chunks: list[Hit] | None = None
+
+
+@dataclass(frozen=True)
+class Health:
+    """The knowledge base as admins see it in /stats."""
+
+    pointer: str | None
+    serving: str | None
+    """The version answers come from: the live one, or an older one while the live one is damaged."""
+    damage: str | None
+    """What is damaged (or why nothing can be served), in one line; None when all is well."""
+    articles: int = 0
+    chunks: int = 0
 
 
 GET_PAGE = 500
@@ -79,6 +103,14 @@ def _get_all(collection: Collection) -> dict[str, list[Any]]:
             return {"ids": ids, "documents": documents, "metadatas": metadatas}
 
 
+def _pointer(backend: EmbeddedBackend | ServerBackend) -> str | DamagedError | None:
+    """The live pointer's value, or what is wrong with it: a damaged pointer is served around, not raised."""
+    try:
+        return read_pointer(backend)
+    except DamagedError as exc:
+        return exc
+
+
 class KnowledgeIndex:
     """Reads whichever version is live; owns no writes."""
 
@@ -95,6 +127,7 @@ class KnowledgeIndex:
         self._lock = threading.RLock()
         self._fail_fast_until = 0.0
         self._fail_reason = ""
+        self.damage: str | None = None
 
     @property
     def backend(self) -> EmbeddedBackend | ServerBackend:
@@ -111,7 +144,7 @@ class KnowledgeIndex:
             if isinstance(backend, EmbeddedBackend):
                 stamp = backend.live_stamp()  # a stat: cheap enough to check on every call, under the lock
                 if self._live is None or stamp != self._stamp:
-                    self._follow(backend, backend.live_name())
+                    self._follow(backend, _pointer(backend))
                     self._stamp = stamp
                 assert self._live is not None
                 return self._live
@@ -124,7 +157,7 @@ class KnowledgeIndex:
         # The pointer lookup is a request to the server: made outside the lock, so a hung server keeps
         # one caller waiting (up to the read timeout), not every caller in a queue behind it.
         with self._noting_timeouts():
-            name = backend.live_name()
+            name = _pointer(backend)
         with self._lock, self._noting_timeouts():
             self._follow(backend, name)
             assert self._live is not None
@@ -142,38 +175,66 @@ class KnowledgeIndex:
                     self._fail_reason = str(exc)
             raise
 
-    def _follow(self, backend: EmbeddedBackend | ServerBackend, name: str | None) -> None:
-        """Serve `name` (the live pointer's value), opening it if it is not what we serve already."""
+    def _follow(self, backend: EmbeddedBackend | ServerBackend, name: str | DamagedError | None) -> None:
+        """Serve what the live pointer's value `name` leads to, opening it unless it is what we serve."""
         if name is None:
             raise NoLiveVersionError("the knowledge base has not been ingested yet; run `python -m ingest`")
-        if self._live is None or self._live.info.name != name:
+        if self._live is None or self._live.pointer != str(name):
             self._switch(backend, name)
 
-    def _switch(self, backend: EmbeddedBackend | ServerBackend, name: str) -> None:
+    def _switch(self, backend: EmbeddedBackend | ServerBackend, name: str | DamagedError) -> None:
+        """Open the live version; if it or the pointer is damaged, the newest intact kept version instead.
+
+        A damaged live version is never a reason to stop answering while an intact older one is kept:
+        admins hear of it loudly (an ERROR line, /stats, `python -m ingest list`) and `--repair` fixes it.
+        """
+        old = self._live
+        try:
+            if isinstance(name, DamagedError):
+                raise name
+            self._live = self._open(backend, name, name)
+            self.damage = None
+        except (DamagedError, VersionNotFoundError) as exc:
+            self.damage = str(exc)
+            self._live = self._fallback(backend, str(name), exc)
+        if old is not None and old.info.name != self._live.info.name and isinstance(backend, EmbeddedBackend):
+            backend.release(old.info.name)
+        log.info("serving index version %s (%d chunks)", self._live.info.name, self._live.info.chunk_count)
+
+    def _open(self, backend: EmbeddedBackend | ServerBackend, name: str, pointer: str) -> _Live:
         info = backend.info(name)
         if info is None:
-            # The pointer names a version whose folder (or collection) is gone: nothing to serve until
-            # an admin re-ingests or rolls back, and the version we serve (if any) stays.
-            raise StoreUnavailableError(
-                f"the live version {name} is missing from the store; re-run the ingest or roll back"
-            )
+            raise VersionNotFoundError(f"the live version {name} is missing from the store")
         if info.model != self.settings.embedding.model:
             raise ModelMismatchError(
                 f"the live index {name} was built with the embedding model '{info.model}' "
                 f"({info.dimension} dims), but embedding.model is '{self.settings.embedding.model}'; "
                 "re-run the ingest with this config or change embedding.model back"
             )
-        old = self._live
+        return _Live(info, backend.open_snapshot(name), pointer)
+
+    def _fallback(self, backend: EmbeddedBackend | ServerBackend, pointer: str, problem: Exception) -> _Live:
+        kept = [i for i in newest_first(survey(backend).complete) if i.name != pointer]
+        for info in kept:
+            if info.model != self.settings.embedding.model:
+                continue
+            try:
+                live = self._open(backend, info.name, pointer)
+            except (DamagedError, VersionNotFoundError) as exc:
+                log.error("kept version %s cannot be served either: %s", info.name, exc)
+                continue
+            log.error("%s; serving the kept version %s instead. Run `python -m ingest --repair`.", problem, info.name)
+            return live
+        log.error("%s, and no intact kept version is left. Run `python -m ingest --repair`.", problem)
+        raise StoreUnavailableError(f"{problem}; no intact kept version to serve")
+
+    def health(self) -> Health:
+        """What admins see in /stats and the CLI: the version served, and what is damaged, if anything."""
         try:
-            collection = backend.open_snapshot(name)
-        except VersionNotFoundError as exc:  # gone between reading its manifest and opening it
-            raise StoreUnavailableError(
-                f"the live version {name} is missing from the store; re-run the ingest or roll back"
-            ) from exc
-        self._live = _Live(info, collection)
-        if old is not None and isinstance(backend, EmbeddedBackend):
-            backend.release(old.info.name)
-        log.info("serving index version %s (%d chunks)", name, info.chunk_count)
+            live = self._current()
+        except (StoreUnavailableError, NoLiveVersionError) as exc:
+            return Health(None, None, str(exc))
+        return Health(live.pointer, live.info.name, self.damage, len(live.info.documents), live.info.chunk_count)
 
     def version(self) -> VersionInfo:
         return self._current().info

@@ -13,39 +13,29 @@ import logging
 import re
 import sys
 import time
-import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from fnmatch import fnmatch
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from filelock import FileLock, Timeout
 
 from ingest.cache import EmbeddingCache
 from ingest.chunking import CHUNKER_VERSION, Chunk, Chunker
-from ingest.errors import LockedError, ModelMismatchError, NoLiveVersionError, VersionNotFoundError
+from ingest.embedded import EmbeddedBackend
+from ingest.errors import DamagedError, NoSpaceError
 from ingest.facets import FACETS_VERSION, FacetTagger
 from ingest.factory import Embedder
-from ingest.gate import GateReport, gate_questions, judge_gate
-from ingest.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, LoadLimits, load_document
+from ingest.gate import gate_questions, judge_gate
+from ingest.loaders import LoadedDocument, LoadError, LoadLimits, load_document
+from ingest.manifest import DocEntry, VersionInfo, now_iso, version_name, version_number
+from ingest.repair import RepairReport, clear_damage
+from ingest.report import FileError, IngestReport
 from ingest.sandbox import ParserPool
+from ingest.scan import SourceFile, scan
 from ingest.settings import Settings
-from ingest.store import (
-    Backend,
-    DocEntry,
-    EmbeddedBackend,
-    VersionInfo,
-    batched,
-    complete_versions,
-    make_backend,
-    now_iso,
-    version_name,
-    version_number,
-)
-from ingest.writer import write_version
+from ingest.space import estimate_bytes, need_free_space, space_errors
+from ingest.store import Backend, Survey, batched, complete_versions, make_backend, survey
+from ingest.versions import prune, writer_lock
+from ingest.writer import WriteFailedError, write_version
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -62,161 +52,10 @@ longer gets the title "Word Document", text needs a letter or digit.
 _ROLE_IN_TITLE = re.compile(r"\b(C[A-Z]{1,3}O)s?\b")
 
 
-@dataclass(frozen=True)
-class FileError:
-    path: str
-    reason: str
-
-    def line(self) -> str:
-        return f"{self.path}: {self.reason}"
-
-
-@dataclass
-class IngestReport:
-    """What an admin needs after a run; `--json` prints it as one object."""
-
-    status: str = "unchanged"  # unchanged | activated | gate_failed | failed
-    version: str | None = None
-    previous: str | None = None
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    kept_after_error: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    errors: list[FileError] = field(default_factory=list)
-    chunks_embedded: int = 0
-    chunks_reused: int = 0
-    chunks_total: int = 0
-    pruned: list[str] = field(default_factory=list)
-    gate: GateReport | None = None
-    seconds: float = 0.0
-    parser_peak_mb: dict[str, float] = field(default_factory=dict)
-    """Peak memory of the PDF/DOCX/HTML parser workers, per format (to size knowledge.parse_memory_mb)."""
-
-    @property
-    def exit_code(self) -> int:
-        """0 all good; 1 some files failed (the rest went live); 3 the gate refused activation."""
-        if self.status == "gate_failed":
-            return 3
-        return 1 if self.errors else 0
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["exit_code"] = self.exit_code
-        return data
-
-    def summary(self) -> str:
-        parts = [
-            f"{len(self.added)} added",
-            f"{len(self.changed)} changed",
-            f"{len(self.removed)} removed",
-            f"{len(self.unchanged)} unchanged",
-        ]
-        head = {
-            "unchanged": f"Nothing changed; {self.version} stays live.",
-            "activated": f"Version {self.version} is live (was {self.previous or 'none'}).",
-            "gate_failed": f"Quality gate failed; {self.previous or 'no version'} stays live.",
-            "failed": "Nothing was ingested.",
-        }[self.status]
-        lines = [
-            head,
-            f"Articles: {', '.join(parts)}." + (f" {len(self.errors)} failed." if self.errors else ""),
-            f"Chunks: {self.chunks_embedded} embedded, {self.chunks_reused} reused, {self.chunks_total} in the index.",
-            f"Took {self.seconds:.1f} s.",
-        ]
-        lines += [f"ERROR {e.line()}" for e in self.errors]
-        lines += [f"kept the live copy of {p} because the new file failed" for p in self.kept_after_error]
-        lines += [f"skipped {p} (not a supported format)" for p in self.skipped]
-        if self.gate is not None and not self.gate.passed:
-            for r in self.gate.failures:
-                lines.append(f"GATE '{r.question}' expected {r.expect} in the top {self.gate.k}, got {r.found}")
-            lines.append("Fix the article or the golden questions, or re-run with --force to activate anyway.")
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    doc_id: str
-    path: Path
-    file_hash: str
-
-
 def fingerprint(settings: Settings) -> str:
     """Everything that changes chunk text or vectors; a change means every article is re-chunked."""
     data = [settings.embedding.model, settings.chunking.max_tokens, CHUNKER_VERSION, LOADER_VERSION, FACETS_VERSION]
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
-
-
-# Bidirectional embeddings, overrides and isolates: in a file name they make "evil\u202egpj.md"
-# look like "evilmd.jpg" wherever the article id is shown.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def display_name(name: str) -> str:
-    """A file name safe to print on one line: undecodable bytes and control characters escaped."""
-    out = []
-    for char in name:
-        code = ord(char)
-        if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, as os.fsdecode's surrogateescape keeps it
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif unicodedata.category(char) in ("Cc", "Cs") or char in _BIDI_CONTROLS:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-def name_problem(rel: str) -> str | None:
-    """Why a file name cannot be an article id, or None.
-
-    The id is stored in Chroma (ids and metadata must be valid UTF-8: one bad id aborts the whole
-    write) and shown to admins and users on one line.
-    """
-    if any(0xD800 <= ord(char) <= 0xDFFF for char in rel):
-        return "file name is not valid UTF-8; rename the file"
-    if any(unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS for char in rel):
-        return "file name contains control or text-direction characters; rename the file"
-    return None
-
-
-def scan(settings: Settings) -> tuple[list[SourceFile], list[str], list[FileError]]:
-    """Articles under knowledge.dir (supported formats, not excluded, not hidden), skipped files, and
-    files refused before reading (bad names, links to files outside the folder)."""
-    root = settings.knowledge.dir
-    if not root.is_dir():
-        return [], [], []
-    real_root = root.resolve()
-    files: list[SourceFile] = []
-    skipped: list[str] = []
-    refused: list[FileError] = []
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if not path.is_file() or any(part.startswith(".") for part in path.relative_to(root).parts):
-            continue
-        if any(fnmatch(rel, pat) or fnmatch(path.name, pat) for pat in settings.knowledge.exclude):
-            continue
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            skipped.append(display_name(rel))
-            continue
-        problem = name_problem(rel)
-        if problem is None and not path.resolve().is_relative_to(real_root):
-            # A link to, say, ~/.ssh/notes.txt would put that file's text in the index.
-            problem = "a symbolic link to a file outside the knowledge folder; copy the file in instead"
-        if problem is not None:
-            refused.append(FileError(display_name(rel), problem))
-            continue
-        size = path.stat().st_size
-        if size > settings.knowledge.max_file_mb * 1024 * 1024:
-            # The loader refuses it without reading it; hashing gigabytes first would be wasted.
-            files.append(SourceFile(rel, path, f"oversized-{size}"))
-            continue
-        digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        files.append(SourceFile(rel, path, digest.hexdigest()))
-    return files, skipped, refused
 
 
 def _roles(meta: dict[str, object], title: str) -> list[str]:
@@ -261,22 +100,6 @@ def content_hash(model: str, text: str) -> str:
     return hashlib.sha256(f"{model}\x00{text}".encode()).hexdigest()
 
 
-@contextmanager
-def writer_lock(settings: Settings) -> Iterator[None]:
-    """One writer at a time; the OS drops the lock if the holder dies, so a kill never wedges it."""
-    root = settings.store.path
-    root.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(root / ".ingest.lock"), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout as exc:
-        raise LockedError(f"another ingest is already running on {root}; wait for it to finish and try again") from exc
-    try:
-        yield
-    finally:
-        lock.release()
-
-
 @dataclass
 class _Build:
     ids: list[str] = field(default_factory=list)
@@ -310,25 +133,45 @@ class Ingestor:
         with writer_lock(self.settings):
             backend = make_backend(self.settings)
             try:
-                report = self._run(backend, force=force, rebuild=rebuild)
+                with space_errors(self.settings.store.path):
+                    report = self._run(backend, force=force, rebuild=rebuild)
             finally:
                 backend.close()
         report.seconds = round(time.monotonic() - started, 3)
         return report
 
+    def repair(self) -> RepairReport:
+        """Drop what is damaged, then build a fresh live version from the articles alone."""
+        started = time.monotonic()
+        with writer_lock(self.settings):
+            backend = make_backend(self.settings)
+            try:
+                with space_errors(self.settings.store.path):
+                    report = clear_damage(backend, self.settings)
+                    report.ingest = self._run(backend, force=False, rebuild=True)
+                    report.ingest.damaged = []  # what it saw is what clear_damage found (and dropped)
+            finally:
+                backend.close()
+        report.ingest.seconds = round(time.monotonic() - started, 3)
+        return report
+
     def _run(self, backend: Backend, *, force: bool, rebuild: bool) -> IngestReport:
         report = IngestReport()
         files, report.skipped, report.errors = scan(self.settings)
-        live_name = backend.live_name()
-        live = backend.info(live_name) if live_name else None
-        report.previous = report.version = live_name
+        kept = survey(backend)
+        report.previous = report.version = kept.live
+        live = self._intact_live(backend, kept, report)
+        live_name = live.name if live is not None else None
         fp = fingerprint(self.settings)
         same_build = live is not None and live.fingerprint == fp and live.model == self.settings.embedding.model
         old_docs = live.documents if live is not None else {}
 
         current = {f.doc_id: f for f in files}
+        # A rebuild reads nothing of the live version: it must work when that version cannot be read.
         unchanged = [
-            f for f in files if same_build and f.doc_id in old_docs and old_docs[f.doc_id].file_hash == f.file_hash
+            f
+            for f in files
+            if same_build and not rebuild and f.doc_id in old_docs and old_docs[f.doc_id].file_hash == f.file_hash
         ]
         report.removed = sorted(set(old_docs) - set(current))
         if live is not None and not rebuild and len(unchanged) == len(files) and not report.removed:
@@ -388,7 +231,14 @@ class Ingestor:
             self.embedder.embed_documents([q.question for q in questions]) if questions else [], dtype=np.float32
         )
         k = self.settings.gate.k
-        found = write_version(self.settings, name, (build.ids, vectors, build.documents, build.metadatas), probes, k)
+        records = (build.ids, vectors, build.documents, build.metadatas)
+        if isinstance(backend, EmbeddedBackend):
+            need_free_space(self.settings.store.path, estimate_bytes(records, kept.complete))
+        try:
+            found = write_version(self.settings, name, records, probes, k)
+        except (WriteFailedError, NoSpaceError):
+            backend.drop(name)  # a half-written version would only take space (and a full disk needs it)
+            raise
         report.gate = judge_gate(questions, found, k) if self.settings.gate.enabled else None
         if report.gate is not None and not report.gate.passed and not force:
             backend.drop(name)
@@ -403,12 +253,29 @@ class Ingestor:
             created=now_iso(),
             documents=build.docs,
         )
-        backend.write_info(info)  # the version is complete from here on
-        backend.set_live(name)  # the atomic switch
+        try:
+            backend.write_info(info)  # the version is complete from here on
+            backend.set_live(name)  # the atomic switch
+        except OSError:
+            backend.drop(name)  # never complete: it must not take the space a retry needs
+            raise
         report.status, report.version = "activated", name
         report.pruned = prune(backend, self.settings)
         self._prune_cache(backend)
         return report
+
+    def _intact_live(self, backend: Backend, kept: Survey, report: IngestReport) -> VersionInfo | None:
+        """The live version, if it can be built on; a damaged one is reported and built anew."""
+        report.damaged = [str(d) for d in kept.damaged]
+        info = next((i for i in kept.complete if i.name == kept.live), None)
+        if info is None:
+            return None
+        try:
+            backend.verify(info)
+        except DamagedError as exc:
+            report.damaged.append(str(exc))
+            return None
+        return info
 
     def _chunker(self) -> Chunker:
         return Chunker(self.embedder.count_tokens, self.settings.chunking.max_tokens, self.embedder.max_tokens)
@@ -479,8 +346,9 @@ class Ingestor:
         return len(misses), len(flat) - len(misses)
 
     def _next_name(self, backend: Backend) -> str:
+        """Above every name in use, the live pointer's included (its folder may be gone)."""
         numbers = [version_number(n) for n in backend.names()]
-        live = backend.live_name()
+        live = survey(backend).live
         if live:
             numbers.append(version_number(live))
         return version_name(max(numbers, default=0) + 1)
@@ -492,45 +360,3 @@ class Ingestor:
             cache.prune(keep)
         finally:
             cache.close()
-
-
-def prune(backend: Backend, settings: Settings) -> list[str]:
-    """Keep the live version and the newest others up to store.keep_versions; drop the rest and any debris."""
-    live = backend.live_name()
-    complete = [i.name for i in complete_versions(backend)]
-    keep = {live} | set(sorted(n for n in complete if n != live)[-(settings.store.keep_versions - 1) :])
-    dropped = [n for n in backend.names() if n not in keep]
-    for name in dropped:
-        backend.drop(name)
-    if isinstance(backend, EmbeddedBackend):
-        backend.clean_readers()
-    return dropped
-
-
-def rollback(settings: Settings, target: str | None = None) -> str:
-    """Make an older complete version live again; by default the newest one before the live one."""
-    with writer_lock(settings):
-        backend = make_backend(settings)
-        try:
-            live = backend.live_name()
-            if live is None:
-                raise NoLiveVersionError("nothing is live yet; run an ingest first")
-            versions = {i.name: i for i in complete_versions(backend)}
-            if target is None:
-                older = sorted(n for n in versions if version_number(n) < version_number(live))
-                if not older:
-                    raise VersionNotFoundError(f"no complete version older than {live} is kept")
-                target = older[-1]
-            info = versions.get(target)
-            if info is None:
-                kept = ", ".join(sorted(versions)) or "none"
-                raise VersionNotFoundError(f"version {target} is not a complete kept version (kept: {kept})")
-            if info.model != settings.embedding.model:
-                raise ModelMismatchError(
-                    f"version {target} was built with '{info.model}', but embedding.model is "
-                    f"'{settings.embedding.model}'"
-                )
-            backend.set_live(target)
-            return target
-        finally:
-            backend.close()

@@ -9,17 +9,22 @@ keeps a deleted article's text out of the files we write, so pruning really eras
 from __future__ import annotations
 
 import ctypes
+import logging
 import multiprocessing
 import os
 import signal
 from multiprocessing.connection import Connection
 from typing import Any
 
-from ingest.errors import IngestError
+from ingest.errors import IngestError, NoSpaceError
 from ingest.settings import Settings
+from ingest.space import is_no_space
 from ingest.store import batched, make_backend
 
+log = logging.getLogger(__name__)
+
 BATCH = 1000
+NO_SPACE_REPLY = "no space"
 Records = tuple[list[str], Any, list[str], list[dict[str, Any]]]
 """ids, float32 embeddings (n x dim), documents, metadatas."""
 
@@ -49,6 +54,20 @@ def _write(
     reply: Connection,
 ) -> None:
     _die_with_parent(parent)
+    from chromadb.errors import ChromaError
+
+    try:
+        reply.send(_records(settings, name, records, probes, k))
+    except (OSError, ChromaError) as exc:
+        # The parent only learns an exit code; whether the disk was full is what an admin must hear.
+        # Chroma's Rust core reports SQLite's SQLITE_FULL only in its message ("database or disk is full").
+        full = is_no_space(exc, settings.store.path) or "disk is full" in str(exc)
+        reply.send(NO_SPACE_REPLY if full else None)
+        log.debug("writing index version %s failed", name, exc_info=True)  # no traceback on an admin's console
+        raise SystemExit(1) from exc
+
+
+def _records(settings: Settings, name: str, records: Records, probes: Any, k: int) -> list[list[str]]:
     ids, embeddings, documents, metadatas = records
     backend = make_backend(settings)
     try:
@@ -66,7 +85,7 @@ def _write(
         if len(probes):
             result = collection.query(query_embeddings=probes, n_results=k, include=["metadatas"])
             found = [[str(m["doc_id"]) for m in metas if m] for metas in result["metadatas"] or []]
-        reply.send(found)
+        return found
     finally:
         backend.close()
 
@@ -79,13 +98,15 @@ def write_version(settings: Settings, name: str, records: Records, probes: Any, 
     proc = ctx.Process(target=_write, args=(settings, name, records, probes, k, os.getpid(), send), daemon=True)
     proc.start()
     send.close()
-    found: list[list[str]] | None = None
+    found: list[list[str]] | str | None = None
     try:
         found = receive.recv()
     except EOFError:
         found = None
     proc.join()
-    if proc.exitcode != 0 or found is None:
+    if found == NO_SPACE_REPLY:
+        raise NoSpaceError(f"no space left on device while writing index version {name}; the live version is unchanged")
+    if proc.exitcode != 0 or not isinstance(found, list):
         raise WriteFailedError(
             f"writing index version {name} failed (exit code {proc.exitcode}); the live version is unchanged"
         )

@@ -113,7 +113,7 @@ def test_a_second_ingest_refuses_at_once(make_settings: MakeSettings, embedder: 
             "-c",
             "import sys, time\n"
             "from ingest.settings import load_settings\n"
-            "from ingest.pipeline import writer_lock\n"
+            "from ingest.versions import writer_lock\n"
             "with writer_lock(load_settings(sys.argv[1])):\n"
             "    print('locked', flush=True)\n"
             "    time.sleep(60)\n",

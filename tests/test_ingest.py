@@ -10,8 +10,9 @@ import pytest
 from ingest.errors import ModelMismatchError, VersionNotFoundError
 from ingest.factory import Embedder, resolve_model
 from ingest.index import KnowledgeIndex
-from ingest.pipeline import Ingestor, rollback
+from ingest.pipeline import Ingestor
 from ingest.store import make_backend
+from ingest.versions import rollback
 from tests.conftest import MakeSettings
 
 CTO = "cto-role-bonnie-siegel.md"

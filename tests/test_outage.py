@@ -40,8 +40,8 @@ from ingest.errors import StoreUnavailableError
 from ingest.factory import Embedder
 from ingest.index import FAIL_FAST_S, KnowledgeIndex
 from ingest.pipeline import Ingestor
+from ingest.server import READ_TIMEOUT_S, ServerBackend
 from ingest.settings import Settings, load_settings
-from ingest.store import READ_TIMEOUT_S, ServerBackend
 from tests.conftest import KNOWLEDGE, ROOT, ChromaServer, write_config
 from tests.emulator.server import NGINX_502
 from tests.telegram_harness import ADMIN_ID, Running, World, make_world, running
@@ -512,7 +512,7 @@ def test_embedded_live_version_gone_or_unreadable(
         assert bot_cli.main(["ask", CTO_Q, "--config", str(embedded.root / "config.yaml")]) == 5
         assert capsys.readouterr().err.splitlines() == [
             f"error: the knowledge base is temporarily unavailable: the live version {folder.name} "
-            "is missing from the store; re-run the ingest or roll back"
+            "is missing from the store; no intact kept version to serve"
         ]
     finally:
         aside.rename(folder)

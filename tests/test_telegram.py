@@ -43,7 +43,7 @@ from ingest.errors import StoreUnavailableError
 from ingest.factory import Embedder
 from ingest.loaders import LoadLimits
 from ingest.logs import redactor
-from ingest.pipeline import writer_lock
+from ingest.versions import writer_lock
 from tests.conftest import ROOT, write_config
 from tests.emulator import BotApiEmulator, FaultPlan, parse_html
 from tests.emulator.server import iter_entities

@@ -35,7 +35,8 @@ from bot.telegram.uploads import (
 )
 from bot.urlfetch import UrlRefused, fetch_url
 from ingest.errors import IngestError, LockedError, StoreUnavailableError
-from ingest.pipeline import Ingestor, IngestReport
+from ingest.pipeline import Ingestor
+from ingest.report import IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -92,13 +93,20 @@ async def _busy(context: ContextTypes.DEFAULT_TYPE, svc: Services, target: Targe
     return True
 
 
-async def _ingest(context: ContextTypes.DEFAULT_TYPE, svc: Services) -> IngestReport | str:
-    """Run the versioned ingest off the event loop; a message for the admin if it could not run.
+async def _ingest(context: ContextTypes.DEFAULT_TYPE, svc: Services, repair: bool = False) -> IngestReport | str:
+    """Run the versioned ingest (or a repair) off the event loop; a message for the admin if it could not run.
 
     The caller tells the admin only after it has tidied up, so what they read is already true.
     """
+    ingestor = Ingestor(svc.settings, svc.advisor.index.embedder)
     try:
-        report = await asyncio.to_thread(Ingestor(svc.settings, svc.advisor.index.embedder).run)
+        if repair:
+            repaired = await asyncio.to_thread(ingestor.repair)
+            log.info("repair from chat: %d damaged parts found", len(repaired.found))
+            if repaired.ingest is not None and repaired.ingest.status == "activated":
+                await publish_commands(context.bot, svc)
+            return repaired.summary()
+        report = await asyncio.to_thread(ingestor.run)
     except LockedError:
         return BUSY
     except StoreUnavailableError:
@@ -207,15 +215,18 @@ async def ingest_url(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def ingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Re-run the ingest, e.g. after files were changed on disk."""
+    """Re-run the ingest, e.g. after files were changed on disk; `/ingest repair` as `--repair` does."""
     command = await _admin_command(update, context, "ingest")
     if command is None:
         return
     svc, target = command.svc, command.target
+    if command.argument not in ("", "repair"):
+        await send_text(context.bot, target, "Usage: /ingest, or /ingest repair to drop damaged versions and rebuild.")
+        return
     if await _busy(context, svc, target):
         return
     async with svc.ingest_lock, typing(context.bot, target):
-        outcome = await _ingest(context, svc)
+        outcome = await _ingest(context, svc, repair=command.argument == "repair")
     await send_text(context.bot, target, outcome if isinstance(outcome, str) else outcome.summary())
 
 
@@ -264,10 +275,15 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send_text(context.bot, target, "Please use /stats in a private chat with me.")
         return
     numbers = await asyncio.to_thread(svc.state.stats)
-    version = await asyncio.to_thread(svc.advisor.index.version)
-    doc: Doc = [
-        line(bold("Knowledge base")),
-        line(f"Articles: {len(version.documents)} · chunks: {version.chunk_count} · live version: {version.name}"),
+    health = await asyncio.to_thread(svc.advisor.health)
+    doc: Doc = [line(bold("Knowledge base"))]
+    if health.serving is not None:
+        doc.append(line(f"Articles: {health.articles} · chunks: {health.chunks} · answering from: {health.serving}"))
+    if health.damage is not None:
+        doc.append(line("⚠️ ", health.damage, ". Run ", code("/ingest repair"), " to rebuild from the articles."))
+    if svc.state.recovered is not None:
+        doc.append(line("⚠️ ", svc.state.recovered))
+    doc += [
         (),
         line(bold(f"Questions (last {svc.settings.state.retention_days} days)")),
         line(f"Asked: {numbers.questions} · answered: {numbers.answered} · unanswered: {numbers.unanswered}"),

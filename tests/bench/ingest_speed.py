@@ -17,7 +17,9 @@ from ingest.chunking import Chunker
 from ingest.factory import Embedder
 from ingest.gate import gate_questions
 from ingest.loaders import LoadLimits, load_document
-from ingest.pipeline import Ingestor, IngestReport, describe, scan
+from ingest.pipeline import Ingestor, describe
+from ingest.report import IngestReport
+from ingest.scan import scan
 from ingest.settings import Settings
 from tests.bench.corpora import Corpus
 from tests.bench.measure import ratio, stopwatch

@@ -1,0 +1,88 @@
+"""Changing which versions exist and which is live, outside a build: the writer lock, prune, rollback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from filelock import FileLock, Timeout
+
+from ingest.embedded import EmbeddedBackend
+from ingest.errors import (
+    IngestError,
+    LockedError,
+    ModelMismatchError,
+    NoLiveVersionError,
+    VersionNotFoundError,
+    reason,
+)
+from ingest.manifest import version_number
+from ingest.settings import Settings
+from ingest.store import Backend, complete_versions, make_backend, survey
+
+
+@contextmanager
+def writer_lock(settings: Settings) -> Iterator[None]:
+    """One writer at a time; the OS drops the lock if the holder dies, so a kill never wedges it."""
+    root = settings.store.path
+    root.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(root / ".ingest.lock"), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise LockedError(f"another ingest is already running on {root}; wait for it to finish and try again") from exc
+    except OSError as exc:  # e.g. the lock file made unreadable: never guess that no writer holds it
+        raise IngestError(
+            f"the writer lock {lock.lock_file} cannot be opened ({reason(exc)}); give it back read and write "
+            "permission (it holds no data)"
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def prune(backend: Backend, settings: Settings) -> list[str]:
+    """Keep the live version and the newest others up to store.keep_versions; drop the rest and any debris."""
+    live = backend.live_name()
+    complete = [i.name for i in complete_versions(backend)]
+    keep = {live} | set(sorted(n for n in complete if n != live)[-(settings.store.keep_versions - 1) :])
+    dropped = [n for n in backend.names() if n not in keep]
+    for name in dropped:
+        backend.drop(name)
+    if isinstance(backend, EmbeddedBackend):
+        backend.clean_readers()
+    return dropped
+
+
+def rollback(settings: Settings, target: str | None = None) -> str:
+    """Make an older complete version live again; by default the newest one before the live one."""
+    with writer_lock(settings):
+        backend = make_backend(settings)
+        try:
+            kept = survey(backend)
+            live = kept.live
+            versions = {i.name: i for i in kept.complete}
+            if target is None:
+                if live is None:  # nothing to be "older than": an explicit version still works
+                    raise NoLiveVersionError(
+                        "no readable live version; name the version to make live, or run `python -m ingest --repair`"
+                    )
+                older = sorted(n for n in versions if version_number(n) < version_number(live))
+                if not older:
+                    raise VersionNotFoundError(f"no complete version older than {live} is kept")
+                target = older[-1]
+            info = versions.get(target)
+            if info is None:
+                names = ", ".join(sorted(versions)) or "none"
+                raise VersionNotFoundError(f"version {target} is not a complete kept version (kept: {names})")
+            if info.model != settings.embedding.model:
+                raise ModelMismatchError(
+                    f"version {target} was built with '{info.model}', but embedding.model is "
+                    f"'{settings.embedding.model}'"
+                )
+            backend.verify(info)  # never make a damaged version live
+            backend.set_live(target)
+            return target
+        finally:
+            backend.close()
