@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from ingest.child import die_with_parent
+
 logger = logging.getLogger(__name__)
 
 ParserKind = Literal["pdf", "docx", "html"]
@@ -815,7 +817,7 @@ def _fork_worker(kind: str, data: bytes, request: dict[str, Any], out: IO[bytes]
             os.close(read_fd)
             out.close()
             os.close(0)
-            _die_with_parent(pool_pid)
+            die_with_parent(pool_pid, EXIT_CRASHED)
             _set_limits(int(request["memory_mb"]), int(request["cpu_s"]))
             message = _parse_bytes(kind, lambda: data, int(request["max_chars"]))
             with os.fdopen(write_fd, "wb") as pipe:
@@ -859,19 +861,6 @@ def _collect(fd: int, pid: int, timeout_s: float, limit: int) -> tuple[bytes, st
             os.kill(pid, signal.SIGKILL)
             return b"", "oversize"
         chunks.append(chunk)
-
-
-def _die_with_parent(parent: int) -> None:
-    """Linux: be killed when the pool process dies, so a worker never outlives it."""
-    import ctypes  # only the worker needs it
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # it died before prctl took effect
-        os._exit(EXIT_CRASHED)
 
 
 def _is_out_of_memory(exc: BaseException) -> bool:

@@ -8,14 +8,13 @@ keeps a deleted article's text out of the files we write, so pruning really eras
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing
 import os
-import signal
 from multiprocessing.connection import Connection
 from typing import Any
 
+from ingest.child import die_with_parent
 from ingest.errors import IngestError, NoSpaceError
 from ingest.settings import Settings
 from ingest.space import is_no_space
@@ -33,17 +32,6 @@ class WriteFailedError(IngestError):
     """The child process that writes the version failed; the live version is untouched."""
 
 
-def _die_with_parent(parent: int) -> None:
-    """If the ingest that started us is killed, stop too instead of writing into a folder it may delete."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        return
-    if os.getppid() != parent:
-        os._exit(1)
-
-
 def _write(
     settings: Settings,
     name: str,
@@ -53,7 +41,7 @@ def _write(
     parent: int,
     reply: Connection,
 ) -> None:
-    _die_with_parent(parent)
+    die_with_parent(parent, 1)
     from chromadb.errors import ChromaError
 
     try:
