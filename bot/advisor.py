@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import threading
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -166,6 +167,8 @@ class Advisor:
         )
         self.implied = ImpliedRole(index.embedder.encode)
         self.picker = SentencePicker(SentenceVectors(index.embedder), self.retriever.idf)
+        self._briefs: dict[tuple[str, str], Brief] = {}
+        self._briefs_lock = threading.Lock()
 
     # ----- the knowledge base -----
     def roles(self) -> list[str]:
@@ -589,7 +592,18 @@ class Advisor:
         return role
 
     def brief_sync(self, role: str) -> Brief:
-        return build_brief(self.rank_section, self._role(role))
+        """Cached per (role, live version): briefs change only with the version, and inline mode asks
+        for one on every keystroke. Keyed by the role as resolved ("chief technology officer" is CTO)."""
+        resolved = self._role(role)
+        version = self.index.version().name
+        with self._briefs_lock:
+            found = self._briefs.get((resolved, version))
+        if found is None:
+            found = build_brief(self.rank_section, resolved)
+            with self._briefs_lock:
+                self._briefs = {k: v for k, v in self._briefs.items() if k[1] == version}
+                self._briefs[(resolved, version)] = found
+        return found
 
     def compare_sync(self, first: str, second: str) -> Comparison:
         return build_comparison(self.rank_section, self._role(first), self._role(second))

@@ -20,14 +20,13 @@ from bot.advisor import STORE_DOWN, UNAVAILABLE, Advisor, UnknownRoleError
 from bot.env import TELEGRAM_TOKEN, load_env, secret
 from bot.services import build_advisor
 from bot.types import Answer
-from ingest.errors import ConfigError, IngestError, StoreUnavailableError
+from ingest.errors import EXIT_ERROR, EXIT_QUALITY, EXIT_USAGE, ConfigError, IngestError, StoreUnavailableError
+from ingest.factory import Embedder
+from ingest.index import KnowledgeIndex
 from ingest.logs import setup_logging
 from ingest.settings import Settings, load_settings
 
 DEFAULT_CONFIG = Path("config.yaml")
-EXIT_USAGE = 2
-EXIT_QUALITY = 3
-EXIT_ERROR = 5
 
 log = logging.getLogger(__name__)
 
@@ -192,14 +191,15 @@ def chat(advisor: Advisor, read: Callable[[str], str] = input, out: TextIO = sys
         out.flush()
 
 
-def _run(settings: Settings, advisor: Advisor) -> int:
+def _run(settings: Settings, advisor: Advisor, embedder: Embedder) -> int:
     token = secret(TELEGRAM_TOKEN)
     if token is None:
         print("TELEGRAM_BOT_TOKEN is not set: opening the console chat.", file=sys.stderr)
         return chat(advisor)
     from bot.telegram.app import run_telegram  # imported here: chat and ask never load telegram
+    from ingest.changes import KnowledgeChanges
 
-    return run_telegram(settings, advisor, token)
+    return run_telegram(settings, advisor, token, KnowledgeChanges(settings, embedder))
 
 
 def _eval(settings: Settings, advisor: Advisor, args: argparse.Namespace, out: TextIO) -> int:
@@ -244,7 +244,8 @@ def main(argv: Iterable[str] | None = None, stdin: TextIO = sys.stdin, out: Text
     load_env(settings.config_dir)
     setup_logging(_log_level(args, settings), [t for t in [secret(TELEGRAM_TOKEN)] if t])
     try:
-        advisor = build_advisor(settings)
+        embedder = Embedder(settings.embedding)  # one model: answers and, in the bot, admins' changes
+        advisor = build_advisor(settings, KnowledgeIndex(settings, embedder))
         if args.command == "ask":
             return cmd_ask(advisor, args, stdin, out)
         if args.command == "chat":
@@ -267,7 +268,7 @@ def main(argv: Iterable[str] | None = None, stdin: TextIO = sys.stdin, out: Text
             return 0
         if args.command == "eval":
             return _eval(settings, advisor, args, out)
-        return _run(settings, advisor)
+        return _run(settings, advisor, embedder)
     except UnknownRoleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

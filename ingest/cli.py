@@ -11,19 +11,27 @@ import logging
 import sys
 from pathlib import Path
 
-from ingest.errors import ConfigError, IngestError, LockedError
+from ingest.changes import Change, KnowledgeChanges, fetch_source
+from ingest.errors import (
+    EXIT_ERROR,
+    EXIT_LOCKED,
+    EXIT_PARTIAL,
+    EXIT_QUALITY,
+    EXIT_USAGE,
+    ConfigError,
+    IngestError,
+    LockedError,
+    reason,
+)
 from ingest.logs import setup_logging
 from ingest.pipeline import Ingestor
 from ingest.repair import inventory
 from ingest.settings import Settings, load_settings
 from ingest.store import make_backend
+from ingest.urlfetch import UrlRefused
 from ingest.versions import rollback
 
 DEFAULT_CONFIG = Path("config.yaml")
-
-EXIT_USAGE = 2
-EXIT_LOCKED = 4
-EXIT_ERROR = 5
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,8 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", type=Path, default=DEFAULT_CONFIG, help="path to config.yaml (default: %(default)s)"
     )
     parser.add_argument(
-        "command", nargs="?", choices=["list"], help="list: show the kept versions and anything damaged, change nothing"
+        "command",
+        nargs="?",
+        choices=["list", "add", "remove"],
+        help="list: the kept versions and anything damaged (changes nothing); add PATH|URL: a file or a web "
+        "page as a new article; remove DOC_ID: an article, by its id as `python -m bot sources` shows it",
     )
+    parser.add_argument("target", nargs="?", help="for add: a file path or an http(s) URL; for remove: an article id")
     parser.add_argument("--json", action="store_true", help="print the run summary as one JSON object")
     parser.add_argument(
         "--repair",
@@ -68,6 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "list":
             return _list(settings, args.json)
+        if args.command in ("add", "remove"):
+            if not args.target:
+                print(
+                    f"error: {args.command} needs a {'PATH or URL' if args.command == 'add' else 'DOC_ID'}",
+                    file=sys.stderr,
+                )
+                return EXIT_USAGE
+            return _change(settings, args.command, args.target, args.json)
         if args.repair:
             repaired = Ingestor(settings, progress=not (args.no_progress or args.json)).repair()
             print(json.dumps(repaired.to_dict(), ensure_ascii=False) if args.json else repaired.summary())
@@ -95,6 +116,26 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(report.summary())
     return report.exit_code
+
+
+def _change(settings: Settings, command: str, target: str, as_json: bool) -> int:
+    """add/remove through the same service as the chat's admin commands, with the ingest's exit codes."""
+    changes = KnowledgeChanges(settings)
+    if command == "remove":
+        change = changes.remove(target)
+    else:
+        try:
+            name, data = fetch_source(settings, target)
+        except (OSError, UrlRefused) as exc:
+            change = Change(False, f"Not added: {reason(exc) if isinstance(exc, OSError) else exc.reason}")
+        else:
+            change = changes.add(name, data)
+    print(json.dumps(change.to_dict(), ensure_ascii=False) if as_json else change.summary())
+    if change.done:
+        return change.report.exit_code if change.report is not None else 0
+    if change.report is not None and change.report.status == "gate_failed":
+        return EXIT_QUALITY
+    return EXIT_USAGE if command == "remove" else EXIT_PARTIAL  # not an article id / the file was refused
 
 
 def _list(settings: Settings, as_json: bool) -> int:

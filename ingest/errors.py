@@ -1,6 +1,18 @@
-"""Domain errors of the knowledge store; the CLI edge turns them into clean one-line messages."""
+"""Domain errors of the knowledge store, and the exit codes both CLIs (`python -m ingest`,
+`python -m bot`) give them; the CLI edge turns them into clean one-line messages."""
 
 from __future__ import annotations
+
+EXIT_PARTIAL = 1
+"""Some files were refused (the rest went live)."""
+EXIT_USAGE = 2
+"""A bad command line or config.yaml, or a request refused (an unknown role)."""
+EXIT_QUALITY = 3
+"""A quality bar not met: the ingest's gate refused a version, or `bot eval` fell below its floors."""
+EXIT_LOCKED = 4
+"""Another ingest holds the writer lock."""
+EXIT_ERROR = 5
+"""Anything else an admin must act on (the store unavailable, no space left on device...)."""
 
 
 class IngestError(Exception):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ingest.errors import EXIT_PARTIAL, EXIT_QUALITY
 from ingest.gate import GateReport
 
 
@@ -46,8 +47,8 @@ class IngestReport:
     def exit_code(self) -> int:
         """0 all good; 1 some files failed (the rest went live); 3 the gate refused activation."""
         if self.status == "gate_failed":
-            return 3
-        return 1 if self.errors else 0
+            return EXIT_QUALITY
+        return EXIT_PARTIAL if self.errors else 0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

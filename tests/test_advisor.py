@@ -161,7 +161,7 @@ def test_a_new_role_gets_a_brief_with_no_code_change(make_settings: MakeSettings
 
 def test_cli_ask_json_contract(built: tuple[Settings, Advisor], monkeypatch: pytest.MonkeyPatch) -> None:
     settings, advisor = built
-    monkeypatch.setattr("bot.cli.build_advisor", lambda _s: advisor)
+    monkeypatch.setattr("bot.cli.build_advisor", lambda *_: advisor)
     out = io.StringIO()
     cfg = str(settings.config_dir / "config.yaml")
     assert main(["ask", "What does a CMIO do?", "--json", "--config", cfg], out=out) == 0

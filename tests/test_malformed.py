@@ -28,7 +28,7 @@ import pytest
 import yaml
 
 from bot.advisor import Advisor
-from bot.telegram.uploads import UploadRefused, load_limits, safe_name, store
+from ingest.articles import UploadRefused, load_limits, safe_name, store
 from ingest.factory import Embedder
 from ingest.index import KnowledgeIndex
 from ingest.pipeline import Ingestor

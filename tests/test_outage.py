@@ -213,7 +213,7 @@ async def test_telegram_users_hear_unavailable_and_answers_resume_without_restar
     assert not [m for m in logged if OUTAGE_Q in m], "the question text reached the logs at INFO or above"
     outage = [m for m in logged if "knowledge store unavailable" in m]
     assert len(outage) == 2 * len(cycles), outage
-    assert len([m for m in logged if "upload not added, the knowledge store is unavailable" in m]) == 1
+    assert len([m for m in logged if "knowledge change not made, the store is unavailable" in m]) == 1
     assert all(m.startswith("WARNING") and "not reachable (ConnectError)" in m for m in outage), outage
     assert any("knowledge base not ready at start-up" in m for m in logged)
 

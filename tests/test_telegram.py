@@ -37,8 +37,8 @@ from bot.telegram.render import (
     to_messages,
     utf16_len,
 )
-from bot.telegram.uploads import UploadRefused, safe_name, store
 from bot.types import Answer, Point, Source
+from ingest.articles import UploadRefused, safe_name, store
 from ingest.errors import StoreUnavailableError
 from ingest.factory import Embedder
 from ingest.loaders import LoadLimits

@@ -1,16 +1,18 @@
-"""Admin journeys: add an article (upload or URL), re-ingest, remove an article, usage stats.
+"""Admin journeys: add an article (upload or URL), re-ingest or repair, remove an article, usage stats.
 
-Every change goes through the same versioned ingest as `make ingest` (the live version switches only
-when the new one is complete), one at a time: in this process by a lock, across processes by the
-ingest's own file lock. A non-admin gets a refusal before anything is read, saved or run.
+Every change goes through ingest.changes, the service `python -m ingest add|remove` uses too, and so
+through the versioned ingest (the live version switches only when the new one is complete), one at a
+time: in this process by a lock, across processes by the ingest's own file lock. A non-admin gets a
+refusal before anything is read, saved or run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TypeVar
 
 from telegram import Message, Update
 from telegram.ext import ContextTypes
@@ -22,25 +24,21 @@ from bot.telegram.menu import publish_commands
 from bot.telegram.render import Doc, bold, code, line, quoted, text_doc
 from bot.telegram.send import Target, send_doc, send_text, typing
 from bot.telegram.services import Services, services
-from bot.telegram.uploads import (
+from ingest.articles import (
     UploadRefused,
-    article_path,
-    hide,
-    load_limits,
     max_upload_bytes,
-    safe_name,
-    store,
     suffix_of,
-    unhide,
 )
-from bot.urlfetch import UrlRefused, fetch_url
+from ingest.changes import Change
 from ingest.errors import IngestError, LockedError, StoreUnavailableError
-from ingest.pipeline import Ingestor
+from ingest.repair import RepairReport
 from ingest.report import IngestReport
+from ingest.urlfetch import UrlRefused, fetch_url
 
 log = logging.getLogger(__name__)
 
 BUSY = "Another ingest is running, try again shortly."
+T = TypeVar("T")
 _MB = 1024 * 1024
 
 
@@ -93,66 +91,49 @@ async def _busy(context: ContextTypes.DEFAULT_TYPE, svc: Services, target: Targe
     return True
 
 
-async def _ingest(context: ContextTypes.DEFAULT_TYPE, svc: Services, repair: bool = False) -> IngestReport | str:
-    """Run the versioned ingest (or a repair) off the event loop; a message for the admin if it could not run.
+async def _change(
+    context: ContextTypes.DEFAULT_TYPE, svc: Services, run: Callable[[], T], refused: str = "Not done"
+) -> T | str:
+    """Run one knowledge change off the event loop; a message for the admin if it could not run.
 
-    The caller tells the admin only after it has tidied up, so what they read is already true.
+    The service has already undone a change that did not go in, so what the admin reads is true.
     """
-    ingestor = Ingestor(svc.settings, svc.advisor.index.embedder)
     try:
-        if repair:
-            repaired = await asyncio.to_thread(ingestor.repair)
-            log.info("repair from chat: %d damaged parts found", len(repaired.found))
-            if repaired.ingest is not None and repaired.ingest.status == "activated":
-                await publish_commands(context.bot, svc)
-            return repaired.summary()
-        report = await asyncio.to_thread(ingestor.run)
+        outcome = await asyncio.to_thread(run)
     except LockedError:
         return BUSY
-    except StoreUnavailableError:
-        raise  # the error handler's "temporarily unavailable"
+    except StoreUnavailableError as exc:
+        # Said here, not by the error handler: the admin must know nothing was changed.
+        log.warning("knowledge change not made, the store is unavailable: %s", exc)
+        return f"{refused}: {UNAVAILABLE} Nothing changed; try again when it is back."
     except IngestError as exc:
-        log.warning("ingest from chat failed: %s", exc)
+        log.warning("knowledge change from chat failed: %s", exc)
         return f"The ingest failed: {exc}"
-    log.info("ingest from chat: %s (version %s)", report.status, report.version)
-    if report.status == "activated":
+    report = outcome.report if isinstance(outcome, Change) else outcome
+    report = report.ingest if isinstance(report, RepairReport) else report
+    if isinstance(report, IngestReport) and report.status == "activated":
+        log.info("knowledge change from chat: version %s is live", report.version)
         await publish_commands(context.bot, svc)
-    return report
+    return outcome
 
 
 async def _add_article(context: ContextTypes.DEFAULT_TYPE, target: Target, name: str, data: bytes) -> None:
-    """Validate and save under a generated name, ingest; the file is removed again unless it went in."""
     svc = services(context)
-    try:
-        path = await asyncio.to_thread(store, svc.settings.knowledge.dir, name, data, load_limits(svc.settings))
-    except UploadRefused as exc:
-        await send_text(context.bot, target, f"Not added: {exc.reason}")
-        return
-    kept = False
-    try:
-        try:
-            outcome = await _ingest(context, svc)
-        except StoreUnavailableError as exc:
-            # Said here, not by the error handler: the admin must know the file was not kept.
-            log.warning("upload not added, the knowledge store is unavailable: %s", exc)
-            outcome = f"Not added: {UNAVAILABLE} Nothing changed; send the file again when it is back."
-        if isinstance(outcome, IngestReport):
-            failed = next((e for e in outcome.errors if e.path == name), None)
-            if failed is not None:
-                outcome = f"Not added: {failed.reason}"
-            elif outcome.status == "gate_failed":
-                # Kept, it would fail every later ingest too; the admin gets the gate's reasons.
-                outcome = f"Not added: the quality gate refused it.\n{outcome.summary()}"
-            else:
-                kept = True
-    finally:
-        if not kept:
-            await asyncio.to_thread(Path.unlink, path, True)
+    outcome = await _change(context, svc, lambda: svc.changes.add(name, data), "Not added")
+    await _tell(context, target, outcome)
+
+
+async def _tell(context: ContextTypes.DEFAULT_TYPE, target: Target, outcome: Change | str) -> None:
+    """A change's outcome: the article's id set as code, then the ingest's summary."""
     if isinstance(outcome, str):
         await send_text(context.bot, target, outcome)
         return
-    doc: Doc = [line("Added as ", code(name), "."), *text_doc(outcome.summary())]
-    await send_doc(context.bot, target, doc)
+    if not outcome.done or outcome.report is None or outcome.article is None:
+        await send_text(context.bot, target, outcome.summary())
+        return
+    verb = outcome.message.split(" ", 1)[0]  # "Added as x." / "Removed x."
+    head = line(f"{verb} as " if verb == "Added" else f"{verb} ", code(outcome.article), ".")
+    await send_doc(context.bot, target, [head, *text_doc(outcome.report.summary())])
 
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -183,8 +164,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if len(data) > limit:
             await send_text(context.bot, target, f"Not added: the file is larger than {limit // _MB} MB.")
             return
-        name = await asyncio.to_thread(safe_name, document.file_name or "", data)  # hashes up to 20 MB
-        await _add_article(context, target, name, data)
+        await _add_article(context, target, document.file_name or "", data)
 
 
 async def ingest_url(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -210,8 +190,7 @@ async def ingest_url(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         except UrlRefused as exc:
             await send_text(context.bot, target, f"Not added: {exc.reason}")
             return
-        name = await asyncio.to_thread(safe_name, page.suggested_name, page.body)
-        await _add_article(context, target, name, page.body)
+        await _add_article(context, target, page.suggested_name, page.body)
 
 
 async def ingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -225,8 +204,11 @@ async def ingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if await _busy(context, svc, target):
         return
+    run: Callable[[], IngestReport | RepairReport] = (
+        svc.changes.repair if command.argument == "repair" else svc.changes.reingest
+    )
     async with svc.ingest_lock, typing(context.bot, target):
-        outcome = await _ingest(context, svc, repair=command.argument == "repair")
+        outcome = await _change(context, svc, run)
     await send_text(context.bot, target, outcome if isinstance(outcome, str) else outcome.summary())
 
 
@@ -243,26 +225,8 @@ async def remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await _busy(context, svc, target):
         return
     async with svc.ingest_lock, typing(context.bot, target):
-        try:
-            path = await asyncio.to_thread(article_path, svc.settings.knowledge.dir, doc_id)
-        except UploadRefused as exc:
-            await send_text(context.bot, target, f"Not removed: {exc.reason}")
-            return
-        hidden = await asyncio.to_thread(hide, path)
-        outcome: IngestReport | str = "The ingest did not run."
-        try:
-            outcome = await _ingest(context, svc)
-            if isinstance(outcome, IngestReport) and outcome.status == "gate_failed":
-                outcome = f"Not removed: the quality gate refused the new version.\n{outcome.summary()}"
-        finally:
-            if isinstance(outcome, IngestReport):
-                await asyncio.to_thread(Path.unlink, hidden, True)
-            else:
-                await asyncio.to_thread(unhide, hidden, path)
-    if isinstance(outcome, str):
-        await send_text(context.bot, target, outcome)
-        return
-    await send_doc(context.bot, target, [line("Removed ", code(doc_id), "."), *text_doc(outcome.summary())])
+        outcome = await _change(context, svc, lambda: svc.changes.remove(doc_id), "Not removed")
+    await _tell(context, target, outcome)
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

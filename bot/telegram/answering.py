@@ -28,7 +28,6 @@ from telegram.ext import ContextTypes
 
 from bot.advisor import UnknownRoleError
 from bot.briefs import Brief
-from bot.roles import find_roles
 from bot.telegram.conversation import Conversation
 from bot.telegram.keyboards import Offer, answer_keyboard, remember
 from bot.telegram.render import answer_doc, brief_doc, first_message, streaming_doc, to_messages
@@ -180,23 +179,9 @@ async def _stream(
 
 
 async def cached_brief(svc: Services, role: str) -> Brief:
-    """Briefs change only when the live version does, and inline mode asks for them on every keystroke.
-
-    Keyed by the role as the Advisor resolves it ("chief technology officer" is CTO), so the cache
-    holds at most one brief per role; an unknown role is not cached (Advisor.brief raises).
-    """
-    known = await asyncio.to_thread(svc.advisor.roles)
-    resolved = (find_roles(role, known) or [role.strip().upper()])[0]
-    version = await asyncio.to_thread(lambda: svc.advisor.index.version().name)
-    key = (resolved, version)
-    found = svc.briefs.get(key)
-    if found is None:
-        async with computing(svc):
-            found = await svc.advisor.brief(resolved)
-        for old in [k for k in svc.briefs if k[1] != version]:
-            del svc.briefs[old]
-        svc.briefs[key] = found
-    return found
+    """The role's brief (the advisor caches it per live version), computed in a CPU slot."""
+    async with computing(svc):
+        return await svc.advisor.brief(role)
 
 
 async def send_brief(context: ContextTypes.DEFAULT_TYPE, user_id: int, target: Target, role: str) -> None:

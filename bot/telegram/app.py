@@ -44,6 +44,7 @@ from bot.telegram.menu import complete_menu, publish_commands
 from bot.telegram.ordering import ChatOrderedProcessor
 from bot.telegram.send import NO_PREVIEW
 from bot.telegram.services import SERVICES_KEY, Services
+from ingest.changes import KnowledgeChanges
 from ingest.errors import IngestError
 from ingest.logs import redactor
 from ingest.settings import Settings
@@ -172,7 +173,12 @@ def _register(app: TelegramApp) -> None:
 
 
 def build_application(
-    settings: Settings, advisor: Advisor, token: str | None = None, *, state: StateStore | None = None
+    settings: Settings,
+    advisor: Advisor,
+    token: str | None = None,
+    *,
+    state: StateStore | None = None,
+    changes: KnowledgeChanges | None = None,
 ) -> TelegramApp:
     """The Application for this bot; the token defaults to TELEGRAM_BOT_TOKEN from the environment.
 
@@ -183,7 +189,10 @@ def build_application(
         raise ValueError(f"{TELEGRAM_TOKEN} is not set")
     redactor().add(token)
     tg = settings.telegram
-    services = Services(settings, advisor, RateLimiter(tg.rate_limit_per_minute), state, owns_state=state is None)
+    changes = changes or KnowledgeChanges(settings)  # its own model, loaded at the first change, unless shared
+    services = Services(
+        settings, advisor, RateLimiter(tg.rate_limit_per_minute), changes, state, owns_state=state is None
+    )
     app: TelegramApp = (
         ApplicationBuilder()
         .token(token)
@@ -202,7 +211,7 @@ def build_application(
     return app
 
 
-def run_telegram(settings: Settings, advisor: Advisor, token: str) -> int:
+def run_telegram(settings: Settings, advisor: Advisor, token: str, changes: KnowledgeChanges | None = None) -> int:
     """Run until stopped: long polling, or a webhook server when telegram.webhook_url is set."""
     redactor().add(token)
     hook: WebhookConfig | None = None
@@ -214,7 +223,7 @@ def run_telegram(settings: Settings, advisor: Advisor, token: str) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_CONFIG
         redactor().add(hook.secret_token)
-    app = build_application(settings, advisor, token)
+    app = build_application(settings, advisor, token, changes=changes)
     try:
         if hook is None:
             log.info("Telegram bot starting (long polling)")

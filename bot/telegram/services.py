@@ -15,9 +15,9 @@ from typing import Any
 from telegram.ext import CallbackContext
 
 from bot.advisor import Advisor
-from bot.briefs import Brief
 from bot.ratelimit import RateLimiter
 from bot.state import StateStore
+from ingest.changes import KnowledgeChanges
 from ingest.settings import Settings
 
 SERVICES_KEY = "services"
@@ -36,12 +36,13 @@ class Services:
     settings: Settings
     advisor: Advisor
     limiter: RateLimiter
+    changes: KnowledgeChanges
+    """Adding, removing and re-ingesting articles: the same service as `python -m ingest add|remove`."""
     state_store: StateStore | None = None
     owns_state: bool = True
     ingest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     answer_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(cpu_count()))
     """Answers, briefs and comparisons computed at once (see bot.telegram.answering.computing)."""
-    briefs: dict[tuple[str, str], Brief] = field(default_factory=dict)
     last_purge: float = field(default_factory=time.monotonic)
     menu_task: asyncio.Task[None] | None = None
     """Completes the command menu once the store is back (started only if it was down at start-up)."""
