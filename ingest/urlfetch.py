@@ -25,7 +25,6 @@ import logging
 import re
 import socket
 import ssl
-import unicodedata
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,6 +32,8 @@ from typing import Any
 
 import httpcore
 import httpx
+
+from ingest.articles import slugify
 
 log = logging.getLogger(__name__)
 
@@ -385,17 +386,12 @@ async def _read_body(response: httpx.Response, host: str, max_bytes: int) -> byt
 # -- naming -----------------------------------------------------------------------------------------
 
 
-def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-
-
 def suggested_name(final_url: httpx.URL, content_type: str) -> str:
     """A safe file name from the URL: host and path as [a-z0-9-], at most 80 characters in all."""
     ext = CONTENT_TYPES.get(content_type, ".txt")
     host = final_url.raw_host.decode("ascii", "ignore").lower().removeprefix("www.")
     path = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", final_url.path.rstrip("/"))
-    stem = _slug(f"{host} {path}")[: MAX_NAME_CHARS - len(ext)].strip("-") or "page"
+    stem = slugify(f"{host} {path}")[: MAX_NAME_CHARS - len(ext)].strip("-") or "page"
     return stem + ext
 
 

@@ -28,12 +28,15 @@ def run(capsys: pytest.CaptureFixture[str], config: Path, *args: str) -> tuple[i
     return code, capsys.readouterr().out
 
 
-def test_add_then_remove_a_file(
-    make_settings: MakeSettings, embedder: Embedder, kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def config(make_settings: MakeSettings, embedder: Embedder) -> Path:
+    """An ingested copy of the shipped articles, gate off; its config.yaml."""
     settings = make_settings(gate={"enabled": False})
     Ingestor(settings, embedder).run()
-    config = settings.config_dir / "config.yaml"
+    return settings.config_dir / "config.yaml"
+
+
+def test_add_then_remove_a_file(config: Path, kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "CNIO Notes.md"
     source.write_text(CNIO, encoding="utf-8")
 
@@ -49,12 +52,7 @@ def test_add_then_remove_a_file(
     assert not (kb / name).exists()
 
 
-def test_refusals_change_nothing(
-    make_settings: MakeSettings, embedder: Embedder, kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    settings = make_settings(gate={"enabled": False})
-    Ingestor(settings, embedder).run()
-    config = settings.config_dir / "config.yaml"
+def test_refusals_change_nothing(config: Path, kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = sorted(p.name for p in kb.iterdir())
     bad = tmp_path / "notes.exe"
     bad.write_bytes(b"MZ")

@@ -19,7 +19,7 @@ from telegram.ext import ContextTypes
 
 from bot.advisor import UNAVAILABLE
 from bot.telegram.access import ADMIN_ONLY, is_admin
-from bot.telegram.conversation import addressed, is_private
+from bot.telegram.conversation import addressed, command_argument, is_private, message_of
 from bot.telegram.menu import publish_commands
 from bot.telegram.render import Doc, bold, code, line, quoted, text_doc
 from bot.telegram.send import Target, send_doc, send_text, typing
@@ -42,27 +42,15 @@ T = TypeVar("T")
 _MB = 1024 * 1024
 
 
-def _message(update: Update) -> Message:
-    message = update.effective_message
-    if message is None:
-        raise RuntimeError("an admin handler got an update without a message")
-    return message
-
-
 async def _admin_only(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str) -> bool:
     """True for admins; anyone else is refused (and logged by id) before anything happens."""
     user = update.effective_user
     if is_admin(services(context).settings, user.id if user else None):
         return True
-    message = _message(update)
+    message = message_of(update)
     log.info("refused admin action %s from user %s in chat %s", action, user.id if user else None, message.chat_id)
     await send_text(context.bot, Target.of(message), ADMIN_ONLY)
     return False
-
-
-def _argument(message: Message) -> str:
-    parts = (message.text or "").split(maxsplit=1)
-    return parts[1].strip() if len(parts) > 1 else ""
 
 
 @dataclass(frozen=True)
@@ -79,8 +67,8 @@ async def _admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE, act
     """The preamble every admin command shares; None when the sender was refused (and told so)."""
     if not await _admin_only(update, context, action):
         return None
-    message = _message(update)
-    return _Command(services(context), message, Target.of(message), _argument(message))
+    message = message_of(update)
+    return _Command(services(context), message, Target.of(message), command_argument(message))
 
 
 async def _busy(context: ContextTypes.DEFAULT_TYPE, svc: Services, target: Target) -> bool:
@@ -138,7 +126,7 @@ async def _tell(context: ContextTypes.DEFAULT_TYPE, target: Target, outcome: Cha
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An admin's upload becomes an article; in groups only when the bot is addressed."""
-    message = _message(update)
+    message = message_of(update)
     if not addressed(message, context.bot.username, context.bot.id):
         return
     if not await _admin_only(update, context, "upload"):

@@ -6,10 +6,24 @@ ordinary group is not, because Telegram's message_thread_id there is just the ch
 
 from __future__ import annotations
 
-from telegram import Message, MessageEntity
+from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
 
 Conversation = tuple[int, int | None]
+
+
+def message_of(update: Update) -> Message:
+    """The update's message; handlers are registered only for updates that carry one."""
+    message = update.effective_message
+    if message is None:
+        raise RuntimeError("a message handler got an update without a message")
+    return message
+
+
+def command_argument(message: Message) -> str:
+    """What follows the command, spacing and all (context.args would lose line breaks)."""
+    parts = (message.text or "").split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
 
 
 def topic_id(message: Message) -> int | None:

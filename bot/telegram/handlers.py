@@ -16,7 +16,14 @@ from telegram.ext import ContextTypes
 from bot.advisor import FACETS, UnknownRoleError
 from bot.telegram.access import is_admin
 from bot.telegram.answering import Asker, answer_question, computing, send_brief, within_rate
-from bot.telegram.conversation import addressed_text, conversation_of, is_private, topic_id
+from bot.telegram.conversation import (
+    addressed_text,
+    command_argument,
+    conversation_of,
+    is_private,
+    message_of,
+    topic_id,
+)
 from bot.telegram.keyboards import Offer, parse, recall, remember, roles_keyboard, start_keyboard
 from bot.telegram.render import Doc, bold, comparison_doc, full_sources_doc, line, sources_doc
 from bot.telegram.send import Target, answer_button, send_doc, send_text, typing
@@ -49,13 +56,6 @@ def user_commands(roles: list[str]) -> list[BotCommand]:
     return commands
 
 
-def _message(update: Update) -> Message:
-    message = update.effective_message
-    if message is None:
-        raise RuntimeError("a message handler got an update without a message")
-    return message
-
-
 def _user_id(update: Update) -> int:
     user = update.effective_user
     if user is None:
@@ -63,14 +63,8 @@ def _user_id(update: Update) -> int:
     return user.id
 
 
-def _argument(message: Message) -> str:
-    """What follows the command, spacing and all (context.args would lose line breaks)."""
-    parts = (message.text or "").split(maxsplit=1)
-    return parts[1].strip() if len(parts) > 1 else ""
-
-
 def _asker(update: Update) -> Asker:
-    message = _message(update)
+    message = message_of(update)
     return Asker(_user_id(update), Target.of(message), conversation_of(message), is_private(message))
 
 
@@ -109,7 +103,7 @@ def _help_doc(roles: list[str], admin: bool) -> Doc:
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Welcome with one-tap role briefs and example questions, so a busy executive needs no typing."""
     svc = services(context)
-    message = _message(update)
+    message = message_of(update)
     roles = await asyncio.to_thread(svc.advisor.roles)
     offer = Offer(tuple(_examples(roles)))
     chat_data = context.chat_data if context.chat_data is not None else {}
@@ -131,17 +125,17 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     svc = services(context)
     roles = await asyncio.to_thread(svc.advisor.roles)
     admin = is_admin(svc.settings, _user_id(update))
-    await send_doc(context.bot, Target.of(_message(update)), _help_doc(roles, admin))
+    await send_doc(context.bot, Target.of(message_of(update)), _help_doc(roles, admin))
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/ask QUESTION: the way to ask in a group without mentioning the bot."""
-    await answer_question(context, _asker(update), _argument(_message(update)))
+    await answer_question(context, _asker(update), command_argument(message_of(update)))
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A question in private; in groups only when the bot is mentioned or replied to."""
-    message = _message(update)
+    message = message_of(update)
     question = addressed_text(message, context.bot.username, context.bot.id)
     if question is None:
         log.debug("ignored a group message that does not address the bot (chat %s)", message.chat_id)
@@ -151,8 +145,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def brief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/brief ROLE, or a role picker when no role is given."""
-    message = _message(update)
-    role = _argument(message)
+    message = message_of(update)
+    role = command_argument(message)
     if not role:
         roles = await asyncio.to_thread(services(context).advisor.roles)
         await send_text(
@@ -164,9 +158,9 @@ async def brief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def compare(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/compare ROLE ROLE (also accepts 'CTO vs CMIO')."""
-    message = _message(update)
+    message = message_of(update)
     target = Target.of(message)
-    roles = _argument(message).replace(",", " ").split()
+    roles = command_argument(message).replace(",", " ").split()
     if len(roles) == 3 and roles[1].lower() in ("and", "vs", "vs."):
         roles = [roles[0], roles[2]]
     if len(roles) != 2:
@@ -190,12 +184,12 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     articles = await asyncio.to_thread(svc.advisor.articles)
     admin = is_admin(svc.settings, _user_id(update))
     doc = sources_doc(articles, title="Articles in the knowledge base", show_ids=admin)
-    await send_doc(context.bot, Target.of(_message(update)), doc)
+    await send_doc(context.bot, Target.of(message_of(update)), doc)
 
 
 async def reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Forget this conversation (this chat, or this forum topic) so follow-ups start afresh."""
-    message = _message(update)
+    message = message_of(update)
     chat_id, thread_id = conversation_of(message)
     await asyncio.to_thread(services(context).state.reset, chat_id, thread_id)
     await send_text(context.bot, Target.of(message), "Done: I have forgotten this conversation.")
@@ -216,7 +210,7 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         line(f"Everything is deleted after {state.retention_days} days."),
         line("/reset forgets this conversation now; /forget_me deletes everything I store about you."),
     ]
-    await send_doc(context.bot, Target.of(_message(update)), doc)
+    await send_doc(context.bot, Target.of(message_of(update)), doc)
 
 
 async def forget_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -224,12 +218,12 @@ async def forget_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user_id = _user_id(update)
     deleted = await asyncio.to_thread(services(context).state.forget_user, user_id)
     text = f"Done: I deleted everything I stored about you ({deleted} records)."
-    await send_text(context.bot, Target.of(_message(update)), text)
+    await send_text(context.bot, Target.of(message_of(update)), text)
 
 
 async def other_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/brief_<role> shortcuts (roles come and go with articles), and a hint for unknown commands."""
-    message = _message(update)
+    message = message_of(update)
     commands = message.parse_entities([MessageEntity.BOT_COMMAND])
     first = next((value for entity, value in commands.items() if entity.offset == 0), None)
     if first is None:
