@@ -149,23 +149,10 @@ def copy_verified(info: VersionInfo, source: Path, dest: Path) -> None:
 
     Raises VersionDamagedError for a missing, unreadable or changed file of the manifest's, and
     OSError for a failure to write the copy (a full disk): the two mean different things to a reader.
+    A manifest without checksums (written before they existed) copies every file unchecked.
     """
     dest.mkdir(parents=True)
-    present = {p.relative_to(source).as_posix(): p for p in data_files(source)}
-    wanted: dict[str, FileSum | None] = dict(info.files) or dict.fromkeys(present)
-    for rel, expected in sorted(wanted.items()):
-        if rel not in present:
-            raise VersionDamagedError(info.name, f"{rel} is missing")
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            got = file_sum(present[rel], copy_to=target)
-        except OSError as exc:
-            if exc.filename is not None and Path(exc.filename) == present[rel]:
-                raise VersionDamagedError(info.name, f"{rel} cannot be read ({exc.strerror or exc})") from exc
-            raise
-        if expected is not None and got != expected:
-            raise VersionDamagedError(info.name, f"{rel} does not match its checksum")
+    _check(info, source, dest)
 
 
 def verify(info: VersionInfo, folder: Path) -> None:
@@ -173,13 +160,26 @@ def verify(info: VersionInfo, folder: Path) -> None:
 
     Reads the files only: a repair checks versions this way without ever opening them in Chroma.
     """
-    present = {p.relative_to(folder).as_posix() for p in data_files(folder)}
-    for rel, expected in sorted(info.files.items()):
+    _check(info, folder, None)
+
+
+def _check(info: VersionInfo, source: Path, dest: Path | None) -> None:
+    """The one pass both share: each file of the manifest read once, copied on the way if `dest`."""
+    present = {p.relative_to(source).as_posix(): p for p in data_files(source)}
+    wanted: dict[str, FileSum | None] = dict(info.files)
+    if not wanted and dest is not None:
+        wanted = dict.fromkeys(present)
+    for rel, expected in sorted(wanted.items()):
         if rel not in present:
             raise VersionDamagedError(info.name, f"{rel} is missing")
+        target = None if dest is None else dest / rel
+        if target is not None:
+            target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            got = file_sum(folder / rel)
+            got = file_sum(present[rel], copy_to=target)
         except OSError as exc:
-            raise VersionDamagedError(info.name, f"{rel} cannot be read ({exc.strerror or exc})") from exc
-        if got != expected:
+            if target is None or (exc.filename is not None and Path(exc.filename) == present[rel]):
+                raise VersionDamagedError(info.name, f"{rel} cannot be read ({exc.strerror or exc})") from exc
+            raise  # writing the copy failed: not the version's fault
+        if expected is not None and got != expected:
             raise VersionDamagedError(info.name, f"{rel} does not match its checksum")
