@@ -16,15 +16,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.advisor import STORE_DOWN, UNAVAILABLE, Advisor, UnknownRoleError
+from bot.answer.advisor import STORE_DOWN, UNAVAILABLE, Advisor, UnknownRoleError
+from bot.answer.types import Answer
+from bot.build import build_advisor
 from bot.env import TELEGRAM_TOKEN, load_env, secret
-from bot.services import build_advisor
-from bot.types import Answer
+from ingest.embedding.factory import Embedder
 from ingest.errors import EXIT_ERROR, EXIT_QUALITY, EXIT_USAGE, ConfigError, IngestError, StoreUnavailableError
-from ingest.factory import Embedder
-from ingest.index import KnowledgeIndex
 from ingest.logs import setup_logging
 from ingest.settings import Settings, load_settings
+from ingest.store.index import KnowledgeIndex
 
 DEFAULT_CONFIG = Path("config.yaml")
 
@@ -203,7 +203,7 @@ def _run(settings: Settings, advisor: Advisor, embedder: Embedder) -> int:
 
 
 def _eval(settings: Settings, advisor: Advisor, args: argparse.Namespace, out: TextIO) -> int:
-    from bot.evaluate import DEV_SET, TEST_SET, evaluate, load_dev, load_test, table
+    from bot.quality.evaluate import DEV_SET, TEST_SET, evaluate, load_dev, load_test, table
 
     dev_path = args.dev or settings.gate.questions_file
     test_path = args.test or settings.config_dir / TEST_SET

@@ -17,7 +17,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, LoadLimits, load_document
+from ingest.loaders.documents import SUPPORTED_SUFFIXES, LoadError, LoadLimits, load_document
 from ingest.settings import Settings
 
 _MB = 1024 * 1024

@@ -25,12 +25,12 @@ from ingest.articles import (
     store,
     unhide,
 )
-from ingest.factory import Embedder
+from ingest.embedding.factory import Embedder
+from ingest.loaders.urlfetch import UrlRefused, fetch_url
 from ingest.pipeline import Ingestor
-from ingest.repair import RepairReport
 from ingest.report import IngestReport
 from ingest.settings import Settings
-from ingest.urlfetch import UrlRefused, fetch_url
+from ingest.store.repair import RepairReport
 
 
 @dataclass(frozen=True)

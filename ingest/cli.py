@@ -23,13 +23,13 @@ from ingest.errors import (
     LockedError,
     reason,
 )
+from ingest.loaders.urlfetch import UrlRefused
 from ingest.logs import setup_logging
 from ingest.pipeline import Ingestor
-from ingest.repair import inventory
 from ingest.settings import Settings, load_settings
-from ingest.store import make_backend
-from ingest.urlfetch import UrlRefused
-from ingest.versions import rollback
+from ingest.store.backend import make_backend
+from ingest.store.repair import inventory
+from ingest.store.versions import rollback
 
 DEFAULT_CONFIG = Path("config.yaml")
 

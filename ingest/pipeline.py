@@ -18,24 +18,24 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ingest.cache import EmbeddingCache
 from ingest.chunking import CHUNKER_VERSION, Chunk, Chunker
-from ingest.embedded import EmbeddedBackend
+from ingest.embedding.cache import EmbeddingCache
+from ingest.embedding.factory import Embedder
 from ingest.errors import DamagedError, NoSpaceError
 from ingest.facets import FACETS_VERSION, FacetTagger
-from ingest.factory import Embedder
 from ingest.gate import gate_questions, judge_gate
-from ingest.loaders import LoadedDocument, LoadError, LoadLimits, load_document
-from ingest.manifest import DocEntry, VersionInfo, now_iso, version_name, version_number
-from ingest.repair import RepairReport, clear_damage
+from ingest.loaders.documents import LoadedDocument, LoadError, LoadLimits, load_document
+from ingest.loaders.sandbox import ParserPool
 from ingest.report import FileError, IngestReport
-from ingest.sandbox import ParserPool
 from ingest.scan import SourceFile, scan
 from ingest.settings import Settings
-from ingest.space import estimate_bytes, need_free_space, space_errors
-from ingest.store import Backend, Survey, batched, complete_versions, make_backend, survey
-from ingest.versions import prune, writer_lock
-from ingest.writer import WriteFailedError, write_version
+from ingest.store.backend import Backend, Survey, batched, complete_versions, make_backend, survey
+from ingest.store.embedded import EmbeddedBackend
+from ingest.store.manifest import DocEntry, VersionInfo, now_iso, version_name, version_number
+from ingest.store.repair import RepairReport, clear_damage
+from ingest.store.space import estimate_bytes, need_free_space, space_errors
+from ingest.store.versions import prune, writer_lock
+from ingest.store.writer import WriteFailedError, write_version
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection

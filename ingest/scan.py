@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
 
-from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.loaders.documents import SUPPORTED_SUFFIXES
 from ingest.report import FileError
 from ingest.settings import Settings
 

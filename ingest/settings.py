@@ -66,7 +66,7 @@ class EmbeddingSettings(_Strict):
     model: str = DEFAULT_MODEL
     device: str = "cpu"
     batch_size: StrictInt = Field(64, ge=1, le=4096)
-    backend: Literal["torch", "onnx"] = "onnx"  # same vectors; onnx starts faster (see ingest/factory.py)
+    backend: Literal["torch", "onnx"] = "onnx"  # same vectors; onnx starts faster (see ingest/embedding/factory.py)
 
 
 class ChunkingSettings(_Strict):
@@ -86,7 +86,7 @@ class GateSettings(_Strict):
 
 
 class AdvisorSettings(_Strict):
-    """How answers are retrieved and composed (whether to answer at all is bot/scope.py's model)."""
+    """How answers are retrieved and composed (whether to answer at all is bot/answer/scope.py's model)."""
 
     k: StrictInt = Field(8, ge=1, le=50)  # the defaults are config.yaml's: omitting a key changes nothing
     fetch_k: StrictInt = Field(16, ge=1, le=200)

@@ -17,12 +17,12 @@ import httpx
 import pytest
 import yaml
 
-from ingest.factory import Embedder
+from ingest.embedding.factory import Embedder
 from ingest.settings import DATA_DIR_ENV, EmbeddingSettings, Settings, load_settings
 from tests import logcheck
 
 if TYPE_CHECKING:
-    from bot.advisor import Advisor
+    from bot.answer.advisor import Advisor
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -197,9 +197,9 @@ def make_settings(tmp_path: Path, kb: Path, request: pytest.FixtureRequest) -> M
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[tuple[Settings, Advisor]]:
     """One ingested copy of the shipped knowledge base for the whole module (each module its own)."""
-    from bot.advisor import Advisor
-    from ingest.index import KnowledgeIndex
+    from bot.answer.advisor import Advisor
     from ingest.pipeline import Ingestor
+    from ingest.store.index import KnowledgeIndex
 
     root = tmp_path_factory.mktemp("advisor")
     shutil.copytree(KNOWLEDGE, root / "knowledge")
@@ -224,9 +224,9 @@ CNIO_FRONT_MATTER = (
 def advisor_with_cnio_article(make_settings: MakeSettings, kb: Path, embedder: Embedder, body: str) -> Advisor:
     """An admin adds an article about a role none had (the CNIO) and ingests: the advisor over it.
     The caller closes its index."""
-    from bot.advisor import Advisor
-    from ingest.index import KnowledgeIndex
+    from bot.answer.advisor import Advisor
     from ingest.pipeline import Ingestor
+    from ingest.store.index import KnowledgeIndex
 
     (kb / "cnio-role.md").write_text(CNIO_FRONT_MATTER + body, encoding="utf-8")
     settings = make_settings()

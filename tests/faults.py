@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import VersionDamagedError
-from ingest.manifest import VersionInfo, verify
 from ingest.settings import DATA_DIR_ENV, Settings, load_settings
+from ingest.store.manifest import VersionInfo, verify
 from tests.conftest import KNOWLEDGE, write_config
 
 PR_CAPBSET_DROP = 24
@@ -32,7 +32,7 @@ QUESTION = "What does Bonnie Siegel say about CTO candidates from vendors?"
 
 STATE_SCRIPT = """
 import json, sys
-from bot.state import StateStore
+from bot.telegram.state import StateStore
 from ingest.settings import load_settings
 cfg = load_settings(sys.argv[1]).state
 with StateStore(cfg.path, cfg.retention_days, cfg.max_turns) as state:

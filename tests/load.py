@@ -41,7 +41,7 @@ from typing import Any
 
 import psutil
 
-from bot.advisor import Advisor
+from bot.answer.advisor import Advisor
 from bot.telegram.app import ALLOWED_UPDATES, TelegramApp, build_application
 from ingest.logs import setup_logging
 from ingest.settings import Settings

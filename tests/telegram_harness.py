@@ -16,13 +16,13 @@ from typing import Any
 
 import yaml
 
-from bot.advisor import Advisor
-from bot.state import StateStore
+from bot.answer.advisor import Advisor
 from bot.telegram.app import TelegramApp, build_application
-from ingest.factory import Embedder
-from ingest.index import KnowledgeIndex
+from bot.telegram.state import StateStore
+from ingest.embedding.factory import Embedder
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings, load_settings
+from ingest.store.index import KnowledgeIndex
 from tests.conftest import KNOWLEDGE, ROOT, write_config
 from tests.emulator import BotApiEmulator
 from tests.load import stop_like_run_polling as stop_app  # run_polling's shutdown, one copy

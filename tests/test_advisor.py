@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.advisor import FACETS, Advisor, UnknownRoleError
+from bot.answer.advisor import FACETS, Advisor, UnknownRoleError
+from bot.answer.llm import LLMAnswerer, build_chat_model
 from bot.cli import chat, main
-from bot.evaluate import CATEGORIES, evaluate, load_dev, load_test, table
-from bot.llm import LLMAnswerer, build_chat_model
-from ingest.factory import Embedder
+from bot.quality.evaluate import CATEGORIES, evaluate, load_dev, load_test, table
+from ingest.embedding.factory import Embedder
 from ingest.settings import DATA_DIR_ENV, Settings
 from tests.conftest import KNOWLEDGE, ROOT, MakeSettings, advisor_with_cnio_article
 from tests.fakes.openai_server import FakeOpenAI

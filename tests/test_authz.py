@@ -25,7 +25,7 @@ from aiohttp import web
 
 from bot.telegram.access import ADMIN_ONLY
 from bot.telegram.errors import SOMETHING_WRONG
-from ingest.factory import Embedder
+from ingest.embedding.factory import Embedder
 from tests.emulator import BotApiEmulator
 from tests.localweb import start_local
 from tests.telegram_harness import ADMIN_ID, BOT_NAME, Running, World, make_world, running

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ingest.factory import Embedder
+from ingest.embedding.factory import Embedder
 from tests.bench.questions import generated_questions, kb_questions
 from tests.bench.report import CORPUS_KEYS, REPORT_KEYS, TARGETS, table
 from tests.bench.run import Profile, run_bench

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from ingest import cli
+from ingest.embedding.factory import Embedder
 from ingest.errors import EXIT_PARTIAL, EXIT_QUALITY, EXIT_USAGE
-from ingest.factory import Embedder
 from ingest.pipeline import Ingestor
 from tests.conftest import MakeSettings
 

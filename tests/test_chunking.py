@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ingest.chunking import Chunker, sections, split_sentences
-from ingest.factory import Embedder
+from ingest.embedding.factory import Embedder
 from tests.conftest import KNOWLEDGE
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.factory import Embedder
-from ingest.index import KnowledgeIndex
+from ingest.embedding.factory import Embedder
 from ingest.pipeline import Ingestor
 from ingest.settings import DATA_DIR_ENV, Settings
-from ingest.store import make_backend
+from ingest.store.backend import make_backend
+from ingest.store.index import KnowledgeIndex
 from tests.conftest import MakeSettings
 from tests.corpus import generate_corpus
 
@@ -113,7 +113,7 @@ def test_a_second_ingest_refuses_at_once(make_settings: MakeSettings, embedder: 
             "-c",
             "import sys, time\n"
             "from ingest.settings import load_settings\n"
-            "from ingest.versions import writer_lock\n"
+            "from ingest.store.versions import writer_lock\n"
             "with writer_lock(load_settings(sys.argv[1])):\n"
             "    print('locked', flush=True)\n"
             "    time.sleep(60)\n",

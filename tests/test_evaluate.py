@@ -3,7 +3,7 @@ dashes or trimming, facts in groups, the expected article, and the three expecta
 
 from __future__ import annotations
 
-from bot.evaluate import EvalItem, Figures, GoldenQuestion, bullets, from_golden, judge, same_sentence
+from bot.quality.evaluate import EvalItem, Figures, GoldenQuestion, bullets, from_golden, judge, same_sentence
 
 KEY_SENTENCE = (
     "The hiring manager ideally wants someone with 5-plus years of applicable experience from a similar "

@@ -7,14 +7,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from bot.advisor import Advisor
-from bot.asked import asked_facets
-from bot.briefs import SECTION_FACETS, SECTIONS, build_brief
-from bot.evaluate import same_sentence
-from bot.extractive import Candidate
+from bot.answer.advisor import Advisor
+from bot.answer.asked import asked_facets
+from bot.answer.briefs import SECTION_FACETS, SECTIONS, build_brief
+from bot.answer.extractive import Candidate
+from bot.quality.evaluate import same_sentence
 from ingest.chunking import Chunk, units
+from ingest.embedding.factory import Embedder
 from ingest.facets import FACETS, GENERAL, FacetTagger
-from ingest.factory import Embedder
 from ingest.settings import Settings
 from tests.conftest import MakeSettings, advisor_with_cnio_article
 

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.advisor import Advisor
-from bot.state import StateStore
-from ingest.embedded import MEMORY_DIR
+from bot.answer.advisor import Advisor
+from bot.telegram.state import StateStore
+from ingest.embedding.factory import Embedder
 from ingest.errors import StoreUnavailableError
-from ingest.factory import Embedder
-from ingest.index import KnowledgeIndex
 from ingest.pipeline import Ingestor
-from ingest.server import ServerBackend
+from ingest.store.embedded import MEMORY_DIR
+from ingest.store.index import KnowledgeIndex
+from ingest.store.server import ServerBackend
 from tests.conftest import MakeSettings
 from tests.faults import (
     ARTICLE,

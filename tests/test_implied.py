@@ -3,7 +3,7 @@ as their names."""
 
 from __future__ import annotations
 
-from bot.advisor import Advisor
+from bot.answer.advisor import Advisor
 from ingest.settings import Settings
 
 

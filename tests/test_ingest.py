@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from ingest.embedding.factory import Embedder, resolve_model
 from ingest.errors import ModelMismatchError, VersionNotFoundError
-from ingest.factory import Embedder, resolve_model
-from ingest.index import KnowledgeIndex
 from ingest.pipeline import Ingestor
-from ingest.store import make_backend
-from ingest.versions import rollback
+from ingest.store.backend import make_backend
+from ingest.store.index import KnowledgeIndex
+from ingest.store.versions import rollback
 from tests.conftest import MakeSettings
 
 CTO = "cto-role-bonnie-siegel.md"

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from bot.advisor import Advisor
-from bot.llm import LLMAnswerer, build_chat_model
-from ingest.factory import Embedder
+from bot.answer.advisor import Advisor
+from bot.answer.llm import LLMAnswerer, build_chat_model
+from ingest.embedding.factory import Embedder
 from ingest.pipeline import Ingestor
 from tests import logcheck
 from tests.emulator import BotApiEmulator

@@ -1,4 +1,4 @@
-"""bot.llm against the real LangChain/openai client talking HTTP to a fake OpenAI server on 127.0.0.1."""
+"""bot.answer.llm against the real LangChain/openai client talking HTTP to a fake OpenAI server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from openai.types import Model
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from pydantic import SecretStr
 
-from bot.llm import (
+from bot.answer.llm import (
     CONDENSE_PROMPT,
     SYSTEM_PROMPT,
     LLMAnswerer,
@@ -28,7 +28,7 @@ from bot.llm import (
     clean_citations,
     strip_foreign_links,
 )
-from bot.types import Passage, Source
+from bot.answer.types import Passage, Source
 from ingest.settings import LLMSettings
 from tests.fakes import FakeOpenAI
 
@@ -476,13 +476,13 @@ async def test_fake_stream_matches_openai_schema(srv: FakeOpenAI) -> None:
 async def test_logs_carry_no_prompt_or_answer_text(
     srv: FakeOpenAI, answerer: LLMAnswerer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="bot.llm")
+    caplog.set_level(logging.DEBUG, logger="bot.answer.llm")
     srv.reply = "Secret answer words [1]."
     await answerer.answer(QUESTION, PASSAGES, [])
     srv.fail_with = "malformed"
     with pytest.raises(LLMUnavailable):
         await answerer.answer(QUESTION, PASSAGES, [])
-    records = [r for r in caplog.records if r.name == "bot.llm"]
+    records = [r for r in caplog.records if r.name == "bot.answer.llm"]
     assert any(r.levelno == logging.WARNING for r in records)
     for record in records:
         message = record.getMessage()

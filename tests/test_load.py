@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from bot.state import StateStore
 from bot.telegram.keyboards import Offer, answer_keyboard, remember
 from bot.telegram.render import answer_doc, to_messages
 from bot.telegram.services import cpu_count
-from ingest.factory import Embedder
+from bot.telegram.state import StateStore
+from ingest.embedding.factory import Embedder
 from tests.emulator import FaultPlan
 from tests.load import LoadResult, rss_mb, run_chat_load, varied_questions, write_figures
 from tests.telegram_harness import WAIT_S, World, make_world, running

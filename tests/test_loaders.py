@@ -21,14 +21,14 @@ import pypdf
 import pytest
 import yaml
 
-from ingest import sandbox
-from ingest.loaders import (
+from ingest.loaders.documents import (
     SUPPORTED_SUFFIXES,
     LoadedDocument,
     LoadError,
     LoadLimits,
     clean_text,
     load_document,
+    sandbox,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -38,7 +38,7 @@ from bot.cli import _parser as bot_parser
 from bot.cli import main as bot_main
 from bot.telegram import app as tg_app
 from ingest.cli import build_parser as ingest_parser
-from ingest.factory import Embedder
+from ingest.embedding.factory import Embedder
 from tests import logcheck
 from tests.conftest import ROOT, free_port, write_config
 from tests.emulator import BotApiEmulator, FaultPlan

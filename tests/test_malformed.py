@@ -27,13 +27,13 @@ import psutil
 import pytest
 import yaml
 
-from bot.advisor import Advisor
+from bot.answer.advisor import Advisor
 from ingest.articles import UploadRefused, load_limits, safe_name, store
-from ingest.factory import Embedder
-from ingest.index import KnowledgeIndex
+from ingest.embedding.factory import Embedder
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings, load_settings
-from ingest.store import make_backend
+from ingest.store.backend import make_backend
+from ingest.store.index import KnowledgeIndex
 from tests import badfiles
 from tests.badfiles import BadFile
 from tests.conftest import KNOWLEDGE, ROOT, write_config

@@ -7,8 +7,8 @@ from itertools import pairwise
 
 import pytest
 
-from bot.advisor import Advisor
-from bot.multipart import split_parts
+from bot.answer.advisor import Advisor
+from bot.answer.multipart import split_parts
 from ingest.settings import Settings
 from tests.conftest import KNOWLEDGE
 

@@ -34,14 +34,14 @@ import pytest
 import yaml
 
 from bot import cli as bot_cli
-from bot.advisor import STORE_DOWN, UNAVAILABLE, Advisor
+from bot.answer.advisor import STORE_DOWN, UNAVAILABLE, Advisor
 from ingest import cli as ingest_cli
+from ingest.embedding.factory import Embedder
 from ingest.errors import StoreUnavailableError
-from ingest.factory import Embedder
-from ingest.index import FAIL_FAST_S, KnowledgeIndex
 from ingest.pipeline import Ingestor
-from ingest.server import READ_TIMEOUT_S, ServerBackend
 from ingest.settings import Settings, load_settings
+from ingest.store.index import FAIL_FAST_S, KnowledgeIndex
+from ingest.store.server import READ_TIMEOUT_S, ServerBackend
 from tests.conftest import KNOWLEDGE, ROOT, ChromaServer, write_config
 from tests.emulator.server import NGINX_502
 from tests.telegram_harness import ADMIN_ID, Running, World, make_world, running

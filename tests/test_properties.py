@@ -33,8 +33,8 @@ from bot.telegram.render import (
     utf16_len,
 )
 from ingest.chunking import Chunker
+from ingest.embedding.factory import Embedder
 from ingest.errors import ConfigError
-from ingest.factory import Embedder
 from ingest.settings import Settings, load_settings
 from tests.emulator import parse_html
 from tests.emulator.formatting import find_auto_entities

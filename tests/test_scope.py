@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.scope import FEATURES, Evidence, ScopeModel, kb_names, names_in, unmatched_span, weighted_share
-from bot.spelling import Speller
+from bot.answer.scope import FEATURES, Evidence, ScopeModel, kb_names, names_in, unmatched_span, weighted_share
+from bot.answer.spelling import Speller
 
 TEXT = (
     "Raths has also written a follow-up article, based on an interview with Chris Wood, M.D., CMIO at "

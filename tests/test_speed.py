@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from bot.retrieval import STOPWORDS, _Keyword, terms
+from bot.answer.retrieval import STOPWORDS, _Keyword, terms
 from ingest.chunking import Chunker
-from ingest.factory import Embedder
-from ingest.index import Hit
+from ingest.embedding.factory import Embedder
 from ingest.settings import EmbeddingSettings
+from ingest.store.index import Hit
 from tests.conftest import KNOWLEDGE
 
 ROLES = ["CTO", "CMIO", "CISO"]

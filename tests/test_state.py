@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.state import MAX_QUESTION_CHARS, SCHEMA_VERSION, StateError, StateStore, Stats
+from bot.telegram.state import MAX_QUESTION_CHARS, SCHEMA_VERSION, StateError, StateStore, Stats
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = 86400.0
@@ -310,7 +310,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from bot.state import StateStore
+    from bot.telegram.state import StateStore
 
     store = StateStore(Path(sys.argv[1]), retention_days=30, max_turns=3)
     i = int(sys.argv[2])

@@ -24,8 +24,9 @@ import yaml
 from aiohttp import web
 from telegram import Bot, Update
 
-from bot.advisor import Advisor
-from bot.llm import LLMAnswerer, build_chat_model
+from bot.answer.advisor import Advisor
+from bot.answer.llm import LLMAnswerer, build_chat_model
+from bot.answer.types import Answer, Point, Source
 from bot.telegram import app as tg_app
 from bot.telegram.errors import SOMETHING_WRONG
 from bot.telegram.keyboards import MAX_CALLBACK_BYTES
@@ -37,13 +38,12 @@ from bot.telegram.render import (
     to_messages,
     utf16_len,
 )
-from bot.types import Answer, Point, Source
 from ingest.articles import UploadRefused, safe_name, store
+from ingest.embedding.factory import Embedder
 from ingest.errors import StoreUnavailableError
-from ingest.factory import Embedder
-from ingest.loaders import LoadLimits
+from ingest.loaders.documents import LoadLimits
 from ingest.logs import redactor
-from ingest.versions import writer_lock
+from ingest.store.versions import writer_lock
 from tests.conftest import ROOT, write_config
 from tests.emulator import BotApiEmulator, FaultPlan, parse_html
 from tests.emulator.server import iter_entities
@@ -393,7 +393,10 @@ async def test_forum_topics_have_their_own_memory(bot: Running) -> None:
     assert a["message_thread_id"] == cto_topic and b["message_thread_id"] == cmio_topic
     follow = await bot.say(forum, alice, f"@{BOT_NAME} and for CMIOs?", thread_id=cto_topic)
     assert follow["message_thread_id"] == cto_topic and "Hillary Ross" in follow["text"]
-    assert bot.state.history(forum["id"], cto_topic) == ["How much experience should a CTO have?", "and for CMIOs?"]
+    assert bot.state.history(forum["id"], cto_topic) == [
+        "How much experience should a CTO have?",
+        "and for CMIOs?",
+    ]
     assert bot.state.history(forum["id"], cmio_topic) == ["What is the weather like?"]
     reset = await bot.say(forum, alice, "/reset", thread_id=cmio_topic)
     assert reset["message_thread_id"] == cmio_topic

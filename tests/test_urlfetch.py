@@ -23,8 +23,8 @@ import httpx
 import pytest
 from aiohttp import web
 
-from ingest import urlfetch
-from ingest.urlfetch import FetchedPage, UrlRefused, address_refusal, fetch_url, suggested_name
+from ingest.loaders import urlfetch
+from ingest.loaders.urlfetch import FetchedPage, UrlRefused, address_refusal, fetch_url, suggested_name
 from tests.localweb import start_local
 
 PAGE = b"<html><head><title>CMIO</title></head><body>What a CMIO does.</body></html>"

@@ -17,7 +17,7 @@ from typing import TypeVar
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
-from bot.advisor import UNAVAILABLE
+from bot.answer.advisor import UNAVAILABLE
 from bot.telegram.access import ADMIN_ONLY, is_admin
 from bot.telegram.conversation import addressed, command_argument, is_private, message_of
 from bot.telegram.menu import publish_commands
@@ -31,9 +31,9 @@ from ingest.articles import (
 )
 from ingest.changes import Change
 from ingest.errors import IngestError, LockedError, StoreUnavailableError
-from ingest.repair import RepairReport
+from ingest.loaders.urlfetch import UrlRefused, fetch_url
 from ingest.report import IngestReport
-from ingest.urlfetch import UrlRefused, fetch_url
+from ingest.store.repair import RepairReport
 
 log = logging.getLogger(__name__)
 

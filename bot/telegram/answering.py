@@ -26,14 +26,14 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.advisor import UnknownRoleError
-from bot.briefs import Brief
+from bot.answer.advisor import UnknownRoleError
+from bot.answer.briefs import Brief
+from bot.answer.types import Answer, Final
 from bot.telegram.conversation import Conversation
 from bot.telegram.keyboards import Offer, answer_keyboard, remember
 from bot.telegram.render import answer_doc, brief_doc, first_message, streaming_doc, to_messages
 from bot.telegram.send import NO_PREVIEW, Target, edit_html, send_doc, send_html, send_text, typing
 from bot.telegram.services import Services, services
-from bot.types import Answer, Final
 
 log = logging.getLogger(__name__)
 

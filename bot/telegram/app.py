@@ -33,17 +33,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.advisor import Advisor
+from bot.answer.advisor import Advisor
 from bot.env import TELEGRAM_TOKEN, secret
-from bot.ratelimit import RateLimiter
-from bot.state import StateStore
 from bot.telegram import admin, handlers, inline
 from bot.telegram.access import gate
 from bot.telegram.errors import on_error
 from bot.telegram.menu import complete_menu, publish_commands
 from bot.telegram.ordering import ChatOrderedProcessor
+from bot.telegram.ratelimit import RateLimiter
 from bot.telegram.send import NO_PREVIEW
 from bot.telegram.services import SERVICES_KEY, Services
+from bot.telegram.state import StateStore
 from ingest.changes import KnowledgeChanges
 from ingest.errors import IngestError
 from ingest.logs import redactor

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.advisor import STORE_DOWN, UNAVAILABLE
+from bot.answer.advisor import STORE_DOWN, UNAVAILABLE
 from bot.telegram.conversation import topic_id
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import re
 from telegram import BotCommand, Message, MessageEntity, Update
 from telegram.ext import ContextTypes
 
-from bot.advisor import FACETS, UnknownRoleError
+from bot.answer.advisor import FACETS, UnknownRoleError
 from bot.telegram.access import is_admin
 from bot.telegram.answering import Asker, answer_question, computing, send_brief, within_rate
 from bot.telegram.conversation import (

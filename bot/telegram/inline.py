@@ -14,8 +14,8 @@ from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot.advisor import UnknownRoleError
-from bot.roles import find_roles, full_title
+from bot.answer.advisor import UnknownRoleError
+from bot.answer.roles import find_roles, full_title
 from bot.telegram.answering import advise, cached_brief, rate_wait
 from bot.telegram.render import answer_doc, brief_doc, first_message
 from bot.telegram.send import NO_PREVIEW, answer_query

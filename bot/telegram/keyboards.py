@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.types import Source
+from bot.answer.types import Source
 
 MAX_CALLBACK_BYTES = 64
 MAX_OFFERS_PER_CHAT = 64

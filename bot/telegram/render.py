@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from bot.briefs import NOTHING, Brief, Comparison
-from bot.types import Answer, Source
+from bot.answer.briefs import NOTHING, Brief, Comparison
+from bot.answer.types import Answer, Source
 
 MAX_MESSAGE = 4096
 """Telegram's limit for a message text after entity parsing, in UTF-16 code units."""

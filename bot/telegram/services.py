@@ -14,9 +14,9 @@ from typing import Any
 
 from telegram.ext import CallbackContext
 
-from bot.advisor import Advisor
-from bot.ratelimit import RateLimiter
-from bot.state import StateStore
+from bot.answer.advisor import Advisor
+from bot.telegram.ratelimit import RateLimiter
+from bot.telegram.state import StateStore
 from ingest.changes import KnowledgeChanges
 from ingest.settings import Settings
 

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from ingest.settings import DATA_DIR_ENV, Settings, load_settings
-from ingest.store import make_backend
+from ingest.store.backend import make_backend
 from tests.corpus import generate_corpus
 
 ROOT = Path(__file__).resolve().parents[2]

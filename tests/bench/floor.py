@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bot.advisor import Advisor
+from bot.answer.advisor import Advisor
 from tests.bench.questions import Question
 
 

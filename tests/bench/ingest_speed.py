@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from ingest.chunking import Chunker
-from ingest.factory import Embedder
+from ingest.embedding.factory import Embedder
 from ingest.gate import gate_questions
-from ingest.loaders import LoadLimits, load_document
+from ingest.loaders.documents import LoadLimits, load_document
 from ingest.pipeline import Ingestor, describe
 from ingest.report import IngestReport
 from ingest.scan import scan

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from bot.advisor import Advisor
-from bot.services import build_advisor
-from ingest.factory import Embedder
-from ingest.index import KnowledgeIndex
+from bot.answer.advisor import Advisor
+from bot.build import build_advisor
+from ingest.embedding.factory import Embedder
 from ingest.settings import Settings
+from ingest.store.index import KnowledgeIndex
 from tests.bench.questions import WARMUP, Question
 
 

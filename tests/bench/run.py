@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ingest.factory import Embedder
+from ingest.embedding.factory import Embedder
 from ingest.settings import EmbeddingSettings
 from tests.bench import report as rpt
 from tests.bench.coldstart import cold_start

@@ -13,7 +13,7 @@ import importlib
 import importlib.util
 from typing import Any
 
-from bot.advisor import Advisor
+from bot.answer.advisor import Advisor
 from ingest.settings import Settings
 from tests.bench.questions import Question
 

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from bot.advisor import Advisor
+from bot.answer.advisor import Advisor
 
 Expect = Literal["answer", "gap", "decline"]
 TEST_SET = Path("tests/eval/test.yaml")

@@ -2,7 +2,7 @@
 
 Files come from admins over Telegram, so every input is untrusted: sizes are checked
 before reading, text encodings are never guessed, PDF, DOCX and HTML parsing runs in a
-resource-limited child process (see ingest.sandbox; Markdown and plain text are only decoded
+resource-limited child process (see ingest.loaders.sandbox; Markdown and plain text are only decoded
 and cleaned, in-process), and every failure becomes a LoadError whose one-line reason an admin
 can act on. Whatever is accepted is cleaned: no NUL, control character or lone surrogate
 reaches the store, in the text or in the metadata.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from ingest import sandbox
+from ingest.loaders import sandbox
 
 logger = logging.getLogger(__name__)
 
@@ -407,7 +407,7 @@ def _load_html(data: bytes, ctx: _Context) -> LoadedDocument:
     """HTML: the main content's visible text as Markdown-ish blocks; title/author as meta.
 
     Decoded and cleaned here (lxml rejects NULs and lone surrogates, and decoding errors get the
-    same wording as for text files), parsed in the sandbox (ingest.htmltext): BeautifulSoup is
+    same wording as for text files), parsed in the sandbox (ingest.loaders.htmltext): BeautifulSoup is
     slow and memory-hungry enough on a hostile page to need the same limits as PDF.
     """
     markup = clean_text(_decode_text(data))

@@ -1,6 +1,6 @@
 """Versioned Chroma indexes: every ingest builds a complete new version, then one atomic switch makes it live.
 
-Two backends behave the same (`ingest.embedded`, `ingest.server`); this module is what the pipeline,
+Two backends behave the same (`ingest.store.embedded`, `ingest.store.server`); this module is what the pipeline,
 the reader and a repair share: the one switch between them, and which kept versions can be trusted.
 
 Chroma never embeds anything itself here: we always pass `embedding_function=None` and our own vectors,
@@ -19,11 +19,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ingest.embedded import EmbeddedBackend
 from ingest.errors import DamagedError, VersionDamagedError
-from ingest.manifest import VersionInfo, version_number
-from ingest.server import WRITE_TIMEOUT_S, ServerBackend
 from ingest.settings import Settings
+from ingest.store.embedded import EmbeddedBackend
+from ingest.store.manifest import VersionInfo, version_number
+from ingest.store.server import WRITE_TIMEOUT_S, ServerBackend
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection

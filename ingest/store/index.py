@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ingest.embedded import EmbeddedBackend
+from ingest.embedding.factory import Embedder
 from ingest.errors import (
     DamagedError,
     ModelMismatchError,
@@ -28,11 +28,11 @@ from ingest.errors import (
     StoreUnavailableError,
     VersionNotFoundError,
 )
-from ingest.factory import Embedder
-from ingest.manifest import VersionInfo
-from ingest.server import READ_TIMEOUT_S, ServerBackend
 from ingest.settings import Settings
-from ingest.store import make_backend, newest_first, read_pointer, survey
+from ingest.store.backend import make_backend, newest_first, read_pointer, survey
+from ingest.store.embedded import EmbeddedBackend
+from ingest.store.manifest import VersionInfo
+from ingest.store.server import READ_TIMEOUT_S, ServerBackend
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection

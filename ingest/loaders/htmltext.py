@@ -1,6 +1,6 @@
 """The visible main content of an HTML page as text blocks, plus its title and author.
 
-Runs inside the parser sandbox (ingest.sandbox), never in the ingest or bot process: BeautifulSoup
+Runs inside the parser sandbox (ingest.loaders.sandbox), never in the ingest or bot process: BeautifulSoup
 takes seconds per MB and builds a tree many times the page's size, so a hostile page must meet the
 sandbox's time and memory limits. It imports only bs4/lxml and the standard library for that reason.
 

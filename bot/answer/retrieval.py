@@ -20,7 +20,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from ingest.index import Hit, KnowledgeIndex
+from ingest.store.index import Hit, KnowledgeIndex
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 STOPWORDS = frozenset(

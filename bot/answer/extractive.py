@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.retrieval import terms
-from bot.roles import TITLES
-from bot.types import Passage, Point, Source
+from bot.answer.retrieval import terms
+from bot.answer.roles import TITLES
+from bot.answer.types import Passage, Point, Source
 from ingest.chunking import units
-from ingest.factory import Embedder
+from ingest.embedding.factory import Embedder
 
 _CLAUSE_END = re.compile(r"[;,:—–]\s")
 MAX_POINT_CHARS = 300
@@ -108,7 +108,7 @@ class SentencePicker:
     ) -> list[Candidate]:
         """Every quotable sentence of the passages, best first; `neutral_vector` is the embedding of
         neutral(question), which the caller computes together with the retrieval vector. A sentence of
-        a facet the question asks for (`wanted`, bot.asked) ranks higher."""
+        a facet the question asks for (`wanted`, bot.answer.asked) ranks higher."""
         pieces = [(u, p, i) for p in passages for i, u in enumerate(units(p.text)) if not u.text.rstrip().endswith(":")]
         if not pieces:
             return []

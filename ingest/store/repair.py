@@ -13,12 +13,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.embedded import EmbeddedBackend
 from ingest.errors import DamagedError, VersionDamagedError
 from ingest.report import IngestReport
 from ingest.settings import Settings
-from ingest.sqlitefile import problem, set_aside
-from ingest.store import Backend, survey
+from ingest.store.backend import Backend, survey
+from ingest.store.embedded import EmbeddedBackend
+from ingest.store.sqlitefile import problem, set_aside
 
 CACHE_FILE = "embeddings.sqlite3"
 

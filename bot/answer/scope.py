@@ -6,7 +6,7 @@ as answerable ones. So the decision weighs: the best passage's and the best sent
 much of the question's content the knowledge base's vocabulary knows, how much of it the best sentences
 hold, whether it names a person, organisation or phrase of the articles, and whether it names a role
 the articles are about. A small multinomial logistic model over these features, fitted on the dev set
-with scikit-learn (`python -m bot.calibrate`), decides between answer, gap and decline; its weights
+with scikit-learn (`python -m bot.quality.calibrate`), decides between answer, gap and decline; its weights
 are data (`scope_model.json`), applied here with numpy alone.
 """
 
@@ -22,8 +22,8 @@ from typing import Literal
 
 import numpy as np
 
-from bot.retrieval import terms
-from bot.roles import find_roles
+from bot.answer.retrieval import terms
+from bot.answer.roles import find_roles
 
 Decision = Literal["answer", "gap", "decline"]
 # The words that frame a hiring question rather than say what it is about ("what should I look for",
@@ -178,7 +178,7 @@ class ScopeModel:
     def load(cls, path: Path = MODEL_FILE) -> ScopeModel:
         data = json.loads(path.read_text(encoding="utf-8"))
         if tuple(data["features"]) != FEATURES:
-            raise ValueError(f"{path} was fitted on other features: run python -m bot.calibrate")
+            raise ValueError(f"{path} was fitted on other features: run python -m bot.quality.calibrate")
         return cls(
             tuple(data["classes"]),
             np.array(data["coef"]),

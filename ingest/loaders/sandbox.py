@@ -9,7 +9,7 @@ wall-clock limit passes.
 One file: `run_parser` starts a one-shot child. Many files (an ingest run): a `ParserPool`
 keeps one warm interpreter per format that forks a limited worker per file (see ParserPool).
 
-Protocol: the parent runs ``python -P ingest/sandbox.py <kind> <memory_mb> <cpu_s>
+Protocol: the parent runs ``python -P ingest/loaders/sandbox.py <kind> <memory_mb> <cpu_s>
 <max_chars>``, writes the file's bytes to the child's stdin and reads one JSON object
 from its stdout:
 ``{"status": "ok", "blocks": [[kind, text], ...], "meta": {...}}`` or
@@ -18,7 +18,7 @@ A block kind is "h1".."h6", "p", "li" or "row"; the parent renders them as Markd
 
 This module imports only the standard library at the top, because the child runs it
 as a script; the parsers are imported inside the extractor functions (HTML's extraction code
-lives in ingest.htmltext, which only the child imports).
+lives in ingest.loaders.htmltext, which only the child imports).
 """
 
 from __future__ import annotations
@@ -687,7 +687,7 @@ def _extract_html(data: bytes, max_chars: int) -> SandboxResult:
     """The visible main content of a page (the parent has already decoded and cleaned it)."""
     from bs4.builder import ParserRejectedMarkup
 
-    from ingest import htmltext
+    from ingest.loaders import htmltext
 
     try:
         blocks, meta = htmltext.extract(data.decode("utf-8"))
@@ -702,16 +702,16 @@ def _extract_html(data: bytes, max_chars: int) -> SandboxResult:
 
 
 _EXTRACTORS = {"pdf": _extract_pdf, "docx": _extract_docx, "html": _extract_html}
-_PARSER_MODULES = {"pdf": "pypdf", "docx": "docx", "html": "ingest.htmltext"}
+_PARSER_MODULES = {"pdf": "pypdf", "docx": "docx", "html": "ingest.loaders.htmltext"}
 
 
 def _import_parser(kind: str) -> None:
     """Import the parser before any limit, so that a failure means it is missing, not the limit.
 
     -P keeps ingest/ itself off sys.path (its modules must not shadow the standard library); the
-    project root is appended instead, for ingest.htmltext when the project is not installed.
+    project root is appended instead, for ingest.loaders.htmltext when the project is not installed.
     """
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])
     if root not in sys.path:
         sys.path.append(root)
     importlib.import_module(_PARSER_MODULES[kind])

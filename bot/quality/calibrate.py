@@ -1,8 +1,8 @@
-"""`python -m bot.calibrate`: fit the scope model (bot/scope.py) on the dev set, never on the test set.
+"""`python -m bot.quality.calibrate`: fit the scope model (bot/answer/scope.py) on the dev set, never on the test set.
 
 Each dev question's evidence is computed on the live index; its label is what the question expects
 (answer, gap or decline). A multinomial logistic regression (scikit-learn, on standardised features,
-classes balanced) is written to bot/scope_model.json, which the advisor applies with numpy alone.
+classes balanced) is written to bot/answer/scope_model.json, which the advisor applies with numpy alone.
 scikit-learn is imported here only: the running bot never loads it.
 """
 
@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.advisor import Advisor
-from bot.evaluate import DEV_SET, load_dev, load_test
-from bot.scope import FEATURES, MODEL_FILE, ScopeModel
-from ingest.index import KnowledgeIndex
+from bot.answer.advisor import Advisor
+from bot.answer.scope import FEATURES, MODEL_FILE, ScopeModel
+from bot.quality.evaluate import DEV_SET, load_dev, load_test
 from ingest.settings import load_settings
+from ingest.store.index import KnowledgeIndex
 
 
 def untrained() -> ScopeModel:
@@ -40,7 +40,7 @@ def _weights(labels: Sequence[str], gap_weight: float | None) -> dict[str, float
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.calibrate", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bot.quality.calibrate", description=__doc__)
     parser.add_argument("--config", type=Path, default=Path("config.yaml"))
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")

@@ -2,7 +2,7 @@
 
 Paraphrases ("our top technologist", "physician-tech leaders") name no role, so retrieval would mix
 every role's articles. The question's vector is compared with each known role's everyday titles
-(bot.roles.TITLES, or the acronym for a role the table does not know); only a clear winner counts,
+(bot.answer.roles.TITLES, or the acronym for a role the table does not know); only a clear winner counts,
 since a general question ("what do both roles need?") means no one role.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from bot.roles import TITLES
+from bot.answer.roles import TITLES
 
 MARGIN = 0.06
 """How much closer the best role must be than the next (fitted on the dev sets: every dev paraphrase

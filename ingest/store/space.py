@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import NoSpaceError
-from ingest.manifest import VersionInfo
+from ingest.store.manifest import VersionInfo
 
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 BYTES_PER_CHUNK = 8 * 1024

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.space import is_no_space
-from ingest.sqlitefile import is_damage, problem, set_aside
+from ingest.store.space import is_no_space
+from ingest.store.sqlitefile import is_damage, problem, set_aside
 
 log = logging.getLogger(__name__)
 

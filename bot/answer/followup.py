@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.retrieval import terms
-from bot.roles import TITLES, find_roles
+from bot.answer.retrieval import terms
+from bot.answer.roles import TITLES, find_roles
 
 _CONTINUATION = re.compile(
     r"^\s*(and|also|what about|how about|same for|same question for|what of|and what about|now for|then for)\b",

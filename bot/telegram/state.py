@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.errors import reason
-from ingest.space import is_no_space
-from ingest.sqlitefile import SIDECARS, damaged_copies, is_damage, problem, set_aside
+from ingest.store.space import is_no_space
+from ingest.store.sqlitefile import SIDECARS, damaged_copies, is_damage, problem, set_aside
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ from contextlib import contextmanager
 
 from filelock import FileLock, Timeout
 
-from ingest.embedded import EmbeddedBackend
 from ingest.errors import (
     IngestError,
     LockedError,
@@ -16,9 +15,10 @@ from ingest.errors import (
     VersionNotFoundError,
     reason,
 )
-from ingest.manifest import version_number
 from ingest.settings import Settings
-from ingest.store import Backend, complete_versions, make_backend, survey
+from ingest.store.backend import Backend, complete_versions, make_backend, survey
+from ingest.store.embedded import EmbeddedBackend
+from ingest.store.manifest import version_number
 
 
 @contextmanager

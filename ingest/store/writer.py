@@ -17,8 +17,8 @@ from typing import Any
 from ingest.child import die_with_parent
 from ingest.errors import IngestError, NoSpaceError
 from ingest.settings import Settings
-from ingest.space import is_no_space
-from ingest.store import batched, make_backend
+from ingest.store.backend import batched, make_backend
+from ingest.store.space import is_no_space
 
 log = logging.getLogger(__name__)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from bot.advisor import Advisor
+from bot.answer.advisor import Advisor
 from bot.env import secret
-from ingest.index import KnowledgeIndex
 from ingest.settings import Settings
+from ingest.store.index import KnowledgeIndex
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +17,7 @@ def build_advisor(settings: Settings, index: KnowledgeIndex | None = None) -> Ad
     index = index or KnowledgeIndex(settings)
     llm = None
     if settings.llm.enabled:
-        from bot.llm import LLMAnswerer, build_chat_model
+        from bot.answer.llm import LLMAnswerer, build_chat_model
 
         api_key = secret(settings.llm.api_key_env)
         if api_key is None:

@@ -253,7 +253,7 @@ def _fuse(st: Any, exported: Path, final: Path) -> None:
 def onnx_export(model_id: str, path: str, cache: Path | None = None) -> Path:
     """The folder of this model's ONNX export, exporting it first (once per machine) if needed.
 
-    The export runs as `python -m ingest.factory` (a fresh interpreter, not multiprocessing, so the
+    The export runs as `python -m ingest.embedding.factory` (a fresh interpreter, not multiprocessing, so the
     caller's main module is never re-imported and torch's memory goes away with the child).
     Raises RuntimeError or OSError if the model cannot be exported faithfully.
     """
@@ -273,12 +273,12 @@ def onnx_export(model_id: str, path: str, cache: Path | None = None) -> Path:
         tmp.mkdir()
         try:
             done = subprocess.run(
-                [sys.executable, "-m", "ingest.factory", "export", path, str(tmp)],
+                [sys.executable, "-m", "ingest.embedding.factory", "export", path, str(tmp)],
                 capture_output=True,
                 text=True,
                 timeout=EXPORT_TIMEOUT_S,
                 check=False,
-                cwd=str(Path(__file__).resolve().parent.parent),
+                cwd=str(Path(__file__).resolve().parents[2]),
             )
             lines = done.stdout.strip().splitlines()
             status, detail = json.loads(lines[-1]) if done.returncode == 0 and lines else ("error", done.returncode)
@@ -442,7 +442,7 @@ def server_client(store: StoreSettings) -> ClientAPI:
 
 
 if __name__ == "__main__":
-    # `python -m ingest.factory export MODEL_PATH DEST`: the ONNX export child (see onnx_export).
+    # `python -m ingest.embedding.factory export MODEL_PATH DEST`: the ONNX export child (see onnx_export).
     if len(sys.argv) != 4 or sys.argv[1] != "export":
-        raise SystemExit("usage: python -m ingest.factory export MODEL_PATH DEST")
+        raise SystemExit("usage: python -m ingest.embedding.factory export MODEL_PATH DEST")
     print(json.dumps(_export(sys.argv[2], Path(sys.argv[3]))))

@@ -4,7 +4,7 @@ It resolves follow-ups, retrieves, decides whether the knowledge base covers the
 composes an extractive answer (or an LLM answer, falling back to extractive on any LLM failure).
 Blocking work (embedding, Chroma) runs in a worker thread so async callers never stall their loop.
 
-When the knowledge store cannot be read, every method raises one of STORE_DOWN (from ingest.index,
+When the knowledge store cannot be read, every method raises one of STORE_DOWN (from ingest.store.index,
 within seconds); front ends tell the user UNAVAILABLE and keep running, and the next question tries
 the store again.
 """
@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 
 from langchain_core.documents import Document
 
-from bot.asked import asked_facets
-from bot.briefs import Brief, Comparison, build_brief, build_comparison
-from bot.extractive import (
+from bot.answer.asked import asked_facets
+from bot.answer.briefs import Brief, Comparison, build_brief, build_comparison
+from bot.answer.extractive import (
     Candidate,
     SentencePicker,
     SentenceVectors,
@@ -35,12 +35,12 @@ from bot.extractive import (
     render,
     with_continuations,
 )
-from bot.followup import Resolved, resolve
-from bot.implied import ImpliedRole
-from bot.multipart import split_parts
-from bot.retrieval import HybridRetriever, terms
-from bot.roles import find_roles
-from bot.scope import (
+from bot.answer.followup import Resolved, resolve
+from bot.answer.implied import ImpliedRole
+from bot.answer.multipart import split_parts
+from bot.answer.retrieval import HybridRetriever, terms
+from bot.answer.roles import find_roles
+from bot.answer.scope import (
     QUESTION_WORDS,
     Evidence,
     ScopeModel,
@@ -51,14 +51,14 @@ from bot.scope import (
     unmatched_span,
     weighted_share,
 )
-from bot.spelling import Speller
-from bot.types import Answer, Final, Partial, Passage, Source
+from bot.answer.spelling import Speller
+from bot.answer.types import Answer, Final, Partial, Passage, Source
 from ingest.errors import NoLiveVersionError, StoreUnavailableError
-from ingest.index import Health, KnowledgeIndex
 from ingest.settings import Settings
+from ingest.store.index import Health, KnowledgeIndex
 
 if TYPE_CHECKING:
-    from bot.llm import LLMAnswerer
+    from bot.answer.llm import LLMAnswerer
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +283,7 @@ class Advisor:
     def _evidence(
         self, resolved: Resolved, docs: Sequence[Document], ranked: Sequence[Candidate], covered: list[str]
     ) -> Evidence:
-        """The scope signals (bot.scope) for a question and what retrieval found for it."""
+        """The scope signals (bot.answer.scope) for a question and what retrieval found for it."""
         vocabulary = self.retriever.keyword().idf
         known = self._lexicon().speller.known
         # A short word that neither the articles nor the model know ("wht", "yrs") says nothing either way.
@@ -303,7 +303,7 @@ class Advisor:
         )
 
     def evidence(self, question: str, history: Sequence[str] = ()) -> Evidence | None:
-        """What the scope decision sees for a question (for `python -m bot.calibrate`); None when it is
+        """What the scope decision sees for a question (for `python -m bot.quality.calibrate`); None when it is
         declined before any evidence is looked at (only roles no article is about, or nothing asked), or
         answered with a brief or a comparison."""
         resolved = self._resolve(" ".join(question.split()), history)
@@ -452,7 +452,7 @@ class Advisor:
         return chosen[:limit], uncovered
 
     def _missing(self, question: str, ranked: Sequence[Candidate]) -> str:
-        """The words of a question that no passage found for it addresses (bot.scope.unmatched_span)."""
+        """The words of a question that no passage found for it addresses (bot.answer.scope.unmatched_span)."""
         best = best_sentences_terms([c.text for c in ranked])
         known = self._lexicon().speller.known
         return unmatched_span(
@@ -516,7 +516,7 @@ class Advisor:
         Front ends that can show an answer as it grows (Telegram drafts and edits) use this; `ask`
         is the same path without the partials. Any LLM failure ends in the extractive answer.
         """
-        from bot.llm import LLMUnavailable, cited_numbers
+        from bot.answer.llm import LLMUnavailable, cited_numbers
 
         llm = self.llm
         if llm is None:

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from bot.extractive import Candidate, number_sources, trim
-from bot.roles import full_title
-from bot.types import Point, Source
+from bot.answer.extractive import Candidate, number_sources, trim
+from bot.answer.roles import full_title
+from bot.answer.types import Point, Source
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("What the role owns", "What is the {t} responsible for, and what does the {r} role own and manage?"),
