@@ -25,7 +25,7 @@ from ingest.errors import DamagedError, NoSpaceError
 from ingest.facets import FACETS_VERSION, FacetTagger
 from ingest.gate import gate_questions, judge_gate
 from ingest.loaders.documents import LoadedDocument, LoadError, LoadLimits, load_document
-from ingest.loaders.sandbox import ParserPool
+from ingest.loaders.pool import ParserPool
 from ingest.report import FileError, IngestReport
 from ingest.scan import SourceFile, scan
 from ingest.settings import Settings

@@ -21,6 +21,7 @@ import pypdf
 import pytest
 import yaml
 
+from ingest.loaders import protocol, sandbox
 from ingest.loaders.documents import (
     SUPPORTED_SUFFIXES,
     LoadedDocument,
@@ -28,8 +29,8 @@ from ingest.loaders.documents import (
     LoadLimits,
     clean_text,
     load_document,
-    sandbox,
 )
+from ingest.loaders.pool import ParserPool
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
@@ -518,8 +519,8 @@ def test_pdf_memory_limit(tmp_path: Path) -> None:
 def test_sandbox_kills_a_child_that_ignores_the_deadline(
     monkeypatch: pytest.MonkeyPatch, spawned: list[subprocess.Popen[bytes]]
 ) -> None:
-    monkeypatch.setattr(sandbox, "_child_command", lambda *args: [sys.executable, "-c", "import time; time.sleep(60)"])
-    with pytest.raises(sandbox.SandboxError) as info:
+    monkeypatch.setattr(sandbox, "child_command", lambda *args: [sys.executable, "-c", "import time; time.sleep(60)"])
+    with pytest.raises(protocol.SandboxError) as info:
         sandbox.run_parser("pdf", b"%PDF-", timeout_s=0.5, memory_mb=256, max_chars=1000)
     assert info.value.kind == "timeout"
     assert_gone(spawned[0])
@@ -527,7 +528,7 @@ def test_sandbox_kills_a_child_that_ignores_the_deadline(
 
 def test_sandbox_child_gets_no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:secret")
-    assert "TELEGRAM_BOT_TOKEN" not in sandbox._child_env()
+    assert "TELEGRAM_BOT_TOKEN" not in protocol.child_env()
 
 
 # ---------------------------------------------------------------------------------- DOCX
@@ -723,7 +724,7 @@ def test_pool_gives_the_same_results_and_leaves_no_process(tmp_path: Path) -> No
         write(tmp_path, "e.md", "# Markdown\n\nNo child for this one.\n"),
     ]
     before = {p.pid for p in _children()}
-    with sandbox.ParserPool() as pool:
+    with ParserPool() as pool:
         for path in paths:
             assert load_document(path, pool=pool) == load_document(path)
         servers = [p for p in _children() if p.pid not in before]
@@ -736,7 +737,7 @@ def test_pool_gives_the_same_results_and_leaves_no_process(tmp_path: Path) -> No
 def test_pool_kills_a_slow_worker_and_keeps_serving(tmp_path: Path) -> None:
     slow = write(tmp_path, "slow.pdf", pdf_bytes(["Bomb"], pad=70_000_000))
     ok = write(tmp_path, "ok.pdf", pdf_bytes(["Still fine"]))
-    with sandbox.ParserPool() as pool:
+    with ParserPool() as pool:
         assert load_error(slow, LoadLimits(parse_timeout_s=1.5)) == "PDF parsing took longer than 1.5 s"
         with pytest.raises(LoadError, match=r"^PDF parsing took longer than 1.5 s$"):
             load_document(slow, LoadLimits(parse_timeout_s=1.5), pool=pool)
@@ -753,7 +754,7 @@ def test_pool_memory_limit_and_peak(tmp_path: Path) -> None:
     """The worker's peak RSS (from wait4) stays under the address-space limit it was given."""
     slow = write(tmp_path, "big.pdf", pdf_bytes(["Bomb"], pad=70_000_000))
     assert load_error(slow, LoadLimits(parse_memory_mb=100)) == "PDF parsing exceeded the 100 MB memory limit"
-    with sandbox.ParserPool() as pool:
+    with ParserPool() as pool:
         with pytest.raises(LoadError, match=r"^PDF parsing exceeded the 100 MB memory limit$"):
             load_document(slow, LoadLimits(parse_memory_mb=100), pool=pool)
         assert 0 < pool.peak_rss_kb["pdf"] <= 100 * 1024
@@ -761,7 +762,7 @@ def test_pool_memory_limit_and_peak(tmp_path: Path) -> None:
 
 def test_pool_worker_gets_no_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:secret")
-    with sandbox.ParserPool() as pool:
+    with ParserPool() as pool:
         load_document(write(tmp_path, "a.html", "<p>x1</p>"), pool=pool)
         server = next(p for p in _children() if "serve" in p.cmdline())
         assert "TELEGRAM_BOT_TOKEN" not in server.environ()

@@ -24,7 +24,9 @@ from pathlib import Path
 
 import yaml
 
-from ingest.loaders import sandbox
+from ingest.loaders.pool import ParserPool
+from ingest.loaders.protocol import Block, ParserKind, SandboxError, SandboxResult
+from ingest.loaders.sandbox import run_parser
 
 logger = logging.getLogger(__name__)
 
@@ -69,9 +71,7 @@ class LoadError(Exception):
 # ------------------------------------------------------------------------------ entry point
 
 
-def load_document(
-    path: Path, limits: LoadLimits = LoadLimits(), *, pool: sandbox.ParserPool | None = None
-) -> LoadedDocument:
+def load_document(path: Path, limits: LoadLimits = LoadLimits(), *, pool: ParserPool | None = None) -> LoadedDocument:
     """Load one file by its suffix; raise LoadError (only) for anything that can't be ingested.
 
     pool: parse PDF/DOCX/HTML in this pool's warm processes (a batch of files) instead of a
@@ -90,7 +90,7 @@ def load_document(
 @dataclass(frozen=True)
 class _Context:
     limits: LoadLimits
-    pool: sandbox.ParserPool | None
+    pool: ParserPool | None
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
@@ -418,7 +418,7 @@ def _load_html(data: bytes, ctx: _Context) -> LoadedDocument:
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 
 
-def _render_blocks(blocks: Iterable[sandbox.Block]) -> str:
+def _render_blocks(blocks: Iterable[Block]) -> str:
     """Markdown-ish text: '#' headings, '- ' items, rows as lines, blank lines between paragraphs."""
     out: list[str] = []
     previous = ""
@@ -491,10 +491,10 @@ _FRIENDLY_DETAILS = {
 }
 
 
-def _run_sandboxed(kind: sandbox.ParserKind, data: bytes, ctx: _Context) -> sandbox.SandboxResult:
+def _run_sandboxed(kind: ParserKind, data: bytes, ctx: _Context) -> SandboxResult:
     """Run a parser in the sandbox (the pool's, if any) and word its failures for an admin."""
     limits = ctx.limits
-    run = ctx.pool.run if ctx.pool is not None else sandbox.run_parser
+    run = ctx.pool.run if ctx.pool is not None else run_parser
     try:
         return run(
             kind,
@@ -503,11 +503,11 @@ def _run_sandboxed(kind: sandbox.ParserKind, data: bytes, ctx: _Context) -> sand
             memory_mb=limits.parse_memory_mb,
             max_chars=limits.max_chars,
         )
-    except sandbox.SandboxError as exc:
+    except SandboxError as exc:
         raise LoadError(_sandbox_reason(kind.upper(), exc, limits)) from exc
 
 
-def _sandbox_reason(label: str, exc: sandbox.SandboxError, limits: LoadLimits) -> str:
+def _sandbox_reason(label: str, exc: SandboxError, limits: LoadLimits) -> str:
     detail = exc.detail
     if exc.kind == "timeout":
         return f"{label} parsing took longer than {limits.parse_timeout_s:g} s"
