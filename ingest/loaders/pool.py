@@ -6,7 +6,6 @@ import contextlib
 import errno
 import json
 import logging
-import math
 import os
 import select
 import signal
@@ -17,13 +16,13 @@ import time
 from typing import Any
 
 from ingest.loaders.protocol import (
-    CPU_GRACE_S,
     EXIT_CRASHED,
     WORKER_SCRIPT,
     ParserKind,
     SandboxError,
     SandboxResult,
     child_env,
+    cpu_limit_s,
     interpret,
 )
 from ingest.loaders.sandbox import run_parser
@@ -81,7 +80,7 @@ class ParserPool:
                 data,
                 timeout_s=timeout_s,
                 memory_mb=memory_mb,
-                cpu_s=math.ceil(timeout_s) + CPU_GRACE_S,
+                cpu_s=cpu_limit_s(timeout_s),
                 max_chars=max_chars,
             )
             healthy = True

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import signal
 import sys
@@ -38,7 +39,7 @@ EXIT_CRASHED = 70
 # Extra CPU seconds granted beyond the wall-clock limit: RLIMIT_CPU is only a backstop
 # that kills an orphaned child (e.g. if the parent itself died), the parent's wall-clock
 # timeout must always fire first.
-CPU_GRACE_S = 5
+_CPU_GRACE_S = 5
 
 # Environment variables the child may need to start Python; everything else (bot
 # tokens, API keys) is withheld from a process that parses hostile input.
@@ -82,6 +83,11 @@ class SandboxError(Exception):
 def child_command(kind: ParserKind, memory_mb: int, cpu_s: int, max_chars: int) -> list[str]:
     """Build a one-shot child's argv; ``-P`` keeps the script's folder off the child's sys.path."""
     return [sys.executable, "-P", WORKER_SCRIPT, kind, str(memory_mb), str(cpu_s), str(max_chars)]
+
+
+def cpu_limit_s(timeout_s: float) -> int:
+    """The child's RLIMIT_CPU for a wall-clock limit: the same for one-shot children and pool workers."""
+    return math.ceil(timeout_s) + _CPU_GRACE_S
 
 
 def child_env() -> dict[str, str]:

@@ -14,7 +14,6 @@ per file. The child's side is ingest.loaders.worker; what both sides agree on, i
 from __future__ import annotations
 
 import logging
-import math
 import os
 import subprocess
 import tempfile
@@ -22,12 +21,12 @@ from collections.abc import Sequence
 from typing import IO
 
 from ingest.loaders.protocol import (
-    CPU_GRACE_S,
     ParserKind,
     SandboxError,
     SandboxResult,
     child_command,
     child_env,
+    cpu_limit_s,
     interpret,
 )
 
@@ -45,7 +44,7 @@ def run_parser(
     max_chars: int,
 ) -> SandboxResult:
     """Parse ``data`` as ``kind`` in a child process; raise SandboxError on any failure."""
-    cpu_s = math.ceil(timeout_s) + CPU_GRACE_S
+    cpu_s = cpu_limit_s(timeout_s)
     command = child_command(kind, memory_mb, cpu_s, max_chars)
     with tempfile.TemporaryFile() as stderr_file:
         returncode, stdout = _run_child(command, data, timeout_s, stderr_file)

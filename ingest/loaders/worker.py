@@ -17,7 +17,6 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import IO, Any
 
 from ingest.child import die_with_parent
@@ -47,12 +46,9 @@ _PARSER_MODULES = {"pdf": "pypdf", "docx": "docx", "html": "ingest.loaders.htmlt
 def _import_parser(kind: str) -> None:
     """Import the parser before any limit, so that a failure means it is missing, not the limit.
 
-    -P keeps ingest/ itself off sys.path (its modules must not shadow the standard library); the
-    project root is appended instead, for ingest.loaders.htmltext when the project is not installed.
+    -P keeps ingest/loaders/ itself off sys.path (its modules must not shadow the standard library);
+    the project is importable because it is installed (this script's own imports above need it too).
     """
-    root = str(Path(__file__).resolve().parents[2])
-    if root not in sys.path:
-        sys.path.append(root)
     importlib.import_module(_PARSER_MODULES[kind])
 
 
