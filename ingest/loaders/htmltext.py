@@ -90,6 +90,7 @@ def _meta(soup: BeautifulSoup) -> dict[str, str]:
 
 
 def _meta_content(head: Tag, attribute: str, value: str) -> str:
+    """The content of <meta attribute=value> (case-insensitive), on one line; '' if absent."""
     tag = head.find("meta", attrs={attribute: re.compile(f"^{re.escape(value)}$", re.IGNORECASE)})
     content = tag.get("content") if isinstance(tag, Tag) else None
     return " ".join(content.split()) if isinstance(content, str) else ""
@@ -156,10 +157,12 @@ class _Page:
 
 
 def _is_content_candidate(tag: Tag) -> bool:
+    """<article>, <main> or [role=main]: an element that may hold the page's main content."""
     return tag.name in ("article", "main") or str(tag.get("role", "")).strip().lower() == "main"
 
 
 def _candidate_rank(tag: Tag) -> int:
+    """Preference among candidates: <article> first, then <main>, then [role=main]."""
     return {"article": 0, "main": 1}.get(tag.name, 2)
 
 
@@ -194,6 +197,7 @@ class _Converter:
         self.pre_depth = 0  # inside <pre>, whitespace is kept
 
     def convert(self, root: Tag) -> list[Block]:
+        """The blocks of root's visible text, in document order."""
         stack: list[tuple[object, bool]] = [(root, False)]
         while stack:
             node, leaving = stack.pop()
@@ -230,6 +234,7 @@ class _Converter:
         return name != "br"
 
     def _leave(self, tag: Tag) -> None:
+        """Close what _enter opened for this tag: the heading, the <pre> or the block."""
         if tag is self.heading:
             self._flush()
             self.heading = None
@@ -253,6 +258,7 @@ class _Converter:
             self._flush()
 
     def _flush(self) -> None:
+        """End the block being collected, keeping it if it holds any text."""
         joined = "".join(self.parts)
         self.parts = []
         text = joined.strip("\n") if self.pre_depth else " ".join(joined.split())

@@ -56,6 +56,7 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
 
 
 def _check_size(size: int, max_bytes: int) -> None:
+    """Refuse a file (by its stat size or the bytes read) over the byte limit."""
     if size > max_bytes:
         raise LoadError(f"file is {human_size(size)}, over the {human_size(max_bytes, exact=True)} limit")
 

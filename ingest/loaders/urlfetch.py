@@ -65,9 +65,11 @@ class _Inflater:
         self._z = zlib.decompressobj(wbits=47)  # 32 + 15: zlib or gzip header, detected
 
     def feed(self, data: bytes, limit: int) -> bytes:
+        """Decompress a chunk, producing at most limit bytes."""
         return self._z.decompress(data, limit)
 
     def finish(self, limit: int) -> bytes:
+        """The last decompressed bytes (at most limit); zlib.error if the stream is truncated."""
         tail = self._z.decompress(b"", limit) if self._z.unconsumed_tail else b""
         if len(tail) < limit and not self._z.eof:
             raise zlib.error("the compressed body is truncated")
@@ -75,6 +77,7 @@ class _Inflater:
 
 
 def _limit_text(max_bytes: int) -> str:
+    """The byte limit in an admin's words ('5 MB')."""
     return f"{max_bytes / 1_000_000:g} MB" if max_bytes >= 100_000 else f"{max_bytes} bytes"
 
 
@@ -148,6 +151,7 @@ async def fetch_url(
 
 
 async def _fetch(url: str, max_bytes: int, timeout_s: float, allow_loopback: bool, max_redirects: int) -> FetchedPage:
+    """The fetch itself: each hop vetted, connected through the pinned transport, redirects followed by hand."""
     current = parse_url(url)
     host, port, addresses = await vet_url(current, allow_loopback, "")  # refused: no client, no socket
     backend = PinnedBackend(allow_loopback)

@@ -42,10 +42,12 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 
 def _nets4(*pairs: tuple[str, str]) -> tuple[tuple[ipaddress.IPv4Network, str], ...]:
+    """IPv4 networks with the words a refusal uses for them."""
     return tuple((ipaddress.IPv4Network(net), label) for net, label in pairs)
 
 
 def _nets6(*pairs: tuple[str, str]) -> tuple[tuple[ipaddress.IPv6Network, str], ...]:
+    """IPv6 networks with the words a refusal uses for them."""
     return tuple((ipaddress.IPv6Network(net), label) for net, label in pairs)
 
 
@@ -92,6 +94,7 @@ _NOT_GLOBAL = "an address that is not globally routable"
 
 
 def _v4_refusal(ip: ipaddress.IPv4Address) -> str | None:
+    """Why an IPv4 address may not be reached, or None if it is globally routable."""
     for net, label in _BLOCKED_V4:
         if ip in net:
             return label
@@ -99,6 +102,7 @@ def _v4_refusal(ip: ipaddress.IPv4Address) -> str | None:
 
 
 def _embedded_v4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address:
+    """The IPv4 address in an IPv6 address's last 32 bits (IPv4-compatible, NAT64)."""
     return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
 
 
@@ -147,6 +151,7 @@ def address_refusal(address: str, allow_loopback: bool = False) -> str | None:
 
 
 def _is_literal(host: str, address: str) -> bool:
+    """True if the URL's host is this very address written as an IP literal."""
     try:
         return ipaddress.ip_address(host) == ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
@@ -157,6 +162,7 @@ def _is_literal(host: str, address: str) -> bool:
 
 
 def parse_url(url: str | httpx.URL, base: httpx.URL | None = None) -> httpx.URL:
+    """The URL (joined to base, for a redirect's Location) as httpx parses it; UrlRefused if it cannot."""
     try:
         parsed = base.join(url) if base is not None else httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
@@ -211,6 +217,7 @@ async def vet_url(url: httpx.URL, allow_loopback: bool, note: str) -> tuple[str,
 
 
 def peer_refusal(stream: httpcore.AsyncNetworkStream, host: str, allow_loopback: bool) -> str | None:
+    """Why the connected socket's peer may not be reached (or cannot be known), or None if it may."""
     peer = stream.get_extra_info("server_addr")
     if not isinstance(peer, tuple) or not peer or not isinstance(peer[0], str):
         return f"refused: could not verify which address {host} connected to"
