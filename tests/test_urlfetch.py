@@ -12,6 +12,7 @@ import gzip
 import socket
 import ssl
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ import httpx
 import pytest
 from aiohttp import web
 
-from ingest.loaders import urlfetch
+from ingest.loaders import pinned, urlpolicy
 from ingest.loaders.urlfetch import FetchedPage, UrlRefused, address_refusal, fetch_url, suggested_name
 from tests.localweb import start_local
 
@@ -398,7 +399,7 @@ async def test_any_forbidden_address_refuses_the_host(monkeypatch: pytest.Monkey
     async def resolve(host: str, port: int) -> list[str]:
         return ["93.184.216.34", "10.1.2.3"]
 
-    monkeypatch.setattr(urlfetch, "_resolve", resolve)
+    monkeypatch.setattr(urlpolicy, "_resolve", resolve)
     reason = await refused("https://mixed.example/", allow_loopback=False)
     assert reason == "refused: mixed.example resolves to 10.1.2.3, a private address"
     assert connections == []
@@ -414,7 +415,7 @@ async def test_connections_go_only_to_the_vetted_address(
         seen.append(host)
         return ["127.0.0.1"]
 
-    monkeypatch.setattr(urlfetch, "_resolve", resolve)
+    monkeypatch.setattr(urlpolicy, "_resolve", resolve)
     page = await fetch(f"http://pinned.invalid:{server.port}/relative")
     assert page.body == PAGE
     assert seen == ["pinned.invalid", "pinned.invalid"], "every hop is resolved and checked again"
@@ -435,7 +436,7 @@ async def test_peer_address_is_checked_before_sending(
         assert host == "93.184.216.34"
         return await original(self, "127.0.0.1", server.port, **kwargs)
 
-    monkeypatch.setattr(urlfetch, "_resolve", resolve)
+    monkeypatch.setattr(urlpolicy, "_resolve", resolve)
     monkeypatch.setattr(httpcore.AnyIOBackend, "connect_tcp", hijacked)
     reason = await refused(f"http://rebind.example:{server.port}/page", allow_loopback=False)
     assert reason == "refused: the connection to rebind.example reached 127.0.0.1, a loopback address"
@@ -508,8 +509,8 @@ async def tls_server(tls_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPat
     async def resolve(host: str, port: int) -> list[str]:
         return ["127.0.0.1"]
 
-    monkeypatch.setattr(urlfetch, "_resolve", resolve)
-    monkeypatch.setattr(urlfetch, "_ssl_context", lambda: ssl.create_default_context(cafile=str(cert_file)))
+    monkeypatch.setattr(urlpolicy, "_resolve", resolve)
+    monkeypatch.setattr(pinned, "_build_ssl_context", lambda: ssl.create_default_context(cafile=str(cert_file)))
     try:
         yield int(runner.addresses[0][1])
     finally:
@@ -527,6 +528,24 @@ async def test_https_certificate_must_match_the_url_host(tls_server: int) -> Non
     reason = await refused(f"https://impostor.test:{tls_server}/page")
     assert reason.startswith("refused: could not fetch from impostor.test (ConnectError:")
     assert "certificate" in reason.lower() or "hostname" in reason.lower()
+
+
+async def test_the_tls_context_is_built_off_the_event_loop(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the CA bundle blocks for tens of milliseconds: a fetch builds it in a worker thread."""
+    builders: list[threading.Thread] = []
+
+    def build() -> ssl.SSLContext:
+        builders.append(threading.current_thread())
+        return ssl.create_default_context()
+
+    monkeypatch.setattr(pinned, "_build_ssl_context", build)
+    await fetch(server.url("/page"))
+    assert builders, "the fetch asked for the TLS context"
+    assert all(thread is not threading.current_thread() for thread in builders), "built on the event loop"
+
+
+async def test_the_tls_context_is_built_once() -> None:
+    assert await pinned.ssl_context() is await pinned.ssl_context()
 
 
 # -- pure helpers -------------------------------------------------------------------------------------

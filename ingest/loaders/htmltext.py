@@ -5,21 +5,20 @@ takes seconds per MB and builds a tree many times the page's size, so a hostile 
 sandbox's time and memory limits. It imports only bs4/lxml and the standard library for that reason.
 
 Hidden text is a way to feed instructions to a model that no reader sees, so everything a browser
-would not show is dropped: scripts, styles, templates, <noscript>, comments, [hidden], aria-hidden,
-inline styles that hide (display:none, visibility:hidden, zero size or opacity, off-screen, clipped),
-the usual "hidden" utility classes, and classes or ids that the page's own <style> rules hide.
-External stylesheets are not fetched, so text hidden only by them is kept; see README.
+would not show is dropped: scripts, styles, templates, <noscript> and comments here, and whatever
+ingest.loaders.hidden says is hidden by attributes, inline styles or the page's own <style> rules.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString, Tag
+
+from ingest.loaders.hidden import HidingRule, is_hidden, stylesheet_rules
 
 Block = tuple[str, str]
 
@@ -40,22 +39,12 @@ _BOILERPLATE_TOKENS = frozenset(
         "menu", "menus", "advert", "adverts", "advertisement", "advertisements", "advertising",
     }
 )  # fmt: skip
-# Utility classes of the common CSS frameworks (Bootstrap, Tailwind, WordPress, Drupal) that hide an
-# element; matched as whole class names.
-_HIDING_CLASSES = frozenset(
-    {
-        "hidden", "hide", "d-none", "invisible", "sr-only", "visually-hidden", "visuallyhidden",
-        "screen-reader-text", "screen-reader-only", "element-invisible", "is-hidden", "u-hidden",
-        "offscreen", "off-screen", "a11y-hidden", "hidden-text",
-    }
-)  # fmt: skip
 # State classes on the page containers ("single-sidebar", "menu-open") are not boilerplate.
 _CONTAINERS = frozenset({"html", "body", "main"})
 # "has-sidebar", "no-comments": a layout flag on a wrapper, not the boilerplate itself.
 _LAYOUT_MODIFIERS = frozenset({"has", "with", "no", "without", "show", "hide"})
 _CAMEL_RE = re.compile(r"([a-z0-9])([A-Z])")
 _TOKEN_SPLIT_RE = re.compile(r"[^a-z0-9]+")
-_CSS_NUMBER_RE = re.compile(r"([+-]?\d*\.?\d+)([a-z%]*)")
 _BLOCK_TAGS = frozenset(
     {
         "address", "article", "blockquote", "body", "caption", "dd", "details", "div", "dl", "dt",
@@ -66,14 +55,12 @@ _BLOCK_TAGS = frozenset(
 )  # fmt: skip
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _SPACE_RE = re.compile(r"\s+")
-# An element pushed further off-screen than this (px, em or %) is hidden, not laid out.
-_OFFSCREEN = 500.0
 
 
 def extract(markup: str) -> tuple[list[Block], dict[str, str]]:
     """Blocks of the page's visible main content and its title/author (empty strings left out)."""
     soup = BeautifulSoup(markup, "lxml")
-    page = _Page(_stylesheet_rules(soup))
+    page = _Page(stylesheet_rules(soup))
     return page.main_blocks(soup), _meta(soup)
 
 
@@ -103,136 +90,13 @@ def _meta(soup: BeautifulSoup) -> dict[str, str]:
 
 
 def _meta_content(head: Tag, attribute: str, value: str) -> str:
+    """The content of <meta attribute=value> (case-insensitive), on one line; '' if absent."""
     tag = head.find("meta", attrs={attribute: re.compile(f"^{re.escape(value)}$", re.IGNORECASE)})
     content = tag.get("content") if isinstance(tag, Tag) else None
     return " ".join(content.split()) if isinstance(content, str) else ""
 
 
 # ------------------------------------------------------------------------------ stylesheets
-
-
-@dataclass(frozen=True)
-class _Rule:
-    """A simple selector the page's own CSS hides: optional tag, classes (all required), optional id."""
-
-    tag: str | None
-    classes: frozenset[str]
-    element_id: str | None
-
-    def matches(self, tag: Tag, classes: set[str]) -> bool:
-        if self.tag is not None and tag.name != self.tag:
-            return False
-        if self.element_id is not None and tag.attrs.get("id") != self.element_id:
-            return False
-        return self.classes <= classes
-
-
-_CSS_COMMENT_RE = re.compile(r"/\*.*?\*/", re.DOTALL)
-_SIMPLE_SELECTOR_RE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)?((?:[.#][-\w]+)+)")
-_MAX_RULES = 500
-
-
-def _stylesheet_rules(soup: BeautifulSoup) -> list[_Rule]:
-    """Selectors that the page's <style> elements hide at the top level (not inside @media etc.).
-
-    Hand-written rather than a CSS library: only "tag.class#id { display: none }"-style rules
-    matter here, and a full cascade would need a layout engine anyway.
-    """
-    rules: list[_Rule] = []
-    for style in soup.find_all("style"):
-        if not isinstance(style, Tag):
-            continue
-        for selectors, body in _top_level_rules(_CSS_COMMENT_RE.sub(" ", style.get_text())):
-            if not _style_hides(body):
-                continue
-            for selector in selectors.split(","):
-                match = _SIMPLE_SELECTOR_RE.fullmatch(selector.strip())
-                if match is None:
-                    continue  # descendant, attribute or pseudo selectors: not judged
-                parts = re.findall(r"[.#][-\w]+", match.group(2))
-                ids = [part[1:] for part in parts if part.startswith("#")]
-                rules.append(
-                    _Rule(
-                        tag=match.group(1).lower() if match.group(1) else None,
-                        classes=frozenset(part[1:] for part in parts if part.startswith(".")),
-                        element_id=ids[0] if ids else None,
-                    )
-                )
-                if len(rules) >= _MAX_RULES:
-                    return rules
-    return rules
-
-
-def _top_level_rules(css: str) -> Iterable[tuple[str, str]]:
-    """(selectors, declarations) of rules at nesting depth 0; at-rule blocks are skipped whole."""
-    depth = 0
-    start = 0
-    selectors = ""
-    for index, char in enumerate(css):
-        if char == "{":
-            if depth == 0:
-                selectors, start = css[start:index], index + 1
-            depth += 1
-        elif char == "}" and depth:
-            depth -= 1
-            if depth == 0:
-                if not selectors.lstrip().startswith("@"):
-                    yield selectors, css[start:index]
-                start = index + 1
-
-
-def _declarations(style: str) -> dict[str, str]:
-    """'a: b; c: d !important' -> {'a': 'b', 'c': 'd'} (lower case)."""
-    out: dict[str, str] = {}
-    for declaration in style.split(";"):
-        prop, colon, value = declaration.partition(":")
-        if colon:
-            out[prop.strip().lower()] = value.lower().replace("!important", "").strip()
-    return out
-
-
-@functools.lru_cache(maxsize=4096)
-def _style_hides(style: str) -> bool:
-    """CSS declarations that make an element invisible.
-
-    display:none, visibility:hidden, zero font size or opacity, transparent text, a box of zero
-    width or height that clips its overflow, a clip rectangle of (almost) nothing, a scale of 0,
-    or an element moved far off-screen. Cached: pages repeat the same inline styles.
-    """
-    decl = _declarations(style)
-    if decl.get("display") == "none" or decl.get("visibility") in ("hidden", "collapse"):
-        return True
-    if any(_css_number(decl.get(prop, "")) == 0 for prop in ("font-size", "opacity")):
-        return True
-    if decl.get("color") == "transparent":
-        return True
-    if decl.get("overflow", decl.get("overflow-y", decl.get("overflow-x", ""))) in ("hidden", "clip") and any(
-        _css_number(decl.get(prop, "")) == 0 for prop in ("height", "max-height", "width", "max-width")
-    ):
-        return True
-    clip = decl.get("clip", "")
-    if clip.startswith("rect(") and all(abs(n) <= 1 for n in _css_numbers(clip)):
-        return True
-    clip_path = decl.get("clip-path", "")
-    if re.fullmatch(r"inset\(\s*(50|100)%\s*\)|circle\(\s*0[a-z%]*\s*\)", clip_path):
-        return True
-    if re.search(r"scale[xy]?\(\s*0(\.0*)?\s*[,)]", decl.get("transform", "")):
-        return True
-    if decl.get("position") in ("absolute", "fixed") and any(
-        (_css_number(decl.get(prop, "")) or 0) <= -_OFFSCREEN for prop in ("left", "top", "right")
-    ):
-        return True
-    return (_css_number(decl.get("text-indent", "")) or 0) <= -_OFFSCREEN
-
-
-def _css_number(value: str) -> float | None:
-    """The number at the start of a CSS value ('0', '0px', '-9999px', '.0em'), or None."""
-    match = _CSS_NUMBER_RE.match(value.strip())
-    return float(match.group(1)) if match else None
-
-
-def _css_numbers(value: str) -> list[float]:
-    return [float(match.group(1)) for match in _CSS_NUMBER_RE.finditer(value)]
 
 
 # ----------------------------------------------------------------------------- main content
@@ -242,7 +106,7 @@ def _css_numbers(value: str) -> list[float]:
 class _Page:
     """One page's visibility rules, and the walk of its main content into blocks."""
 
-    rules: list[_Rule] = field(default_factory=list)
+    rules: list[HidingRule] = field(default_factory=list)
 
     def main_blocks(self, soup: BeautifulSoup) -> list[Block]:
         """Blocks of the main content: the longest visible <article>, else <main>, else
@@ -284,25 +148,21 @@ class _Page:
         # An article's own <header> holds its title; only a page-level header is a banner.
         if name in _DROP_TAGS and not (name == "header" and tag.find_parent(["article", "main"]) is not None):
             return True
-        attrs = tag.attrs
-        if "hidden" in attrs or str(attrs.get("aria-hidden", "")).strip().lower() == "true":
-            return True
-        if str(attrs.get("role", "")).strip().lower() in _DROP_ROLES:
-            return True
-        style = attrs.get("style")
-        if isinstance(style, str) and _style_hides(style):
+        if str(tag.attrs.get("role", "")).strip().lower() in _DROP_ROLES:
             return True
         classes = {str(name) for name in tag.get_attribute_list("class") if name}
-        if classes & _HIDING_CLASSES or any(rule.matches(tag, classes) for rule in self.rules):
+        if is_hidden(tag, classes, self.rules):
             return True
         return by_name and name not in _CONTAINERS and _has_boilerplate_name(tag, classes)
 
 
 def _is_content_candidate(tag: Tag) -> bool:
+    """<article>, <main> or [role=main]: an element that may hold the page's main content."""
     return tag.name in ("article", "main") or str(tag.get("role", "")).strip().lower() == "main"
 
 
 def _candidate_rank(tag: Tag) -> int:
+    """Preference among candidates: <article> first, then <main>, then [role=main]."""
     return {"article": 0, "main": 1}.get(tag.name, 2)
 
 
@@ -337,6 +197,7 @@ class _Converter:
         self.pre_depth = 0  # inside <pre>, whitespace is kept
 
     def convert(self, root: Tag) -> list[Block]:
+        """The blocks of root's visible text, in document order."""
         stack: list[tuple[object, bool]] = [(root, False)]
         while stack:
             node, leaving = stack.pop()
@@ -373,6 +234,7 @@ class _Converter:
         return name != "br"
 
     def _leave(self, tag: Tag) -> None:
+        """Close what _enter opened for this tag: the heading, the <pre> or the block."""
         if tag is self.heading:
             self._flush()
             self.heading = None
@@ -396,6 +258,7 @@ class _Converter:
             self._flush()
 
     def _flush(self) -> None:
+        """End the block being collected, keeping it if it holds any text."""
         joined = "".join(self.parts)
         self.parts = []
         text = joined.strip("\n") if self.pre_depth else " ".join(joined.split())

@@ -57,7 +57,8 @@ class ServerBackend:
         if beat.status_code >= 500:  # a proxy in front of a stopped server answers, but with 502/503
             raise StoreUnavailableError(f"the Chroma server at {self.where} answered HTTP {beat.status_code}")
         self.client = self.call(server_client, store)
-        _bound_timeouts(self.client, self.timeout)
+        if not bound_timeouts(self.client, self.timeout):
+            log.warning("cannot set timeouts on the Chroma client (chromadb internals changed); requests are unbounded")
         self._meta: Collection | None = None
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -182,18 +183,20 @@ class ServerBackend:
         self.client.close()  # type: ignore[attr-defined]
 
 
-def _bound_timeouts(client: ClientAPI, timeout: httpx.Timeout) -> None:
-    """Give the Chroma client's HTTP session our timeouts.
+def bound_timeouts(client: ClientAPI, timeout: httpx.Timeout) -> bool:
+    """Give the Chroma client's HTTP session our timeouts; False if chromadb no longer lets us.
 
-    chromadb 1.5 builds its httpx.Client with `timeout=None` (chromadb/api/fastapi.py) and no setting
-    reaches it (its Settings' timeouts are the server's), so a server that accepts connections but never
-    answers would block a reader forever. Each HttpClient has a session of its own, so this changes no
-    other client's. If a chromadb upgrade moves the session, we say so rather than fail.
+    The one place this project reaches into chromadb's internals, because there is no public way:
+    chromadb 1.5 builds its httpx.Client with `timeout=None` (chromadb/api/fastapi.py), HttpClient
+    takes no session or transport, and its Settings' timeouts are the server's. Without this, a
+    server that accepts connections but never answers would block a reader forever. Each HttpClient
+    has a session of its own, so this changes no other client's. tests/test_chroma_adapter.py fails,
+    naming this function, when a chromadb upgrade moves the session; at run time we log and go on.
     """
     import httpx
 
     session = getattr(getattr(client, "_server", None), "_session", None)
-    if isinstance(session, httpx.Client):
-        session.timeout = timeout
-    else:
-        log.warning("cannot set timeouts on the Chroma client (chromadb internals changed); requests are unbounded")
+    if not isinstance(session, httpx.Client):
+        return False
+    session.timeout = timeout
+    return True
