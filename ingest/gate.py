@@ -7,12 +7,12 @@ questions against the candidate version before the switch keeps that from reachi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
 from ingest.errors import ConfigError
+from ingest.golden import GoldenQuestion, load_golden
 from ingest.settings import GateQuestion, GateSettings
 
 
@@ -38,36 +38,23 @@ class GateReport:
         return [r for r in self.results if not r.passed]
 
 
-def _from_entry(entry: object) -> GateQuestion | None:
-    """Accept {question, expect}, or an evaluation entry {question, kind, in_scope, sources, history, ...}.
+def is_retrieval_check(entry: GoldenQuestion) -> bool:
+    """A direct (or brief), standalone, in-scope question with an expected article checks the index.
 
-    Only direct, standalone, in-scope evaluation entries are retrieval checks; the rest are skipped.
-    """
-    if not isinstance(entry, dict):
-        raise ValueError(f"each entry must be a mapping, got {type(entry).__name__}")
-    if "expect" in entry:
-        return GateQuestion.model_validate({"question": entry.get("question"), "expect": entry["expect"]})
-    sources = entry.get("sources") or []
-    # Paraphrases and follow-ups test the advisor's role and conversation handling, not the index.
-    if entry.get("kind", "direct") not in ("direct", "brief"):
-        return None
-    if not entry.get("in_scope") or entry.get("history") or not sources:
-        return None
-    return GateQuestion.model_validate({"question": entry.get("question"), "expect": str(sources[0])})
+    Paraphrases and follow-ups test the advisor's role and conversation handling, not the index."""
+    return entry.kind in ("direct", "brief") and entry.in_scope and not entry.history and bool(entry.sources)
 
 
 def gate_questions(settings: GateSettings) -> list[GateQuestion]:
     """Inline questions plus those of `gate.questions_file` (knowledge/golden.yaml by default)."""
     questions = list(settings.questions)
     if settings.questions_file is not None:
-        path: Path = settings.questions_file
+        path = settings.questions_file
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-            if not isinstance(raw, list):
-                raise ValueError("the file must be a YAML list")
-            questions += [q for q in (_from_entry(e) for e in raw) if q is not None]
-        except (OSError, yaml.YAMLError, ValidationError, ValueError) as exc:
+            golden = load_golden(path)
+        except (OSError, yaml.YAMLError, ValidationError) as exc:
             raise ConfigError(f"gate.questions_file: cannot use {path}: {exc}".replace("\n", " ")) from exc
+        questions += [GateQuestion(question=q.question, expect=q.sources[0]) for q in golden if is_retrieval_check(q)]
     return questions
 
 

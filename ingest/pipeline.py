@@ -27,6 +27,7 @@ from ingest.gate import gate_questions, judge_gate
 from ingest.loaders.documents import LoadedDocument, LoadError, LoadLimits, load_document
 from ingest.loaders.pool import ParserPool
 from ingest.report import FileError, IngestReport
+from ingest.rolenames import ROLE_ACRONYM
 from ingest.scan import SourceFile, scan
 from ingest.settings import Settings
 from ingest.store.backend import Backend, Survey, batched, complete_versions, make_backend, survey
@@ -49,8 +50,6 @@ LOADER_VERSION = "2"
 longer gets the title "Word Document", text needs a letter or digit.
 """
 
-_ROLE_IN_TITLE = re.compile(r"\b(C[A-Z]{1,3}O)s?\b")
-
 
 def fingerprint(settings: Settings) -> str:
     """Everything that changes chunk text or vectors; a change means every article is re-chunked."""
@@ -65,7 +64,7 @@ def _roles(meta: dict[str, object], title: str) -> list[str]:
     roles = [str(r).strip().upper() for r in raw] if isinstance(raw, list) else []
     if not roles:
         # No declared roles: take role acronyms from the title, so a "CISO" article still gets a brief.
-        roles = _ROLE_IN_TITLE.findall(title)
+        roles = ROLE_ACRONYM.findall(title)
     return sorted({r for r in roles if r})
 
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: the real embedding model (loaded once), temp configs, and a real `chroma run` server."""
+"""Shared fixtures: the real embedding model (loaded once), temp configs, a real `chroma run` server, and the
+hypothesis profiles ("fast" by default, "stress" for make stress or HYPOTHESIS_PROFILE=stress)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 import yaml
+from hypothesis import HealthCheck, is_hypothesis_test, settings
 
 from ingest.embedding.factory import Embedder
 from ingest.settings import DATA_DIR_ENV, EmbeddingSettings, Settings, load_settings
@@ -31,6 +33,42 @@ VENV_BIN = Path(sys.executable).parent
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+# ------------------------------------------------------------------------------------------ hypothesis profiles
+
+# "fast" for make test; "stress" for the long forms (make stress). A property picks its own example count
+# for each profile (tests/test_properties.py); max_examples here is for one that does not.
+settings.register_profile(
+    "fast",
+    max_examples=100,
+    deadline=None,  # the chunker's real tokenizer and a cold start make timings noise, not a property
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile("stress", settings.get_profile("fast"), max_examples=3000)
+HYPOTHESIS_PROFILE_ENV = "HYPOTHESIS_PROFILE"
+
+
+def _stress_run(config: pytest.Config) -> bool:
+    """`-m stress` (make stress) selects the long forms only."""
+    return str(config.getoption("markexpr")).strip() == "stress"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """$HYPOTHESIS_PROFILE picks the profile; without it, make stress runs the stress one and everything
+    else the fast one. (Hypothesis's own --hypothesis-profile, applied after this, still wins.)"""
+    fallback = "stress" if _stress_run(config) else "fast"
+    settings.load_profile(os.environ.get(HYPOTHESIS_PROFILE_ENV) or fallback)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every hypothesis property is also a long form: make stress selects it (under the stress profile)."""
+    if not _stress_run(config):
+        return
+    for item in items:
+        if isinstance(item, pytest.Function) and is_hypothesis_test(item.obj):
+            item.add_marker(pytest.mark.stress)
 
 
 # ------------------------------------------------------------------------------------------ secrets in logs

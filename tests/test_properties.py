@@ -1,15 +1,15 @@
 """Properties, checked with hypothesis on generated input: the Telegram splitter and HTML escaper, the
 chunker (with the real tokenizer), and the config loader's error messages.
 
-Each property has a fast form (bounded examples, the whole file well under a minute) and a
-`@pytest.mark.stress` form with many more examples (`make stress`).
+Each property names two example counts: one for the "fast" hypothesis profile (make test: the whole file
+well under a minute) and one for the "stress" profile (make stress, or HYPOTHESIS_PROFILE=stress), which
+tests/conftest.py registers and loads.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from pathlib import Path
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
@@ -17,7 +17,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import pytest
 import yaml
 from annotated_types import Ge, Gt, Le, Lt
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
@@ -39,21 +39,14 @@ from ingest.settings import Settings, load_settings
 from tests.emulator import parse_html
 from tests.emulator.formatting import find_auto_entities
 
-pytestmark = pytest.mark.timeout(120)
+STRESS = settings.get_current_profile_name().startswith("stress")
+"""The stress profile is loaded (a verbosity option makes it "stress-with-...-verbosity")."""
+pytestmark = pytest.mark.timeout(1800 if STRESS else 120)
 
-_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]}
 
-
-def fast_and_stress(
-    body: Callable[..., None], fast: int, stress: int, *args: st.SearchStrategy[Any], **kwargs: st.SearchStrategy[Any]
-) -> tuple[Callable[..., None], Callable[..., None]]:
-    """The same property twice: `fast` examples in make test, `stress` examples under -m stress.
-
-    given() wraps `body` anew on each call, so the two settings never touch the same function object.
-    """
-    quick = settings(max_examples=fast, **_COMMON)(given(*args, **kwargs)(body))  # type: ignore[arg-type]
-    long = settings(max_examples=stress, **_COMMON)(given(*args, **kwargs)(body))  # type: ignore[arg-type]
-    return quick, pytest.mark.timeout(1800)(pytest.mark.stress(long))
+def examples(fast: int, stress: int) -> settings:
+    """This property's example count under the loaded profile; the rest of its settings are the profile's."""
+    return settings(max_examples=stress if STRESS else fast)
 
 
 # ------------------------------------------------------------------------------------------ splitter and escaper
@@ -72,7 +65,9 @@ docs = st.lists(st.lists(spans, max_size=5).map(tuple), min_size=1, max_size=12)
 TAPPABLE_TYPES = {"url", "email", "mention", "bot_command", "text_link", "text_mention"}
 
 
-def _split_plain(text: str, limit: int) -> None:
+@examples(200, 5000)
+@given(texts, limits)
+def test_split_plain(text: str, limit: int) -> None:
     parts = split_plain(text, limit)
     assert "".join(parts) == text
     assert all(0 < utf16_len(p) <= limit for p in parts)
@@ -83,10 +78,9 @@ def _split_plain(text: str, limit: int) -> None:
             assert part[-1].isspace(), parts
 
 
-test_split_plain, test_split_plain_stress = fast_and_stress(_split_plain, 200, 5000, texts, limits)
-
-
-def _escaped_spans_round_trip(line: list[Span]) -> None:
+@examples(200, 5000)
+@given(st.lists(spans, max_size=8))
+def test_escaped_spans_round_trip(line: list[Span]) -> None:
     """Whatever a span holds (tags, entities, RTL marks), the markup shows exactly that text, and only an
     absolute http(s) href becomes a link."""
     html_text = render_html(line)
@@ -98,11 +92,6 @@ def _escaped_spans_round_trip(line: list[Span]) -> None:
     assert all(e["url"].startswith(("http://", "https://")) for e in links)
     allowed_types = {"bold", "italic", "code", "text_link"}
     assert {e["type"] for e in entities} <= allowed_types
-
-
-test_escaped_spans_round_trip, test_escaped_spans_round_trip_stress = fast_and_stress(
-    _escaped_spans_round_trip, 200, 5000, st.lists(spans, max_size=8)
-)
 
 
 def _parts_are_valid_html_within_the_limit(doc: list[tuple[Span, ...]], limit: int) -> None:
@@ -119,9 +108,11 @@ def _parts_are_valid_html_within_the_limit(doc: list[tuple[Span, ...]], limit: i
         assert utf16_len(plain) <= limit
 
 
-test_parts_are_valid_html, test_parts_are_valid_html_stress = fast_and_stress(
-    _parts_are_valid_html_within_the_limit, 100, 3000, docs, st.integers(min_value=8, max_value=120)
-)
+@examples(100, 3000)
+@given(docs, st.integers(min_value=8, max_value=120))
+def test_parts_are_valid_html(doc: list[tuple[Span, ...]], limit: int) -> None:
+    _parts_are_valid_html_within_the_limit(doc, limit)
+
 
 LINKISH = [
     "http://",
@@ -155,7 +146,9 @@ LINKISH = [
 linkish_texts = st.lists(st.sampled_from(LINKISH), max_size=40).map("".join) | st.text(max_size=80)
 
 
-def _quoted_text_has_nothing_to_tap(text: str) -> None:
+@examples(300, 10000)
+@given(linkish_texts)
+def test_quoted_text_has_nothing_to_tap(text: str) -> None:
     """After quoted(), Telegram (as the emulator models its auto-detection) finds no link, email, command
     or mention in the text, and the text reads exactly as before."""
     plain, entities = parse_html(render_html(quoted(text)), strict_ampersand=True)
@@ -163,10 +156,6 @@ def _quoted_text_has_nothing_to_tap(text: str) -> None:
     tappable = [e for e in [*entities, *find_auto_entities(plain, entities)] if e["type"] in TAPPABLE_TYPES]
     assert tappable == [], tappable
 
-
-test_quoted_text_has_nothing_to_tap, test_quoted_text_has_nothing_to_tap_stress = fast_and_stress(
-    _quoted_text_has_nothing_to_tap, 300, 10000, linkish_texts
-)
 
 long_docs = st.lists(
     st.lists(
@@ -183,13 +172,10 @@ long_docs = st.lists(
 )
 
 
-def _long_answers_at_telegrams_limit(doc: list[tuple[Span, ...]]) -> None:
+@examples(25, 500)
+@given(long_docs)
+def test_long_documents_at_4096(doc: list[tuple[Span, ...]]) -> None:
     _parts_are_valid_html_within_the_limit(doc, MAX_MESSAGE)
-
-
-test_long_documents_at_4096, test_long_documents_at_4096_stress = fast_and_stress(
-    _long_answers_at_telegrams_limit, 25, 500, long_docs
-)
 
 
 # ------------------------------------------------------------------------------------------ chunker
@@ -267,7 +253,9 @@ def _render_markdown(units: list[tuple[Any, ...]]) -> tuple[str, list[str], set[
     return "\n".join(lines), body, headings
 
 
-def _chunks_keep_every_word_and_fit(embedder: Embedder, units: list[tuple[Any, ...]], max_tokens: int) -> None:
+@examples(40, 400)
+@given(units=documents, max_tokens=st.integers(32, 300))
+def test_chunks_keep_every_word_and_fit(embedder: Embedder, units: list[tuple[Any, ...]], max_tokens: int) -> None:
     """No chunk is over the window by the real tokenizer; every word is in the chunks, in order."""
     text, body, headings = _render_markdown(units)
     chunks = Chunker(embedder.count_tokens, max_tokens, embedder.max_tokens).chunk(text, "A title")
@@ -279,11 +267,6 @@ def _chunks_keep_every_word_and_fit(embedder: Embedder, units: list[tuple[Any, .
     got = [w for c in chunks for w in c.text.split()]
     if got != body:  # only a 'word' longer than the window may be cut (by characters): nothing lost, in order
         assert "".join(got) == "".join(body)
-
-
-test_chunks_keep_every_word_and_fit, test_chunks_keep_every_word_and_fit_stress = fast_and_stress(
-    _chunks_keep_every_word_and_fit, 40, 400, units=documents, max_tokens=st.integers(32, 300)
-)
 
 
 # ------------------------------------------------------------------------------------------ config loader
@@ -408,7 +391,9 @@ def config_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cfg") / "config.yaml"
 
 
-def _error_names_the_key(config_path: Path, case: tuple[dict[str, Any], str]) -> None:
+@examples(150, 3000)
+@given(case=bad_configs())
+def test_config_errors_name_the_key(config_path: Path, case: tuple[dict[str, Any], str]) -> None:
     """Every bad value is refused, with a line that names its dotted key."""
     data, key = case
     path = config_path
@@ -418,11 +403,6 @@ def _error_names_the_key(config_path: Path, case: tuple[dict[str, Any], str]) ->
     message = str(err.value)
     assert re.search(rf": {re.escape(key)}(?:\.[\w.]+)?: ", message), (data, message)
     assert "\n" not in message or all(line.startswith(str(path)) for line in message.splitlines())
-
-
-test_config_errors_name_the_key, test_config_errors_name_the_key_stress = fast_and_stress(
-    _error_names_the_key, 150, 3000, case=bad_configs()
-)
 
 
 def test_an_override_below_a_non_mapping_names_the_key(config_path: Path) -> None:

@@ -22,6 +22,7 @@ from bot.answer.roles import TITLES
 from bot.answer.types import Passage, Point, Source
 from ingest.chunking import units
 from ingest.embedding.factory import Embedder
+from ingest.rolenames import ACRONYM
 
 _CLAUSE_END = re.compile(r"[;,:—–]\s")
 MAX_POINT_CHARS = 300
@@ -31,7 +32,7 @@ FACET_WEIGHT = 0.1
 # A point is kept only if it scores within this share of the best one: one strong point beats three weak.
 KEEP_RATIO = 0.75
 _ROLE_WORDS = re.compile(
-    r"\b(?:C[A-Z]{1,3}Os?|" + "|".join(re.escape(t) for ts in TITLES.values() for t in ts) + r")\b", re.IGNORECASE
+    rf"\b(?:{ACRONYM}s?|" + "|".join(re.escape(t) for ts in TITLES.values() for t in ts) + r")\b", re.IGNORECASE
 )
 
 

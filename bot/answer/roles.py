@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from ingest.rolenames import ROLE_ACRONYM
+
 # Full titles and everyday names for common health-system executive roles.
 TITLES: dict[str, tuple[str, ...]] = {
     "CTO": ("chief technology officer", "chief technical officer", "technology chief", "tech chief"),
@@ -31,7 +33,6 @@ TITLES: dict[str, tuple[str, ...]] = {
     "CDO": ("chief data officer", "chief digital officer"),
     "CHRO": ("chief human resources officer", "head of hr"),
 }
-_ACRONYM = re.compile(r"\b(C[A-Z]{1,3}O)(?:s|'s|’s)?\b")
 
 
 def full_title(role: str) -> str:
@@ -43,7 +44,7 @@ def full_title(role: str) -> str:
 def find_roles(text: str, known: Iterable[str] = ()) -> list[str]:
     """Roles named in `text`, in order of first mention: acronyms, full titles, and `known` roles."""
     found: dict[str, int] = {}
-    for match in _ACRONYM.finditer(text):
+    for match in ROLE_ACRONYM.finditer(text):
         found.setdefault(match.group(1), match.start())
     lowered = text.lower()
     for role, titles in TITLES.items():

@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from bot.answer.advisor import Advisor
+from ingest.golden import GoldenQuestion, load_golden
 
 Expect = Literal["answer", "gap", "decline"]
 TEST_SET = Path("tests/eval/test.yaml")
@@ -28,20 +29,6 @@ TEST_SET = Path("tests/eval/test.yaml")
 DEV_SET = Path("tests/eval/dev.yaml")
 """The dev questions in the test set's format, beside gate.questions_file's (both are tuned on)."""
 CATEGORIES = ("direct", "paraphrase", "terse", "typos", "entities", "multipart", "followup", "gap", "off_topic")
-
-
-class GoldenQuestion(BaseModel):
-    """One entry of knowledge/golden.yaml, the dev set."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str
-    kind: str
-    question: str
-    history: list[str] = Field(default_factory=list)
-    in_scope: bool
-    sources: list[str] = Field(default_factory=list)
-    facts: list[str] = Field(default_factory=list)
 
 
 class EvalItem(BaseModel):
@@ -59,11 +46,6 @@ class EvalItem(BaseModel):
     supporting: list[str] = Field(default_factory=list)
     facts: list[list[str]] = Field(default_factory=list)
     asks_for: str | None = None
-
-
-def load_golden(path: Path) -> list[GoldenQuestion]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    return TypeAdapter(list[GoldenQuestion]).validate_python(raw)
 
 
 def from_golden(q: GoldenQuestion) -> EvalItem:

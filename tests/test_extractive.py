@@ -1,0 +1,263 @@
+"""Sentence scoring and the cited answer (bot.answer.extractive): the knowledge base's own sentences,
+best first, only the strong ones, each cited to a numbered source listed in the footer."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import cast
+
+import numpy as np
+
+from bot.answer.extractive import (
+    KEEP_RATIO,
+    Candidate,
+    SentencePicker,
+    SentenceVectors,
+    fit,
+    lead_line,
+    neutral,
+    number_sources,
+    render,
+    trim,
+    with_continuations,
+)
+from bot.answer.types import Passage, Point, Source
+from ingest.embedding.factory import Embedder
+
+CTO = Source(0, "The CTO role", "Bonnie Siegel", "Witt/Kieffer", "cto.md")
+CMIO = Source(0, "The next CMIO", "Hillary Ross", "", "cmio.md")
+
+
+def _bag(text: str) -> np.ndarray:
+    """A unit vector of the text's words, hashed into 64 dimensions: shared words mean similar vectors."""
+    vector = np.zeros(64, dtype=np.float32)
+    for word in re.findall(r"[a-z]+", text.lower()):
+        vector[int(hashlib.md5(word.encode(), usedforsecurity=False).hexdigest(), 16) % 64] += 1.0
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
+
+
+class BagOfWords:
+    """Stands in for the embedding model: deterministic, instant, and similar where words are shared."""
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.embedded += texts
+        return [_bag(t).tolist() for t in texts]
+
+
+def _query(text: str) -> list[float]:
+    """The question's vector, as the caller hands it to candidates()."""
+    return [float(x) for x in _bag(text)]
+
+
+def _picker() -> tuple[SentencePicker, BagOfWords]:
+    model = BagOfWords()
+    return SentencePicker(SentenceVectors(cast(Embedder, model))), model
+
+
+def _passage(text: str, source: Source = CTO, n: int = 1, headings: str = "") -> Passage:
+    return Passage(n, text, source.path, headings, source, 1.0)
+
+
+def _candidate(text: str, score: float, vector: np.ndarray, source: Source = CTO, position: int = 0) -> Candidate:
+    return Candidate(text, _passage(text, source), score, score, vector, position=position)
+
+
+PICK = SentencePicker(cast(SentenceVectors, None)).pick
+"""pick() works on candidates already scored: it never needs the vectors' cache."""
+
+
+def _axis(i: int) -> np.ndarray:
+    """Orthogonal unit vectors: candidates that are all distinct from one another."""
+    vector = np.zeros(8, dtype=np.float32)
+    vector[i] = 1.0
+    return vector
+
+
+# ------------------------------------------------------------------------------------------ scoring
+
+
+def test_the_sentence_closest_to_the_question_ranks_first() -> None:
+    picker, _ = _picker()
+    text = "The CTO plays golf on Fridays. The CTO owns the technology roadmap and budget. Offices are quiet."
+    ranked = picker.candidates("Who owns the roadmap and budget?", [_passage(text)], _query("owns roadmap budget"))
+    assert ranked[0].text == "The CTO owns the technology roadmap and budget."
+    assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)
+
+
+def test_every_sentence_of_every_passage_is_a_candidate() -> None:
+    picker, _ = _picker()
+    passages = [_passage("One thing. Another thing."), _passage("A third thing.", CMIO, n=2)]
+    ranked = picker.candidates("thing", passages, _query("thing"))
+    assert sorted(c.text for c in ranked) == ["A third thing.", "Another thing.", "One thing."]
+
+
+def test_a_list_intro_line_is_not_quoted_but_its_items_are() -> None:
+    picker, _ = _picker()
+    text = "Key qualities may include:\n- Critical thinking\n- Business ethics"
+    ranked = picker.candidates("qualities", [_passage(text, headings="Key qualities")], _query("qualities"))
+    assert sorted(c.text for c in ranked) == ["Business ethics", "Critical thinking"]
+    assert all(c.listed for c in ranked)
+
+
+def test_no_passages_mean_no_candidates() -> None:
+    picker, _ = _picker()
+    assert picker.candidates("anything", [], _query("anything")) == []
+
+
+def test_sentences_are_scored_without_role_names() -> None:
+    """Retrieval has filtered by role already: a sentence ranks for what it says, not for naming the role."""
+    picker, model = _picker()
+    picker.candidates("What does a CTO own?", [_passage("The CTO owns the roadmap.")], _query("own"))
+    assert model.embedded == ["The executive owns the roadmap."]
+
+
+def test_a_sentence_is_embedded_once_however_often_it_is_scored() -> None:
+    picker, model = _picker()
+    for _ in range(3):
+        picker.candidates("roadmap", [_passage("The roadmap matters.")], _query("roadmap"))
+    assert model.embedded == ["The roadmap matters."]
+
+
+def test_a_sentence_of_the_wanted_facet_ranks_higher() -> None:
+    picker, _ = _picker()
+    passage = Passage(1, "Skills matter. Skills count.", "cto.md", "", CTO, 1.0, facets=("trend", "quality"))
+    plain = picker.candidates("skills", [passage], _query("skills"))
+    wanted = picker.candidates("skills", [passage], _query("skills"), frozenset({"quality"}))
+    assert wanted[0].facet == "quality"
+    assert max(c.score for c in wanted) > max(c.score for c in plain)
+
+
+def test_role_names_become_a_neutral_word() -> None:
+    assert neutral("The CTO and the chief medical information officer") == "The executive and the executive"
+
+
+# ------------------------------------------------------------------------------------------ picking
+
+
+def test_the_best_point_comes_first() -> None:
+    ranked = [_candidate("best", 1.0, _axis(0)), _candidate("good", 0.9, _axis(1))]
+    assert [c.text for c in PICK(ranked, 5, 1)] == ["best", "good"]
+
+
+def test_points_below_the_keep_ratio_are_dropped() -> None:
+    weak = KEEP_RATIO * 0.9
+    ranked = [
+        _candidate("best", 1.0, _axis(0)),
+        _candidate("close", 0.95, _axis(1)),
+        _candidate("weak", weak, _axis(2)),
+    ]
+    assert [c.text for c in PICK(ranked, 5, 1)] == ["best", "close"]
+
+
+def test_one_strong_point_is_not_padded_with_weak_ones() -> None:
+    ranked = [
+        _candidate("strong", 1.0, _axis(0)),
+        _candidate("weak", 0.3, _axis(1)),
+        _candidate("weaker", 0.2, _axis(2)),
+    ]
+    assert [c.text for c in PICK(ranked, 5, 1)] == ["strong"]
+
+
+def test_weak_points_are_taken_only_to_reach_the_minimum() -> None:
+    ranked = [
+        _candidate("strong", 1.0, _axis(0)),
+        _candidate("weak", 0.3, _axis(1)),
+        _candidate("weaker", 0.2, _axis(2)),
+    ]
+    assert [c.text for c in PICK(ranked, 5, 2)] == ["strong", "weak"]
+
+
+def test_no_more_points_than_the_limit() -> None:
+    ranked = [_candidate(f"p{i}", 1.0, _axis(i)) for i in range(6)]
+    assert len(PICK(ranked, 3, 1)) == 3
+
+
+def test_a_near_copy_of_a_chosen_point_is_skipped() -> None:
+    ranked = [_candidate("said once", 1.0, _axis(0)), _candidate("said again", 0.99, _axis(0))]
+    assert [c.text for c in PICK(ranked, 5, 1)] == ["said once"]
+
+
+def test_a_sentence_that_points_back_follows_the_one_it_finishes() -> None:
+    first = _candidate("Be sure to check out SFIA.", 1.0, _axis(0), position=0)
+    after = _candidate("It breaks skills into six categories.", 0.2, _axis(1), position=1)
+    assert with_continuations([first], [first, after], 5) == [first, after]
+
+
+# ------------------------------------------------------------------------------------------ the cited answer
+
+
+def _chosen() -> list[Candidate]:
+    return [
+        _candidate("The CTO owns the roadmap.", 1.0, _axis(0), CTO),
+        _candidate("The CMIO bridges doctors and IT.", 0.9, _axis(1), CMIO),
+        _candidate("The CTO negotiates contracts.", 0.8, _axis(2), CTO, position=1),
+    ]
+
+
+def test_sources_are_numbered_by_first_appearance() -> None:
+    points, sources = number_sources(_chosen())
+    assert [(s.n, s.path) for s in sources] == [(1, "cto.md"), (2, "cmio.md")]
+    assert [p.source for p in points] == [1, 2, 1]
+
+
+def test_every_point_cites_an_existing_source_number() -> None:
+    points, sources = number_sources(_chosen())
+    assert {p.source for p in points} <= {s.n for s in sources}
+
+
+def test_the_answer_lists_each_point_with_its_citation_then_the_sources() -> None:
+    points, sources = number_sources(_chosen())
+    text = render("Lead:", points, sources)
+    assert text.splitlines() == [
+        "Lead:",
+        "• The CTO owns the roadmap. [1]",
+        "• The CMIO bridges doctors and IT. [2]",
+        "• The CTO negotiates contracts. [1]",
+        "",
+        "Sources:",
+        "[1] The CTO role — Bonnie Siegel, Witt/Kieffer",
+        "[2] The next CMIO — Hillary Ross",
+    ]
+
+
+def test_fitting_drops_the_weakest_points_and_their_uncited_sources() -> None:
+    points, sources = number_sources(_chosen()[:2])
+    text = fit("Lead:", points, sources, max_chars=100, minimum=1)
+    assert len(text) <= 100
+    assert points == [Point("The CTO owns the roadmap.", 1)]
+    assert [s.n for s in sources] == [1] and "[2]" not in text
+
+
+def test_fitting_never_drops_below_the_minimum() -> None:
+    points, sources = number_sources(_chosen())
+    fit("Lead:", points, sources, max_chars=10, minimum=2)
+    assert len(points) == 2
+
+
+def test_a_long_sentence_is_trimmed_at_a_clause_with_an_ellipsis() -> None:
+    sentence = "The CTO owns the technology roadmap for the whole system; " + "and also much else " * 20
+    short = trim(sentence, 100)
+    assert short == "The CTO owns the technology roadmap for the whole system…"
+
+
+def test_a_long_sentence_with_no_clause_in_its_second_half_is_trimmed_at_a_word() -> None:
+    sentence = "The CTO, " + "owns much " * 20
+    short = trim(sentence, 50)
+    assert short.endswith("much…") and len(short) <= 50
+
+
+def test_a_short_sentence_is_never_changed() -> None:
+    assert trim("The CTO owns the roadmap.") == "The CTO owns the roadmap."
+
+
+def test_the_lead_names_the_authors_and_the_role() -> None:
+    chosen = _chosen()
+    _, sources = number_sources(chosen)
+    assert (
+        lead_line(chosen, sources, ["CTO"]) == "Here is what Bonnie Siegel and Hillary Ross write about the CTO role:"
+    )

@@ -1,0 +1,95 @@
+"""Follow-up resolution (bot.answer.followup): how a short turn borrows the role and topic of the earlier
+ones, and when it must not."""
+
+from __future__ import annotations
+
+from bot.answer.followup import Resolved, resolve, resolve_one
+
+
+def test_a_question_with_no_history_stands_as_asked() -> None:
+    assert resolve("What does a CTO do?", []) == Resolved("What does a CTO do?", ("CTO",), carried=False)
+
+
+def test_a_question_naming_no_role_and_no_history_has_no_role() -> None:
+    assert resolve("How long does a search take?", []) == Resolved("How long does a search take?", ())
+
+
+def test_a_pronoun_becomes_the_earlier_role() -> None:
+    resolved = resolve("What should they earn?", ["What does a CTO do?"])
+    assert resolved == Resolved("What should the CTO earn?", ("CTO",), carried=True)
+
+
+def test_a_possessive_pronoun_becomes_the_roles_possessive() -> None:
+    resolved = resolve("What are his main duties?", ["Who makes a good CMIO?"])
+    assert resolved.question == "What are the CMIO's main duties?"
+    assert resolved.roles == ("CMIO",) and resolved.carried
+
+
+def test_only_the_first_pronoun_is_replaced() -> None:
+    resolved = resolve("Do they report to them?", ["What does a CTO do?"])
+    assert resolved.question == "Do the CTO report to them?"
+
+
+def test_and_for_cmios_swaps_the_role() -> None:
+    resolved = resolve("and for CMIOs?", ["What does a CTO do?"])
+    assert resolved == Resolved("What does a CMIO do?", ("CMIO",), carried=True)
+
+
+def test_what_about_swaps_a_full_title_too() -> None:
+    resolved = resolve("What about the CMIO?", ["What does a chief technology officer own?"])
+    assert resolved.question == "What does a CMIO own?"
+    assert resolved.roles == ("CMIO",)
+
+
+def test_a_role_switch_with_no_role_word_to_replace_appends_the_role() -> None:
+    """The last turn named no role (it kept the CTO only as context): with nothing to swap, the new role
+    is asked about explicitly."""
+    resolved = resolve("and for CMIOs?", ["What does a CTO do?", "What is SFIA?"])
+    assert resolved == Resolved("What is SFIA for the CMIO role?", ("CMIO",), carried=True)
+
+
+def test_a_new_question_about_another_role_does_not_inherit_the_old_one() -> None:
+    resolved = resolve("How do I interview a CMIO candidate?", ["What does a CTO do?"])
+    assert resolved == Resolved("How do I interview a CMIO candidate?", ("CMIO",), carried=False)
+
+
+def test_a_new_question_about_no_role_does_not_inherit_the_old_one() -> None:
+    question = "What skills matter most in a new digital hire?"
+    assert resolve(question, ["What does a CTO do?"]) == Resolved(question, (), carried=False)
+
+
+def test_a_short_question_pointing_back_asks_about_the_earlier_role() -> None:
+    resolved = resolve("How long does that take?", ["What does a CTO do?"])
+    assert resolved == Resolved("How long does that take for the CTO role?", ("CTO",), carried=True)
+
+
+def test_a_continuation_without_a_role_in_context_carries_the_earlier_question() -> None:
+    resolved = resolve("and that?", ["What is SFIA?"])
+    assert resolved == Resolved("and that? (What is SFIA?)", (), carried=True)
+
+
+def test_a_turn_about_no_role_keeps_the_earlier_role_as_context() -> None:
+    resolved = resolve("Why do they use it?", ["What does a CTO do?", "What is SFIA?"])
+    assert resolved.question == "Why do the CTO use it?"
+    assert resolved.roles == ("CTO",)
+
+
+def test_two_roles_in_context_are_both_carried() -> None:
+    resolved = resolve("What do they earn?", ["How do a CTO and a CMIO differ?"])
+    assert resolved.question == "What do the CTO and CMIO earn?"
+    assert resolved.roles == ("CTO", "CMIO")
+
+
+def test_a_known_role_is_found_without_an_acronym_shape() -> None:
+    resolved = resolve("What does a VPIT do?", [], known_roles=["VPIT"])
+    assert resolved.roles == ("VPIT",)
+
+
+def test_resolution_replays_the_history_the_same_way_each_time() -> None:
+    history = ["What does a CTO do?", "and for CMIOs?"]
+    assert resolve("What do they earn?", history) == resolve("What do they earn?", history)
+    assert resolve("What do they earn?", history).roles == ("CMIO",)
+
+
+def test_resolve_one_without_context_changes_nothing() -> None:
+    assert resolve_one("and for CMIOs?", None, ()) == Resolved("and for CMIOs?", ("CMIO",))
