@@ -32,7 +32,7 @@ from bot.answer.passages import numbered_by_article
 from bot.answer.roles import find_roles
 from bot.answer.scope import Evidence, ScopeModel, default_model
 from bot.answer.search import QuestionSearch
-from bot.answer.types import Answer, Final, Partial, Source
+from bot.answer.types import Answer, Final, Partial, Source, sources_footer
 from ingest.errors import NoLiveVersionError, StoreUnavailableError
 from ingest.settings import Settings
 from ingest.store.index import Health, KnowledgeIndex
@@ -306,7 +306,6 @@ class Advisor:
             return
         numbers = cited_numbers(text)
         cited = [s for s in sources if s.n in numbers] or sources
-        footer = "\n".join(["", "Sources:", *[f"[{s.n}] {s.label()}" for s in cited]])
         answer = Answer(
             question,
             resolved.question,
@@ -314,7 +313,7 @@ class Advisor:
             [],
             cited,
             True,
-            text.rstrip() + "\n" + footer,
+            f"{text.rstrip()}\n\n{sources_footer(cited)}",
             "llm",
             extractive.suggestions,
             covered,

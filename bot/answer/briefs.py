@@ -15,7 +15,7 @@ import numpy as np
 
 from bot.answer.extractive import Candidate, number_sources, trim
 from bot.answer.roles import full_title
-from bot.answer.types import Point, Source
+from bot.answer.types import Point, Source, sources_footer
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("What the role owns", "What is the {t} responsible for, and what does the {r} role own and manage?"),
@@ -108,10 +108,6 @@ def _numbered(groups: Sequence[Sequence[Candidate]]) -> tuple[list[list[Point]],
     return out, sources
 
 
-def _footer(sources: Sequence[Source]) -> list[str]:
-    return ["", "Sources:", *[f"[{s.n}] {s.label()}" for s in sources]]
-
-
 def build_brief(rank: Rank, role: str, per_section: int = 2) -> Brief:
     picked = _section_points(rank, role, per_section)
     groups, sources = _numbered([c for _, c in picked])
@@ -122,7 +118,7 @@ def build_brief(rank: Rank, role: str, per_section: int = 2) -> Brief:
         sections.append((heading, points))
         lines += ["", heading]
         lines += [f"• {p.text} [{p.source}]" for p in points] or [f"• {NOTHING}"]
-    return Brief(role, title, sections, sources, "\n".join(lines + _footer(sources)))
+    return Brief(role, title, sections, sources, "\n".join([*lines, "", sources_footer(sources)]))
 
 
 @dataclass
@@ -162,4 +158,4 @@ def build_comparison(rank: Rank, first: str, second: str, per_section: int = 1) 
         for role, points in ((first, a), (second, b)):
             body = " ".join(f"{p.text} [{p.source}]" for p in points) or NOTHING
             lines.append(f"• {role}: {body}")
-    return Comparison((first, second), sections, sources, "\n".join(lines + _footer(sources)))
+    return Comparison((first, second), sections, sources, "\n".join([*lines, "", sources_footer(sources)]))
