@@ -26,6 +26,7 @@ from bot.answer.extractive import Candidate, fit, lead_line, number_sources, wit
 from bot.answer.followup import Resolved
 from bot.answer.gaps import decline, gap, not_covered
 from bot.answer.intent import route
+from bot.answer.known_roles import UnknownRoleError, resolve_role
 from bot.answer.multipart import split_parts
 from bot.answer.offers import FACETS, facet_questions, follow_ups
 from bot.answer.passages import numbered_by_article
@@ -49,10 +50,6 @@ UNAVAILABLE = "The knowledge base is temporarily unavailable, please try again i
 """What every front end tells a user when the advisor raises one of STORE_DOWN."""
 STORE_DOWN = (StoreUnavailableError, NoLiveVersionError)
 """The knowledge store cannot be read right now: a stopped Chroma server, a missing live version."""
-
-
-class UnknownRoleError(ValueError):
-    """A brief was asked for a role no article is about; the message lists the roles there are."""
 
 
 class Advisor:
@@ -325,20 +322,14 @@ class Advisor:
         # A brief draws on the whole of its role's articles, not only the passages an answer would read.
         return self.search.search(Resolved(query, (role,)), wide=True).ranked
 
-    def _role(self, name: str) -> str:
-        known = self.roles()
-        found = find_roles(name, known) or [name.strip().upper()]
-        role = found[0]
-        if role not in known:
-            raise UnknownRoleError(
-                f"No article is about the {role} role yet. Roles in the knowledge base: {', '.join(known) or 'none'}."
-            )
-        return role
+    def role(self, name: str) -> str:
+        """The known role a user's `name` for it means (bot.answer.known_roles.resolve_role)."""
+        return resolve_role(name, self.roles())
 
     def brief_sync(self, role: str) -> Brief:
         """Cached per (role, live version): briefs change only with the version, and inline mode asks
         for one on every keystroke. Keyed by the role as resolved ("chief technology officer" is CTO)."""
-        resolved = self._role(role)
+        resolved = self.role(role)
         version = self.index.version().name
         with self._briefs_lock:
             found = self._briefs.get((resolved, version))
@@ -350,7 +341,7 @@ class Advisor:
         return found
 
     def compare_sync(self, first: str, second: str) -> Comparison:
-        return build_comparison(self.rank_section, self._role(first), self._role(second))
+        return build_comparison(self.rank_section, self.role(first), self.role(second))
 
     async def brief(self, role: str) -> Brief:
         return await asyncio.to_thread(self.brief_sync, role)
