@@ -25,6 +25,7 @@ from bot.answer.briefs import Brief, Comparison, build_brief, build_comparison
 from bot.answer.extractive import Candidate, fit, lead_line, number_sources, with_continuations
 from bot.answer.followup import Resolved
 from bot.answer.gaps import decline, gap, not_covered
+from bot.answer.hygiene import cited_numbers
 from bot.answer.intent import route
 from bot.answer.known_roles import UnknownRoleError, resolve_role
 from bot.answer.multipart import split_parts
@@ -271,12 +272,12 @@ class Advisor:
         Front ends that can show an answer as it grows (Telegram drafts and edits) use this; `ask`
         is the same path without the partials. Any LLM failure ends in the extractive answer.
         """
-        from bot.answer.llm import LLMUnavailable, cited_numbers
-
         llm = self.llm
         if llm is None:
             yield Final(await asyncio.to_thread(self.ask_sync, question, history))
             return
+        from bot.answer.llm import LLMUnavailable  # the chat-model client loads only when an LLM is configured
+
         question = " ".join(question.split())[:MAX_QUESTION_CHARS]
         resolved = await asyncio.to_thread(self.search.resolve, question, history)
         if history:
