@@ -1,5 +1,6 @@
 """Output hygiene for an LLM's answer: it may cite only the passages it was given and link only to their
-sources' own URLs (passages are untrusted text that might carry prompt injections).
+sources' own URLs (passages are untrusted text that might carry prompt injections), and a growing
+streamed answer is cleaned piece by piece, never again from its start.
 
 Hand-written: no library cleans citations against a set of passage numbers, and link cleaning must keep
 exactly what a Telegram client would not turn into a foreign link.
@@ -8,7 +9,7 @@ exactly what a Telegram client would not turn into a foreign link.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from bot.answer.types import Passage
 
@@ -169,3 +170,65 @@ class AnswerCleaner:
 def clean_answer(raw: str, passages: Iterable[Passage]) -> str:
     """A whole answer, cleaned in one piece: what the model may show, without surrounding whitespace."""
     return AnswerCleaner(passages)(raw).strip()
+
+
+MAX_PENDING_CHARS = 2000
+"""Held back uncleaned at most this long before a line break is taken as a cut point anyway (see StreamCleaner)."""
+
+
+def _opens_unclosed(text: str) -> bool:
+    """Whether `text` has a "[" or "(" with no closer after it: a citation or a link may still run on."""
+    depth = {"(": 0, "[": 0}
+    closers = {")": "(", "]": "["}
+    for ch in reversed(text):
+        if ch in closers:
+            depth[closers[ch]] -= 1
+        elif ch in depth:
+            depth[ch] += 1
+            if depth[ch] > 0:
+                return True
+    return False
+
+
+class StreamCleaner:
+    """The cleaned answer so far, for an answer that arrives in chunks, with work per chunk bounded by the
+    text not yet cleaned rather than by the whole answer (re-cleaning everything on every chunk is
+    quadratic in the answer's length).
+
+    Whole lines are cleaned once, when a line break is followed by text and no "[" or "(" before it is
+    still open: every citation and link the cleaners match then lies on one side of the break, so
+    cleaning the two sides apart gives what cleaning them together does (a break only ever has a break
+    beside it on the left, and the gap closing looks no further). The rest, up to its stable prefix, is
+    cleaned again on each chunk. Text held back past MAX_PENDING_CHARS (an unclosed bracket that never
+    closes) is cut at its last break all the same, so the work stays bounded; that may show an odd
+    partial, never a foreign link (a URL holds no line break), and the final answer is always cleaned
+    in one piece by `clean_answer`.
+    """
+
+    def __init__(self, clean: Callable[[str], str]) -> None:
+        self._clean = clean
+        self._chunks: list[str] = []
+        self._done = ""
+        self._pending = ""
+
+    @property
+    def raw(self) -> str:
+        """Everything fed so far, uncleaned."""
+        return "".join(self._chunks)
+
+    @property
+    def pending(self) -> str:
+        """The raw text not yet cleaned for good."""
+        return self._pending
+
+    def feed(self, chunk: str) -> str:
+        """Add a chunk; the cleaned text so far, up to what later chunks cannot change."""
+        self._chunks.append(chunk)
+        self._pending += chunk
+        cut = self._pending.rfind("\n") + 1
+        if 0 < cut < len(self._pending):
+            head = self._pending[:cut]
+            if len(self._pending) > MAX_PENDING_CHARS or not _opens_unclosed(head):
+                self._done += self._clean(head)
+                self._pending = self._pending[cut:]
+        return (self._done + self._clean(stable_prefix(self._pending))).strip()

@@ -24,7 +24,7 @@ from langchain_core.exceptions import ModelError
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from bot.answer.hygiene import clean_answer, stable_prefix
+from bot.answer.hygiene import AnswerCleaner, StreamCleaner, clean_answer
 from bot.answer.prompts import answer_messages, condense_messages, tidy_condensed
 from bot.answer.types import Passage
 from ingest.settings import LLMSettings
@@ -143,7 +143,7 @@ class LLMAnswerer:
         """
         started = time.monotonic()
         source = self._model.astream(answer_messages(question, passages, history))
-        raw = ""
+        cleaner = StreamCleaner(AnswerCleaner(passages))
         shown = ""
         try:
             while True:
@@ -154,8 +154,7 @@ class LLMAnswerer:
                     break
                 except _CLIENT_ERRORS as exc:
                     raise self._unavailable("stream", exc, started) from exc
-                raw += str(chunk.text)
-                text = clean_answer(stable_prefix(raw), passages)
+                text = cleaner.feed(str(chunk.text))
                 if text and text != shown:
                     shown = text
                     yield text
@@ -163,7 +162,8 @@ class LLMAnswerer:
             aclose = getattr(source, "aclose", None)
             if aclose is not None:
                 await aclose()
-        final = clean_answer(raw, passages)
+        raw = cleaner.raw
+        final = clean_answer(raw, passages)  # in one piece: exactly what a one-shot answer would show
         log.debug("LLM stream: %d chars in %.2fs", len(raw), time.monotonic() - started)
         if not final:
             log.warning("LLM streamed answer was empty after cleaning")
