@@ -77,6 +77,7 @@ class Advisor:
 
     # ----- the knowledge base -----
     def roles(self) -> list[str]:
+        """Every role some article of the live version is about (blocking)."""
         return self.index.roles()
 
     def health(self) -> Health:
@@ -260,6 +261,7 @@ class Advisor:
         return await self._ask_llm(question, history)
 
     async def _ask_llm(self, question: str, history: Sequence[str]) -> Answer:
+        """The Final of `ask_stream`, its partials dropped."""
         async with contextlib.aclosing(self.ask_stream(question, history)) as events:
             async for event in events:
                 if isinstance(event, Final):
@@ -320,7 +322,8 @@ class Advisor:
 
     # ----- briefs -----
     def rank_section(self, role: str, query: str) -> list[Candidate]:
-        # A brief draws on the whole of its role's articles, not only the passages an answer would read.
+        """A brief section's sentences about `role`, best first: a brief draws on the whole of its role's
+        articles, not only the passages an answer would read."""
         return self.search.search(Resolved(query, (role,)), wide=True).ranked
 
     def role(self, name: str) -> str:
@@ -342,10 +345,13 @@ class Advisor:
         return found
 
     def compare_sync(self, first: str, second: str) -> Comparison:
+        """Two roles side by side (blocking); UnknownRoleError when no article is about one of them."""
         return build_comparison(self.rank_section, self.role(first), self.role(second))
 
     async def brief(self, role: str) -> Brief:
+        """`brief_sync` in a worker thread, for async front ends."""
         return await asyncio.to_thread(self.brief_sync, role)
 
     async def compare(self, first: str, second: str) -> Comparison:
+        """`compare_sync` in a worker thread, for async front ends."""
         return await asyncio.to_thread(self.compare_sync, first, second)

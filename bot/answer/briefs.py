@@ -98,6 +98,7 @@ def _section_points(rank: Rank, role: str, per_section: int) -> list[tuple[str, 
 
 
 def _numbered(groups: Sequence[Sequence[Candidate]]) -> tuple[list[list[Point]], list[Source]]:
+    """The groups' points, trimmed for a brief, with one source numbering shared by all the groups."""
     flat = [c for group in groups for c in group]
     points, sources = number_sources(flat)
     points = [Point(trim(p.text, BRIEF_POINT_CHARS), p.source) for p in points]
@@ -109,6 +110,7 @@ def _numbered(groups: Sequence[Sequence[Candidate]]) -> tuple[list[list[Point]],
 
 
 def build_brief(rank: Rank, role: str, per_section: int = 2) -> Brief:
+    """A one-screen brief on `role`: its best points per section, cited, with the Sources footer."""
     picked = _section_points(rank, role, per_section)
     groups, sources = _numbered([c for _, c in picked])
     title = f"Role brief: {full_title(role)}"
@@ -144,6 +146,7 @@ class Comparison:
 
 
 def build_comparison(rank: Rank, first: str, second: str, per_section: int = 1) -> Comparison:
+    """Two roles section by section, each point cited, with one Sources footer for both."""
     left = _section_points(rank, first, per_section)
     right = _section_points(rank, second, per_section)
     groups, sources = _numbered([c for _, c in left] + [c for _, c in right])

@@ -204,6 +204,7 @@ def lead_line(chosen: Sequence[Candidate], sources: Sequence[Source], roles: Seq
 
 
 def render(lead: str, points: Sequence[Point], sources: Sequence[Source]) -> str:
+    """The answer's plain text: the lead, a cited bullet per point, then the Sources footer."""
     return "\n".join([lead, *[f"• {p.text} [{p.source}]" for p in points], "", sources_footer(sources)])
 
 

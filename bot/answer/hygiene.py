@@ -39,6 +39,7 @@ def _close_gaps(text: str) -> str:
 
 
 def _citation_parts(body: str) -> list[tuple[str, list[int]]]:
+    """Each part of a citation's body ("1", "2-4") with the numbers it names (none for a range too wide)."""
     parts: list[tuple[str, list[int]]] = []
     for raw in re.split(r"\s*[,;]\s*", body.strip()):
         bounds = [int(x) for x in re.split(r"\s*[-\u2013]\s*", raw)]
@@ -79,6 +80,7 @@ _TRAILING_PUNCT = ".,;:!?'\""
 
 
 def _norm_url(url: str) -> str:
+    """A URL as compared with the sources' own: no brackets, scheme, case or trailing slash."""
     url = url.strip().strip("<>").lower()
     url = re.sub(r"^(?:https?:)?//", "", url)
     return url.rstrip("/")
@@ -164,6 +166,7 @@ class AnswerCleaner:
         self.valid = {p.n for p in passages}
 
     def __call__(self, text: str) -> str:
+        """`text` without foreign links and citations of other numbers (surrounding whitespace kept)."""
         return clean_citations(strip_foreign_links(text, self.urls), self.valid)
 
 

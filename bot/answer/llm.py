@@ -107,13 +107,16 @@ class LLMAnswerer:
 
     @property
     def timeout_s(self) -> float:
+        """How long one call, or the wait for one streamed chunk, may take before we fall back."""
         return self._settings.timeout_s
 
     def _unavailable(self, op: str, exc: BaseException, started: float) -> LLMUnavailable:
+        """Log a client failure (never its message) and turn it into the fallback signal."""
         log.warning("LLM %s failed after %.2fs: %s", op, time.monotonic() - started, _describe(exc))
         return LLMUnavailable(f"LLM {op} failed: {_describe(exc)}")
 
     async def _complete(self, op: str, messages: list[BaseMessage]) -> str:
+        """One bounded model call's raw text; LLMUnavailable on any client failure."""
         started = time.monotonic()
         try:
             async with asyncio.timeout(self.timeout_s):

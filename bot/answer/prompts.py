@@ -45,6 +45,7 @@ _PASSAGE_TAGS = re.compile(r"</?\s*passages\s*>", re.IGNORECASE)
 
 
 def _one_line(text: str, limit: int | None = None) -> str:
+    """`text` on one line, cut to `limit` characters with an ellipsis: a passage or turn cannot fake a new line."""
     flat = " ".join(text.split())
     return flat if limit is None or len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
@@ -58,6 +59,7 @@ def format_passage(passage: Passage) -> str:
 
 
 def _history_block(history: list[str]) -> str:
+    """The latest earlier questions, numbered oldest first, each on one bounded line."""
     turns = [_one_line(t, MAX_TURN_CHARS) for t in history[-MAX_HISTORY_TURNS:] if t.strip()]
     return "\n".join(f"{i}. {t}" for i, t in enumerate(turns, 1))
 
@@ -92,6 +94,7 @@ _LABEL = re.compile(r"^(?:standalone question|question|rewritten question)\s*:\s
 
 
 def tidy_condensed(text: str) -> str:
+    """The rewritten question alone: its first line, without a "Question:" label or quotes around it."""
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
     line = _LABEL.sub("", line).strip()
     if len(line) >= 2 and line[0] == line[-1] and line[0] in "\"'“”":
