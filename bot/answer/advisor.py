@@ -4,6 +4,11 @@ It resolves follow-ups, retrieves, decides whether the knowledge base covers the
 composes an extractive answer (or an LLM answer, falling back to extractive on any LLM failure).
 Blocking work (embedding, Chroma) runs in a worker thread so async callers never stall their loop.
 
+What it composes from: bot.answer.intent (brief, comparison or answer?), bot.answer.search (the question
+understood, its passages and scope evidence), bot.answer.gaps (declines and gaps), bot.answer.offers
+(suggested questions), bot.answer.known_roles (which role a name means), bot.answer.briefs and, when an
+LLM is configured, bot.answer.llm.
+
 When the knowledge store cannot be read, every method raises one of STORE_DOWN (from ingest.store.index,
 within seconds); front ends tell the user UNAVAILABLE and keep running, and the next question tries
 the store again.
