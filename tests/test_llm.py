@@ -18,16 +18,9 @@ from openai.types import Model
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from pydantic import SecretStr
 
-from bot.answer.llm import (
-    CONDENSE_PROMPT,
-    SYSTEM_PROMPT,
-    LLMAnswerer,
-    LLMUnavailable,
-    build_chat_model,
-    cited_numbers,
-    clean_citations,
-    strip_foreign_links,
-)
+from bot.answer.hygiene import cited_numbers, clean_citations, strip_foreign_links
+from bot.answer.llm import LLMAnswerer, LLMUnavailable, build_chat_model
+from bot.answer.prompts import CONDENSE_PROMPT, SYSTEM_PROMPT
 from bot.answer.types import Passage, Source
 from ingest.settings import LLMSettings
 from tests.fakes import FakeOpenAI

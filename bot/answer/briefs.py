@@ -15,7 +15,7 @@ import numpy as np
 
 from bot.answer.extractive import Candidate, number_sources, trim
 from bot.answer.roles import full_title
-from bot.answer.types import Point, Source
+from bot.answer.types import Point, Source, sources_footer
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("What the role owns", "What is the {t} responsible for, and what does the {r} role own and manage?"),
@@ -98,6 +98,7 @@ def _section_points(rank: Rank, role: str, per_section: int) -> list[tuple[str, 
 
 
 def _numbered(groups: Sequence[Sequence[Candidate]]) -> tuple[list[list[Point]], list[Source]]:
+    """The groups' points, trimmed for a brief, with one source numbering shared by all the groups."""
     flat = [c for group in groups for c in group]
     points, sources = number_sources(flat)
     points = [Point(trim(p.text, BRIEF_POINT_CHARS), p.source) for p in points]
@@ -108,11 +109,8 @@ def _numbered(groups: Sequence[Sequence[Candidate]]) -> tuple[list[list[Point]],
     return out, sources
 
 
-def _footer(sources: Sequence[Source]) -> list[str]:
-    return ["", "Sources:", *[f"[{s.n}] {s.label()}" for s in sources]]
-
-
 def build_brief(rank: Rank, role: str, per_section: int = 2) -> Brief:
+    """A one-screen brief on `role`: its best points per section, cited, with the Sources footer."""
     picked = _section_points(rank, role, per_section)
     groups, sources = _numbered([c for _, c in picked])
     title = f"Role brief: {full_title(role)}"
@@ -122,7 +120,7 @@ def build_brief(rank: Rank, role: str, per_section: int = 2) -> Brief:
         sections.append((heading, points))
         lines += ["", heading]
         lines += [f"• {p.text} [{p.source}]" for p in points] or [f"• {NOTHING}"]
-    return Brief(role, title, sections, sources, "\n".join(lines + _footer(sources)))
+    return Brief(role, title, sections, sources, "\n".join([*lines, "", sources_footer(sources)]))
 
 
 @dataclass
@@ -148,6 +146,7 @@ class Comparison:
 
 
 def build_comparison(rank: Rank, first: str, second: str, per_section: int = 1) -> Comparison:
+    """Two roles section by section, each point cited, with one Sources footer for both."""
     left = _section_points(rank, first, per_section)
     right = _section_points(rank, second, per_section)
     groups, sources = _numbered([c for _, c in left] + [c for _, c in right])
@@ -162,4 +161,4 @@ def build_comparison(rank: Rank, first: str, second: str, per_section: int = 1) 
         for role, points in ((first, a), (second, b)):
             body = " ".join(f"{p.text} [{p.source}]" for p in points) or NOTHING
             lines.append(f"• {role}: {body}")
-    return Comparison((first, second), sections, sources, "\n".join(lines + _footer(sources)))
+    return Comparison((first, second), sections, sources, "\n".join([*lines, "", sources_footer(sources)]))

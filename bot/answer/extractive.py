@@ -19,7 +19,7 @@ import numpy as np
 
 from bot.answer.retrieval import terms
 from bot.answer.roles import TITLES
-from bot.answer.types import Passage, Point, Source
+from bot.answer.types import Passage, Point, Source, sources_footer
 from ingest.chunking import units
 from ingest.embedding.factory import Embedder
 from ingest.rolenames import ACRONYM
@@ -205,9 +205,8 @@ def lead_line(chosen: Sequence[Candidate], sources: Sequence[Source], roles: Seq
 
 
 def render(lead: str, points: Sequence[Point], sources: Sequence[Source]) -> str:
-    lines = [lead, *[f"• {p.text} [{p.source}]" for p in points], "", "Sources:"]
-    lines += [f"[{s.n}] {s.label()}" for s in sources]
-    return "\n".join(lines)
+    """The answer's plain text: the lead, a cited bullet per point, then the Sources footer."""
+    return "\n".join([lead, *[f"• {p.text} [{p.source}]" for p in points], "", sources_footer(sources)])
 
 
 def fit(lead: str, points: list[Point], sources: list[Source], max_chars: int, minimum: int) -> str:

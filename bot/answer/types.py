@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -33,6 +34,11 @@ class Source:
         if self.url:
             out["url"] = self.url
         return out
+
+
+def sources_footer(sources: Iterable[Source]) -> str:
+    """The Sources block under every answer, brief and comparison: a heading, then "[n] label" per source."""
+    return "\n".join(["Sources:", *[f"[{s.n}] {s.label()}" for s in sources]])
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answer.advisor import UnknownRoleError
-from bot.answer.roles import find_roles, full_title
+from bot.answer.known_roles import matching_roles
+from bot.answer.roles import full_title
 from bot.telegram.answering import advise, cached_brief, rate_wait
 from bot.telegram.render import answer_doc, brief_doc, first_message
 from bot.telegram.send import NO_PREVIEW, answer_query
@@ -40,15 +41,6 @@ def _article(result_id: str, title: str, description: str, html_text: str) -> In
             html_text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
         ),
     )
-
-
-def matching_roles(query: str, roles: list[str]) -> list[str]:
-    """Roles named in the query, or whose name starts with it ("cm" -> CMIO); all roles when it is empty."""
-    if not query:
-        return roles
-    named = [r for r in find_roles(query, roles) if r in roles]
-    prefix = [r for r in roles if r.lower().startswith(query.lower()) and r not in named]
-    return named + prefix
 
 
 async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,0 +1,122 @@
+"""From a question to what an answer is composed from: the question as understood (typos corrected,
+follow-ups resolved), its passages and best sentences, the roles it is about, and the scope signals
+that decide whether the knowledge base covers it.
+
+Everything here is blocking (embedding, Chroma); the advisor runs it in worker threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from langchain_core.documents import Document
+
+from bot.answer.asked import asked_facets
+from bot.answer.extractive import Candidate, SentencePicker, SentenceVectors, neutral
+from bot.answer.followup import Resolved, resolve
+from bot.answer.implied import ImpliedRole
+from bot.answer.lexicon import Lexicon, LiveLexicon
+from bot.answer.passages import to_passages
+from bot.answer.retrieval import HybridRetriever, terms
+from bot.answer.roles import find_roles
+from bot.answer.scope import QUESTION_WORDS, Evidence, best_sentences_terms, names_in, unmatched_span, weighted_share
+from ingest.settings import AdvisorSettings
+from ingest.store.index import KnowledgeIndex
+
+
+class Found(NamedTuple):
+    """What a search found: the passages, their sentences best first, and the known roles followed."""
+
+    docs: list[Document]
+    ranked: list[Candidate]
+    roles: list[str]
+
+
+def top_similarity(docs: Sequence[Document]) -> float:
+    """The best cosine similarity of any retrieved passage to the question."""
+    return max((float(d.metadata["dense_score"]) for d in docs if d.metadata["dense_score"] is not None), default=0)
+
+
+class QuestionSearch:
+    """Understands, retrieves and weighs a question against the live knowledge index."""
+
+    def __init__(self, index: KnowledgeIndex, cfg: AdvisorSettings) -> None:
+        self.index = index
+        self.cfg = cfg
+        self.retriever = HybridRetriever(index=index, k=cfg.k, fetch_k=cfg.fetch_k, max_per_article=cfg.max_per_article)
+        self.implied = ImpliedRole(index.embedder.encode)
+        self.picker = SentencePicker(SentenceVectors(index.embedder), self.retriever.idf)
+        self.lexicon = LiveLexicon(index)
+
+    def roles(self) -> list[str]:
+        """Every role some article of the live version is about."""
+        return self.index.roles()
+
+    def words(self) -> Lexicon:
+        """The live version's names, typo corrector and role facets."""
+        return self.lexicon.get()
+
+    def understood(self, question: str) -> str:
+        """The question with its typos corrected against the articles' vocabulary."""
+        return self.words().speller.correct(question)
+
+    def resolve(self, question: str, history: Sequence[str]) -> Resolved:
+        """The question as a standalone one: typos corrected, a follow-up completed from `history`."""
+        turns = list(history)[-self.cfg.history_turns :] if self.cfg.history_turns else []
+        return resolve(self.understood(question), [self.understood(t) for t in turns], self.roles())
+
+    def search(self, resolved: Resolved, wide: bool = False) -> Found:
+        """The question's passages, their sentences best first (the facet it asks for counting), and
+        the known roles it is about (named, or clearly implied).
+
+        The retrieval vector and the role-neutral one that scores sentences come from one encode call
+        (a batch of two costs little more than one), and a question that names no role needs only one:
+        its neutral form is itself.
+        """
+        known = set(self.roles())
+        covered = [r for r in resolved.roles if r in known]
+        plain = neutral(resolved.question)
+        if plain == resolved.question:  # no role named: one vector serves both
+            vector = neutral_vector = self.index.embedder.embed_query(plain)
+        else:
+            vector, neutral_vector = self.index.embedder.embed_documents([resolved.question, plain])
+        # A question that names no role may still mean one ("the MD who championed the EHR"): the
+        # answer then follows that role as if it were named (retrieval, the scope's role signal, the lead).
+        implied = None if resolved.roles else self.implied.of(vector, self.roles())
+        follow = covered or ([implied] if implied else None)
+        # A brief reads widely in its role's articles: more passages, and more of them from one article.
+        k = 2 * self.cfg.k if wide else None
+        docs = self.retriever.invoke(resolved.question, roles=follow, vector=vector, k=k, max_per_article=k)
+        wanted = asked_facets(resolved.question)
+        ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector, wanted)
+        return Found(docs, ranked, list(follow or []))
+
+    def evidence(self, resolved: Resolved, found: Found) -> Evidence:
+        """The scope signals (bot.answer.scope) for a question and what retrieval found for it."""
+        vocabulary = self.retriever.keyword().idf
+        known = self.words().speller.known
+        # A short word that neither the articles nor the model know ("wht", "yrs") says nothing either way.
+        words = [
+            t
+            for t in terms(neutral(resolved.question))
+            if t != "executive" and t not in QUESTION_WORDS and (len(t) >= 4 or t in vocabulary or t in known)
+        ]
+        best = best_sentences_terms([c.text for c in found.ranked])
+        return Evidence(
+            dense=top_similarity(found.docs),
+            sentence=max((c.similarity for c in found.ranked), default=0.0),
+            known=weighted_share(words, vocabulary.__contains__, self.retriever.idf),
+            matched=weighted_share(words, best.__contains__, self.retriever.idf),
+            entity=1.0 if names_in(resolved.question, self.words().names, self.roles()) else 0.0,
+            role=1.0 if found.roles else 0.0,
+        )
+
+    def missing(self, question: str, ranked: Sequence[Candidate]) -> str:
+        """The words of a question that no passage found for it addresses (bot.answer.scope.unmatched_span)."""
+        best = best_sentences_terms([c.text for c in ranked])
+        known = self.words().speller.known
+        return unmatched_span(
+            self.understood(question),
+            lambda t: t in best or bool(find_roles(t, self.roles())) or (len(t) < 4 and t not in known),
+        )
