@@ -6,7 +6,7 @@ import logging
 
 from bot.answer.advisor import Advisor
 from bot.env import secret
-from ingest.settings import Settings
+from bot.settings import Settings
 from ingest.store.index import KnowledgeIndex
 
 log = logging.getLogger(__name__)

@@ -20,10 +20,10 @@ from bot.answer.advisor import STORE_DOWN, UNAVAILABLE, Advisor, UnknownRoleErro
 from bot.answer.types import Answer
 from bot.build import build_advisor
 from bot.env import TELEGRAM_TOKEN, load_env, secret
+from bot.settings import Settings, load_settings
 from ingest.embedding.factory import Embedder
 from ingest.errors import EXIT_ERROR, EXIT_QUALITY, EXIT_USAGE, ConfigError, IngestError, StoreUnavailableError
 from ingest.logs import setup_logging
-from ingest.settings import Settings, load_settings
 from ingest.store.index import KnowledgeIndex
 
 DEFAULT_CONFIG = Path("config.yaml")

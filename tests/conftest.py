@@ -17,8 +17,9 @@ import httpx
 import pytest
 import yaml
 
+from bot.settings import Settings, load_settings
 from ingest.embedding.factory import Embedder
-from ingest.settings import DATA_DIR_ENV, EmbeddingSettings, Settings, load_settings
+from ingest.settings import DATA_DIR_ENV, EmbeddingSettings
 from tests import logcheck
 
 if TYPE_CHECKING:

@@ -28,8 +28,8 @@ from bot.answer.llm import (
     clean_citations,
     strip_foreign_links,
 )
+from bot.answer.settings import LLMSettings
 from bot.answer.types import Passage, Source
-from ingest.settings import LLMSettings
 from tests.fakes import FakeOpenAI
 
 pytestmark = pytest.mark.timeout(10)

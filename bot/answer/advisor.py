@@ -51,10 +51,10 @@ from bot.answer.scope import (
     unmatched_span,
     weighted_share,
 )
+from bot.answer.settings import AnswerSettings
 from bot.answer.spelling import Speller
 from bot.answer.types import Answer, Final, Partial, Passage, Source
 from ingest.errors import NoLiveVersionError, StoreUnavailableError
-from ingest.settings import Settings
 from ingest.store.index import Health, KnowledgeIndex
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ class Advisor:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: AnswerSettings,
         index: KnowledgeIndex,
         llm: LLMAnswerer | None = None,
         scope: ScopeModel | None = None,

@@ -25,8 +25,8 @@ from langchain_core.exceptions import ModelError
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from bot.answer.settings import LLMSettings
 from bot.answer.types import Passage
-from ingest.settings import LLMSettings
 
 log = logging.getLogger(__name__)
 

@@ -35,6 +35,7 @@ from telegram.ext import (
 
 from bot.answer.advisor import Advisor
 from bot.env import TELEGRAM_TOKEN, secret
+from bot.settings import Settings
 from bot.telegram import admin, handlers, inline
 from bot.telegram.access import gate
 from bot.telegram.errors import on_error
@@ -47,7 +48,6 @@ from bot.telegram.state import StateStore
 from ingest.changes import KnowledgeChanges
 from ingest.errors import IngestError
 from ingest.logs import redactor
-from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
 

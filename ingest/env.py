@@ -1,0 +1,31 @@
+"""The one place ingest reads the process environment (the bot's secrets are bot/env.py's).
+
+config.yaml holds the configuration; the environment only says where things go on this machine. Every
+read is a field of one pydantic-settings model, read when asked (never at import time), so a test that
+sets a variable sees it and there is one thing to audit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DATA_DIR_ENV = "HIRING_ADVISOR_DATA_DIR"
+"""When set, relative data paths (store.path, state.path) resolve below this folder: tests point it at a temp dir."""
+
+
+class Environment(BaseSettings):
+    """The variables ingest honours; unset or empty ones are None."""
+
+    model_config = SettingsConfigDict(case_sensitive=True, env_ignore_empty=True, extra="ignore", frozen=True)
+
+    data_dir: Path | None = Field(None, validation_alias=DATA_DIR_ENV)
+    cache_home: Path | None = Field(None, validation_alias="XDG_CACHE_HOME")
+    """The XDG base folder for per-user caches (the ONNX exports); ~/.cache when unset."""
+
+
+def environment() -> Environment:
+    """The environment as it is now (read on each call: tests change it between calls)."""
+    return Environment()
