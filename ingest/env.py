@@ -7,6 +7,7 @@ sets a variable sees it and there is one thing to audit.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -29,3 +30,16 @@ class Environment(BaseSettings):
 def environment() -> Environment:
     """The environment as it is now (read on each call: tests change it between calls)."""
     return Environment()
+
+
+def prepare_process() -> None:
+    """Process-wide defaults for libraries configured only through the environment; each entry point calls
+    this first, before any such library is used.
+
+    TOKENIZERS_PARALLELISM=false: the tokenizers library otherwise starts a thread pool on first use and
+    then warns in, and disables itself for, every child forked after that. The library reads only this
+    variable, so it is set here, once per process, rather than by the embedding code as a side effect of
+    loading a model (where it used to be set, with the same value).
+    A value the user set is kept.
+    """
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

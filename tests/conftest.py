@@ -19,6 +19,7 @@ import yaml
 
 from bot.settings import Settings, load_settings
 from ingest.embedding.factory import Embedder
+from ingest.env import prepare_process
 from ingest.settings import DATA_DIR_ENV, EmbeddingSettings
 from tests import logcheck
 
@@ -32,6 +33,7 @@ VENV_BIN = Path(sys.executable).parent
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+prepare_process()  # as every entry point does
 
 
 # ------------------------------------------------------------------------------------------ secrets in logs

@@ -101,7 +101,7 @@ _CLIENT_ERRORS = _client_errors()
 def build_chat_model(settings: LLMSettings, api_key: str | None) -> BaseChatModel:
     """The configured chat model, without retries: a failed call must fall back fast, not retry for a minute.
 
-    The caller reads the key from os.environ[settings.api_key_env]; None leaves it to the provider's default.
+    The caller reads the key named by settings.api_key_env (bot/env.py); None leaves it to the provider's default.
     """
     kwargs: dict[str, Any] = {
         "temperature": settings.temperature,

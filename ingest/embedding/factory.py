@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from ingest.env import environment
 from ingest.errors import ConfigError, StoreUnavailableError
 from ingest.settings import DEFAULT_MODEL, EmbeddingSettings, StoreSettings
 
@@ -66,8 +67,8 @@ def resolve_model(name: str) -> str:
 def models_cache_dir() -> Path:
     """Per-user cache of ONNX exports. Not under store.path: every fresh store (each test's temp
     data dir, each new deployment folder) would otherwise pay the ~20 s export again."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "hiring-advisor" / "onnx"
+    base = environment().cache_home or Path.home() / ".cache"
+    return base / "hiring-advisor" / "onnx"
 
 
 class _Encoder(Protocol):
@@ -320,7 +321,6 @@ class Embedder:
         return self._encoder
 
     def _load(self) -> _Encoder:
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         path = resolve_model(self.model_id)
         encoder: _Encoder | None = None
         if self.settings.backend == "onnx":
