@@ -94,7 +94,7 @@ class EmbeddingSettings(Section):
     model: str = DEFAULT_MODEL
     device: str = "cpu"
     batch_size: StrictInt = Field(64, ge=1, le=4096)
-    backend: Literal["torch", "onnx"] = "onnx"  # same vectors; onnx starts faster (see ingest/embedding/factory.py)
+    backend: Literal["torch", "onnx"] = "onnx"  # same vectors; onnx starts faster (see ingest/embedding/encoders.py)
 
 
 class ChunkingSettings(Section):

@@ -12,7 +12,7 @@ import pytest
 
 from bot.env import TELEGRAM_TOKEN, load_secrets, revealed
 from bot.settings import Settings, load_settings
-from ingest.embedding.factory import models_cache_dir
+from ingest.embedding.onnx_export import models_cache_dir
 from ingest.env import environment, prepare_process
 from ingest.logs import redactor
 from tests.conftest import write_config
