@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from bot.answer.advisor import Advisor
-from bot.env import secret
-from ingest.settings import Settings
+from bot.env import load_secrets, revealed
+from bot.settings import Settings
 from ingest.store.index import KnowledgeIndex
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ def build_advisor(settings: Settings, index: KnowledgeIndex | None = None) -> Ad
     if settings.llm.enabled:
         from bot.answer.llm import LLMAnswerer, build_chat_model
 
-        api_key = secret(settings.llm.api_key_env)
+        api_key = revealed(load_secrets(settings).llm_api_key)
         if api_key is None:
             log.warning("llm.enabled but %s is not set; answering extractively", settings.llm.api_key_env)
         else:

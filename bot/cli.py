@@ -19,11 +19,12 @@ from typing import Any, TextIO
 from bot.answer.advisor import STORE_DOWN, UNAVAILABLE, Advisor, UnknownRoleError
 from bot.answer.types import Answer
 from bot.build import build_advisor
-from bot.env import TELEGRAM_TOKEN, load_env, secret
+from bot.env import load_secrets, revealed
+from bot.settings import Settings, load_settings
 from ingest.embedding.factory import Embedder
+from ingest.env import prepare_process
 from ingest.errors import EXIT_ERROR, EXIT_QUALITY, EXIT_USAGE, ConfigError, IngestError, StoreUnavailableError
 from ingest.logs import setup_logging
-from ingest.settings import Settings, load_settings
 from ingest.store.index import KnowledgeIndex
 
 DEFAULT_CONFIG = Path("config.yaml")
@@ -191,8 +192,7 @@ def chat(advisor: Advisor, read: Callable[[str], str] = input, out: TextIO = sys
         out.flush()
 
 
-def _run(settings: Settings, advisor: Advisor, embedder: Embedder) -> int:
-    token = secret(TELEGRAM_TOKEN)
+def _run(settings: Settings, advisor: Advisor, embedder: Embedder, token: str | None) -> int:
     if token is None:
         print("TELEGRAM_BOT_TOKEN is not set: opening the console chat.", file=sys.stderr)
         return chat(advisor)
@@ -225,24 +225,25 @@ def _eval(settings: Settings, advisor: Advisor, args: argparse.Namespace, out: T
     return EXIT_QUALITY if low else 0
 
 
-def _log_level(args: argparse.Namespace, settings: Settings) -> str:
+def _log_level(args: argparse.Namespace, settings: Settings, token: str | None) -> str:
     """The running bot logs at logging.level; a person at a terminal sees answers, not log lines, unless
     they ask with --log-level (warnings and errors still reach stderr)."""
     if args.log_level:
         return str(args.log_level)
-    telegram = args.command == "run" and secret(TELEGRAM_TOKEN) is not None  # else `run` opens the console
+    telegram = args.command == "run" and token is not None  # else `run` opens the console
     return settings.logging.level if telegram else "WARNING"
 
 
 def main(argv: Iterable[str] | None = None, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    prepare_process()
     args = _parser().parse_args(list(argv) if argv is not None else None)
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    load_env(settings.config_dir)
-    setup_logging(_log_level(args, settings), [t for t in [secret(TELEGRAM_TOKEN)] if t])
+    token = revealed(load_secrets(settings).telegram_token)  # registered with the log filter as it is read
+    setup_logging(_log_level(args, settings, token))
     try:
         embedder = Embedder(settings.embedding)  # one model: answers and, in the bot, admins' changes
         advisor = build_advisor(settings, KnowledgeIndex(settings, embedder))
@@ -268,7 +269,7 @@ def main(argv: Iterable[str] | None = None, stdin: TextIO = sys.stdin, out: Text
             return 0
         if args.command == "eval":
             return _eval(settings, advisor, args, out)
-        return _run(settings, advisor, embedder)
+        return _run(settings, advisor, embedder, token)
     except UnknownRoleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -26,7 +26,7 @@ from ingest.articles import (
     unhide,
 )
 from ingest.embedding.factory import Embedder
-from ingest.loaders.urlfetch import UrlRefused, fetch_url
+from ingest.loaders.urlfetch import FetchedPage, UrlRefused, fetch_url
 from ingest.pipeline import Ingestor
 from ingest.report import IngestReport
 from ingest.settings import Settings
@@ -110,6 +110,18 @@ class KnowledgeChanges:
         return Change(True, f"Removed {doc_id}.", doc_id, report)
 
 
+async def fetch_page(settings: Settings, url: str) -> FetchedPage:
+    """A web page as an article would be added from it, within the `fetch` limits (and the upload size
+    limit). Refuses private and metadata addresses (SSRF): UrlRefused."""
+    fetch = settings.fetch
+    return await fetch_url(
+        url,
+        max_bytes=min(int(fetch.max_mb * 1024 * 1024), max_upload_bytes(settings)),
+        timeout_s=fetch.timeout_s,
+        allow_loopback=fetch.allow_loopback,
+    )
+
+
 def fetch_source(settings: Settings, source: str) -> tuple[str, bytes]:
     """What `python -m ingest add` was given: a local file, or an http(s) page fetched as the chat's
     /ingest_url fetches it (public addresses only, size and time limits). UrlRefused or OSError."""
@@ -118,13 +130,5 @@ def fetch_source(settings: Settings, source: str) -> tuple[str, bytes]:
         if path.stat().st_size > max_upload_bytes(settings):
             raise UrlRefused(f"the file is larger than {max_upload_bytes(settings) // 1_000_000} MB")
         return path.name, path.read_bytes()
-    tg = settings.telegram
-    page = asyncio.run(
-        fetch_url(
-            source,
-            max_bytes=min(int(tg.url_fetch_max_mb * 1024 * 1024), max_upload_bytes(settings)),
-            timeout_s=tg.url_fetch_timeout_s,
-            allow_loopback=tg.url_allow_loopback,
-        )
-    )
+    page = asyncio.run(fetch_page(settings, source))
     return page.suggested_name, page.body

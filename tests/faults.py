@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.settings import Settings, load_settings
 from ingest.errors import VersionDamagedError
-from ingest.settings import DATA_DIR_ENV, Settings, load_settings
+from ingest.settings import DATA_DIR_ENV
 from ingest.store.manifest import VersionInfo, verify
 from tests.conftest import KNOWLEDGE, write_config
 
@@ -32,8 +33,8 @@ QUESTION = "What does Bonnie Siegel say about CTO candidates from vendors?"
 
 STATE_SCRIPT = """
 import json, sys
+from bot.settings import load_settings
 from bot.telegram.state import StateStore
-from ingest.settings import load_settings
 cfg = load_settings(sys.argv[1]).state
 with StateStore(cfg.path, cfg.retention_days, cfg.max_turns) as state:
     print(json.dumps({"recovered": state.recovered, "history": state.history(1, None)}))

@@ -17,11 +17,11 @@ from typing import Any
 import yaml
 
 from bot.answer.advisor import Advisor
+from bot.settings import Settings, load_settings
 from bot.telegram.app import TelegramApp, build_application
 from bot.telegram.state import StateStore
 from ingest.embedding.factory import Embedder
 from ingest.pipeline import Ingestor
-from ingest.settings import Settings, load_settings
 from ingest.store.index import KnowledgeIndex
 from tests.conftest import KNOWLEDGE, ROOT, write_config
 from tests.emulator import BotApiEmulator
@@ -58,12 +58,16 @@ class World:
     def live(self) -> str:
         return self.advisor.index.version().name
 
-    def settings_for(self, emu: BotApiEmulator, state_path: Path, **telegram: Any) -> Settings:
+    def settings_for(
+        self, emu: BotApiEmulator, state_path: Path, url_allow_loopback: bool = False, **telegram: Any
+    ) -> Settings:
+        """These settings on the emulator and a state file; url_allow_loopback sets fetch.allow_loopback."""
         tg = self.settings.telegram.model_copy(
             update={"base_url": emu.base_url, "base_file_url": emu.base_file_url, **telegram}
         )
         state = self.settings.state.model_copy(update={"path": state_path})
-        return self.settings.model_copy(update={"telegram": tg, "state": state})
+        fetch = self.settings.fetch.model_copy(update={"allow_loopback": url_allow_loopback})
+        return self.settings.model_copy(update={"telegram": tg, "state": state, "fetch": fetch})
 
 
 def make_world(root: Path, embedder: Embedder) -> World:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embedding.factory import Embedder, resolve_model
+from ingest.embedding.encoders import resolve_model
+from ingest.embedding.factory import Embedder
 from ingest.errors import ModelMismatchError, VersionNotFoundError
 from ingest.pipeline import Ingestor
 from ingest.store.backend import make_backend

@@ -21,8 +21,8 @@ from pydantic import SecretStr
 from bot.answer.hygiene import cited_numbers, clean_citations, strip_foreign_links
 from bot.answer.llm import LLMAnswerer, LLMUnavailable, build_chat_model
 from bot.answer.prompts import CONDENSE_PROMPT, SYSTEM_PROMPT
+from bot.answer.settings import LLMSettings
 from bot.answer.types import Passage, Source
-from ingest.settings import LLMSettings
 from tests.fakes import FakeOpenAI
 
 pytestmark = pytest.mark.timeout(10)

@@ -28,10 +28,10 @@ import pytest
 import yaml
 
 from bot.answer.advisor import Advisor
+from bot.settings import Settings, load_settings
 from ingest.articles import UploadRefused, load_limits, safe_name, store
 from ingest.embedding.factory import Embedder
 from ingest.pipeline import Ingestor
-from ingest.settings import Settings, load_settings
 from ingest.store.backend import make_backend
 from ingest.store.index import KnowledgeIndex
 from tests import badfiles

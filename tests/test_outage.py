@@ -35,11 +35,11 @@ import yaml
 
 from bot import cli as bot_cli
 from bot.answer.advisor import STORE_DOWN, UNAVAILABLE, Advisor
+from bot.settings import Settings, load_settings
 from ingest import cli as ingest_cli
 from ingest.embedding.factory import Embedder
 from ingest.errors import StoreUnavailableError
 from ingest.pipeline import Ingestor
-from ingest.settings import Settings, load_settings
 from ingest.store.index import FAIL_FAST_S, KnowledgeIndex
 from ingest.store.server import READ_TIMEOUT_S, ServerBackend
 from tests.conftest import KNOWLEDGE, ROOT, ChromaServer, write_config

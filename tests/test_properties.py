@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
+from bot.settings import Settings, load_settings
 from bot.telegram.render import (
     MAX_MESSAGE,
     Span,
@@ -35,7 +36,6 @@ from bot.telegram.render import (
 from ingest.chunking import Chunker
 from ingest.embedding.factory import Embedder
 from ingest.errors import ConfigError
-from ingest.settings import Settings, load_settings
 from tests.emulator import parse_html
 from tests.emulator.formatting import find_auto_entities
 

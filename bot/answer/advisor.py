@@ -39,9 +39,9 @@ from bot.answer.passages import numbered_by_article
 from bot.answer.roles import find_roles
 from bot.answer.scope import Evidence, ScopeModel, default_model
 from bot.answer.search import QuestionSearch
+from bot.answer.settings import AnswerSettings
 from bot.answer.types import Answer, Final, Partial, Source, sources_footer
 from ingest.errors import NoLiveVersionError, StoreUnavailableError
-from ingest.settings import Settings
 from ingest.store.index import Health, KnowledgeIndex
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class Advisor:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: AnswerSettings,
         index: KnowledgeIndex,
         llm: LLMAnswerer | None = None,
         scope: ScopeModel | None = None,

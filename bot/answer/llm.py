@@ -26,8 +26,8 @@ from langchain_core.messages import BaseMessage
 
 from bot.answer.hygiene import AnswerCleaner, StreamCleaner, clean_answer
 from bot.answer.prompts import answer_messages, condense_messages, tidy_condensed
+from bot.answer.settings import LLMSettings
 from bot.answer.types import Passage
-from ingest.settings import LLMSettings
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ _CLIENT_ERRORS = _client_errors()
 def build_chat_model(settings: LLMSettings, api_key: str | None) -> BaseChatModel:
     """The configured chat model, without retries: a failed call must fall back fast, not retry for a minute.
 
-    The caller reads the key from os.environ[settings.api_key_env]; None leaves it to the provider's default.
+    The caller reads the key named by settings.api_key_env (bot/env.py); None leaves it to the provider's default.
     """
     kwargs: dict[str, Any] = {
         "temperature": settings.temperature,

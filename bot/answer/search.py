@@ -21,7 +21,7 @@ from bot.answer.passages import to_passages
 from bot.answer.retrieval import HybridRetriever, terms
 from bot.answer.roles import find_roles
 from bot.answer.scope import QUESTION_WORDS, Evidence, best_sentences_terms, names_in, unmatched_span, weighted_share
-from ingest.settings import AdvisorSettings
+from bot.answer.settings import AdvisorSettings
 from ingest.store.index import KnowledgeIndex
 
 

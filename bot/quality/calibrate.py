@@ -20,7 +20,7 @@ import numpy as np
 from bot.answer.advisor import Advisor
 from bot.answer.scope import FEATURES, MODEL_FILE, ScopeModel
 from bot.quality.evaluate import DEV_SET, load_dev, load_test
-from ingest.settings import load_settings
+from bot.settings import load_settings
 from ingest.store.index import KnowledgeIndex
 
 

@@ -11,10 +11,10 @@ import logging
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.settings import Settings
 from bot.telegram.conversation import addressed, topic_id
 from bot.telegram.send import answer_button, answer_query
 from bot.telegram.services import services
-from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -29,9 +29,9 @@ from ingest.articles import (
     max_upload_bytes,
     suffix_of,
 )
-from ingest.changes import Change
+from ingest.changes import Change, fetch_page
 from ingest.errors import IngestError, LockedError, StoreUnavailableError
-from ingest.loaders.urlfetch import UrlRefused, fetch_url
+from ingest.loaders.urlfetch import UrlRefused
 from ingest.report import IngestReport
 from ingest.store.repair import RepairReport
 
@@ -166,15 +166,9 @@ async def ingest_url(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     if await _busy(context, svc, target):
         return
-    tg = svc.settings.telegram
     async with svc.ingest_lock, typing(context.bot, target):
         try:
-            page = await fetch_url(
-                url,
-                max_bytes=min(int(tg.url_fetch_max_mb * _MB), max_upload_bytes(svc.settings)),
-                timeout_s=tg.url_fetch_timeout_s,
-                allow_loopback=tg.url_allow_loopback,
-            )
+            page = await fetch_page(svc.settings, url)
         except UrlRefused as exc:
             await send_text(context.bot, target, f"Not added: {exc.reason}")
             return

@@ -34,7 +34,8 @@ from telegram.ext import (
 )
 
 from bot.answer.advisor import Advisor
-from bot.env import TELEGRAM_TOKEN, secret
+from bot.env import TELEGRAM_TOKEN, load_secrets, revealed
+from bot.settings import Settings
 from bot.telegram import admin, handlers, inline
 from bot.telegram.access import gate
 from bot.telegram.errors import on_error
@@ -47,7 +48,6 @@ from bot.telegram.state import StateStore
 from ingest.changes import KnowledgeChanges
 from ingest.errors import IngestError
 from ingest.logs import redactor
-from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def webhook_config(settings: Settings) -> WebhookConfig:
     tg = settings.telegram
     if not tg.webhook_url:
         raise WebhookConfigError("telegram.webhook_url is not set")
-    token = secret(tg.webhook_secret_env)
+    token = revealed(load_secrets(settings).webhook_secret)
     if token is None:
         raise WebhookConfigError(
             f"webhook mode needs a secret token: set the {tg.webhook_secret_env} environment variable "
@@ -184,7 +184,7 @@ def build_application(
 
     `state` lets a caller share a store (then the caller closes it).
     """
-    token = token or secret(TELEGRAM_TOKEN)
+    token = token or revealed(load_secrets(settings).telegram_token)
     if not token:
         raise ValueError(f"{TELEGRAM_TOKEN} is not set")
     redactor().add(token)

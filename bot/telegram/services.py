@@ -15,10 +15,10 @@ from typing import Any
 from telegram.ext import CallbackContext
 
 from bot.answer.advisor import Advisor
+from bot.settings import Settings
 from bot.telegram.ratelimit import RateLimiter
 from bot.telegram.state import StateStore
 from ingest.changes import KnowledgeChanges
-from ingest.settings import Settings
 
 SERVICES_KEY = "services"
 PURGE_EVERY_S = 6 * 3600.0

@@ -28,8 +28,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ingest.embedding.factory import HNSW, embedded_client
 from ingest.errors import DamagedError, StoreUnavailableError, VersionDamagedError, VersionNotFoundError, reason
+from ingest.store.clients import HNSW, embedded_client
 from ingest.store.manifest import MANIFEST, VERSION_RE, VersionInfo, checksums, copy_verified, pointer_value, verify
 
 if TYPE_CHECKING:

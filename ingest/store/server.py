@@ -13,9 +13,9 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ingest.embedding.factory import HNSW, server_client
 from ingest.errors import StoreUnavailableError, VersionDamagedError, VersionNotFoundError, reason
 from ingest.settings import Settings
+from ingest.store.clients import HNSW, server_client
 from ingest.store.manifest import VERSION_RE, VersionInfo, pointer_value
 
 if TYPE_CHECKING:

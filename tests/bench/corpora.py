@@ -18,7 +18,8 @@ from typing import Any
 
 import yaml
 
-from ingest.settings import DATA_DIR_ENV, Settings, load_settings
+from bot.settings import Settings, load_settings
+from ingest.settings import DATA_DIR_ENV
 from ingest.store.backend import make_backend
 from tests.corpus import generate_corpus
 
@@ -72,7 +73,7 @@ def _config(root: Path, knowledge: Path, tag: str, kb: bool) -> dict[str, Any]:
 
 
 def _write(path: Path, data: dict[str, Any]) -> Settings:
-    """Validate through ingest.settings first, then write, then load it the way every CLI does."""
+    """Validate through bot.settings first, then write, then load it the way every CLI does."""
     Settings.model_validate({**data, "config_dir": path.parent})
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return load_settings(path)

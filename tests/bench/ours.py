@@ -6,8 +6,8 @@ import time
 
 from bot.answer.advisor import Advisor
 from bot.build import build_advisor
+from bot.settings import Settings
 from ingest.embedding.factory import Embedder
-from ingest.settings import Settings
 from ingest.store.index import KnowledgeIndex
 from tests.bench.questions import WARMUP, Question
 

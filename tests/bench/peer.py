@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest.embedding.factory import chroma_settings
+from ingest.store.clients import chroma_settings
 from tests.bench.measure import stopwatch
 from tests.bench.questions import Question
 
