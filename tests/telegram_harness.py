@@ -3,8 +3,7 @@
 Only base_url/base_file_url differ from production: the bot polls the emulator over HTTP on
 127.0.0.1, and tests drive users through the emulator's client API.
 
-The fixtures at the end (`logs`, `world`, `bot`, `no_secret_or_text_in_logs`) serve the
-tests/test_telegram*.py files, which import them by their function names.
+The fixtures of the tests/test_telegram*.py files are in tests/telegram_fixtures.py.
 """
 
 from __future__ import annotations
@@ -13,19 +12,17 @@ import contextlib
 import logging
 import re
 import shutil
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from bot.answer.advisor import Advisor
-from bot.telegram.app import TelegramApp, build_application
+from bot.telegram.app import ALLOWED_UPDATES, TelegramApp, WebhookConfig, build_application
 from bot.telegram.state import StateStore
 from ingest.embedding.factory import Embedder
-from ingest.logs import redactor
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings, load_settings
 from ingest.store.index import KnowledgeIndex
@@ -149,6 +146,25 @@ async def start_app(settings: Settings, advisor: Advisor, state: StateStore | No
     return app
 
 
+async def start_webhook(settings: Settings, advisor: Advisor, hook: WebhookConfig) -> TelegramApp:
+    """As run_webhook() starts the bot, without blocking: serving `hook` until stop_app()."""
+    app = build_application(settings, advisor, TOKEN)
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_webhook(
+        listen=hook.listen,
+        port=hook.port,
+        url_path=hook.url_path,
+        webhook_url=hook.webhook_url,
+        secret_token=hook.secret_token,
+        allowed_updates=ALLOWED_UPDATES,
+    )
+    return app
+
+
 @contextlib.asynccontextmanager
 async def running(
     world: World,
@@ -159,21 +175,26 @@ async def running(
     **telegram: Any,
 ) -> AsyncIterator[Running]:
     """A polling bot on a fresh (or given) emulator; stopped cleanly, and the emulator must have seen no bug."""
-    own = emu is None
-    emulator = emu or BotApiEmulator(token=TOKEN, bot_username=BOT_NAME)
-    if own:
-        await emulator.start()
-    try:
+    async with contextlib.AsyncExitStack() as stack:
+        emulator = emu or await stack.enter_async_context(started_emulator())
         settings = world.settings_for(emulator, state_path, **telegram)
         app = await start_app(settings, advisor or world.advisor)
         try:
             yield Running(emulator, app, settings)
         finally:
             await stop_app(app)
-    finally:
-        if own:
-            await emulator.stop()
     assert emulator.errors == [], emulator.errors
+
+
+@contextlib.asynccontextmanager
+async def started_emulator() -> AsyncIterator[BotApiEmulator]:
+    """A Bot API emulator serving on 127.0.0.1, for a test that runs the bot more than once on it."""
+    emu = BotApiEmulator(token=TOKEN, bot_username=BOT_NAME)
+    await emu.start()
+    try:
+        yield emu
+    finally:
+        await emu.stop()
 
 
 class LogCapture(logging.Handler):
@@ -195,46 +216,3 @@ class LogCapture(logging.Handler):
 def silence(logger_names: list[str]) -> dict[str, int]:
     """Current levels, so a fixture can put them back."""
     return {name: logging.getLogger(name).level for name in logger_names}
-
-
-# ------------------------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="module", name="logs")
-def logs_fixture() -> Iterator[LogCapture]:
-    """DEBUG logs of the whole module, through the production redaction filter (as setup_logging installs it).
-
-    Every logger is at DEBUG already: tests/conftest.py sets that for the whole suite (tests/logcheck.py).
-    """
-    capture = LogCapture()
-    capture.addFilter(redactor())
-    root = logging.getLogger()
-    root.addHandler(capture)
-    yield capture
-    root.removeHandler(capture)
-
-
-@pytest.fixture(scope="module", name="world")
-def world_fixture(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, logs: LogCapture) -> Iterator[World]:
-    """One ingested knowledge base per test module (ingesting takes seconds; tests undo what they add)."""
-    w = make_world(tmp_path_factory.mktemp("telegram"), embedder)
-    yield w
-    w.advisor.index.close()
-
-
-@pytest.fixture(name="bot")
-async def bot_fixture(world: World, tmp_path: Path) -> AsyncIterator[Running]:
-    """A polling bot with a fresh state file and a fresh emulator, for one test."""
-    async with running(world, tmp_path / "state.sqlite3") as r:
-        yield r
-
-
-@pytest.fixture(autouse=True, name="no_secret_or_text_in_logs")
-def no_secret_or_text_in_logs_fixture(logs: LogCapture) -> Iterator[None]:
-    """After each test: what it logged holds no token (nor half of one), and users' words only at DEBUG."""
-    logged = len(logs.lines)
-    yield
-    for line_ in logs.lines[logged:]:
-        assert TOKEN not in line_ and SECRET_HALF not in line_, line_
-        if not line_.startswith("DEBUG"):
-            assert not any(text in line_ for text in SAID_IN_TESTS), line_

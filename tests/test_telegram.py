@@ -16,12 +16,11 @@ from typing import Any
 import pytest
 
 from bot.telegram.keyboards import MAX_CALLBACK_BYTES
-from tests.emulator import BotApiEmulator
 from tests.emulator.server import iter_entities
-from tests.telegram_harness import (  # noqa: F401 - the *_fixture names are pytest fixtures
+from tests.telegram_fixtures import bot_fixture, clean_logs_fixture, logs_fixture, world_fixture  # noqa: F401
+from tests.telegram_harness import (
     ADMIN_ID,
     ANSWER_CONTROLS,
-    BOT_NAME,
     SAID_IN_TESTS,
     SECRET_HALF,
     TOKEN,
@@ -29,12 +28,9 @@ from tests.telegram_harness import (  # noqa: F401 - the *_fixture names are pyt
     LogCapture,
     Running,
     World,
-    bot_fixture,
     buttons,
-    logs_fixture,
-    no_secret_or_text_in_logs_fixture,
     running,
-    world_fixture,
+    started_emulator,
 )
 
 pytestmark = pytest.mark.timeout(120)
@@ -66,15 +62,11 @@ async def test_the_menu_lists_every_user_command_with_a_description_and_no_admin
 
 
 async def test_an_admin_who_opened_a_chat_sees_the_admin_commands_in_its_menu(world: World, tmp_path: Path) -> None:
-    emu = BotApiEmulator(token=TOKEN, bot_username=BOT_NAME)
-    await emu.start()
-    try:
+    async with started_emulator() as emu:
         emu.private_chat(emu.user(id=ADMIN_ID, first_name="Admin"))  # before the bot starts and publishes
         async with running(world, tmp_path / "state.sqlite3", emu=emu):
             admin_menu = {c["command"] for c in emu.all_commands[(f"chat:{ADMIN_ID}", "")]}
             assert admin_menu >= USER_COMMANDS | ADMIN_COMMANDS
-    finally:
-        await emu.stop()
 
 
 async def test_start_offers_a_brief_per_role_and_two_example_questions(bot: Running) -> None:
@@ -274,7 +266,7 @@ async def test_forget_me_deletes_everything_about_the_user(bot: Running) -> None
 
 
 async def test_logs_hold_no_token_and_users_words_only_at_debug(bot: Running, logs: LogCapture) -> None:
-    """Every test of these modules is checked for this after it runs (no_secret_or_text_in_logs); this one
+    """Every test of these modules is checked for this after it runs (clean_logs, in telegram_fixtures); this one
     also shows that the token did reach the log records (request URLs) and was scrubbed there."""
     logged = len(logs.lines)
     user, chat = alice(bot)

@@ -12,18 +12,15 @@ from aiohttp import web
 from ingest.store.versions import writer_lock
 from tests.emulator.server import iter_entities
 from tests.localweb import start_local
-from tests.telegram_harness import (  # noqa: F401 - the *_fixture names are pytest fixtures
+from tests.telegram_fixtures import bot_fixture, clean_logs_fixture, logs_fixture, world_fixture  # noqa: F401
+from tests.telegram_harness import (
     ADMIN_ID,
     HOSTILE_NAMES,
     SAFE_NAME,
     Running,
     World,
-    bot_fixture,
     buttons,
-    logs_fixture,
-    no_secret_or_text_in_logs_fixture,
     running,
-    world_fixture,
 )
 
 pytestmark = pytest.mark.timeout(120)

@@ -7,20 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulator import BotApiEmulator, parse_html
-from tests.telegram_harness import (  # noqa: F401 - the *_fixture names are pytest fixtures
+from tests.emulator import parse_html
+from tests.telegram_fixtures import bot_fixture, clean_logs_fixture, logs_fixture, world_fixture  # noqa: F401
+from tests.telegram_harness import (
     ADMIN_ID,
     BOT_NAME,
-    TOKEN,
     WAIT_S,
     LogCapture,
     Running,
     World,
-    bot_fixture,
-    logs_fixture,
-    no_secret_or_text_in_logs_fixture,
     running,
-    world_fixture,
+    started_emulator,
 )
 
 pytestmark = pytest.mark.timeout(120)
@@ -116,9 +113,7 @@ async def test_inline_mode_offers_briefs_and_answers(bot: Running) -> None:
 async def test_only_allowed_users_get_answers_and_refusals_log_no_text(
     world: World, tmp_path: Path, logs: LogCapture
 ) -> None:
-    emu = BotApiEmulator(token=TOKEN, bot_username=BOT_NAME)
-    await emu.start()
-    try:
+    async with started_emulator() as emu:
         alice = emu.user(first_name="Alice")
         bob = emu.user(first_name="Bob")
         async with running(world, tmp_path / "s.sqlite3", emu=emu, allowed_ids=(alice["id"],)) as bot:
@@ -132,8 +127,6 @@ async def test_only_allowed_users_get_answers_and_refusals_log_no_text(
             assert bot.state.stats().questions == 1
         assert f"refused message from user {bob['id']}" in logs.text
         assert _only_debug(logs, "confidential")
-    finally:
-        await emu.stop()
 
 
 def _only_debug(logs: LogCapture, needle: str) -> bool:

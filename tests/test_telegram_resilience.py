@@ -4,6 +4,7 @@ in order, late button presses, errors, long answers, LLM streaming, webhook mode
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -22,12 +23,15 @@ from bot.answer.llm import LLMAnswerer, build_chat_model
 from bot.answer.types import Answer, Point, Source
 from bot.telegram import app as tg_app
 from bot.telegram.errors import SOMETHING_WRONG
+from bot.telegram.handlers import EXPIRED
 from bot.telegram.render import MAX_MESSAGE, answer_doc, to_messages, utf16_len
 from ingest.errors import StoreUnavailableError
 from tests.conftest import ROOT, write_config
 from tests.emulator import BotApiEmulator, FaultPlan
 from tests.fakes.openai_server import FakeOpenAI
-from tests.telegram_harness import (  # noqa: F401 - the *_fixture names are pytest fixtures
+from tests.telegram_fixtures import bot_fixture, clean_logs_fixture, logs_fixture, world_fixture  # noqa: F401
+from tests.telegram_harness import (
+    ANSWER_CONTROLS,
     BOT_NAME,
     SECRET_HALF,
     TOKEN,
@@ -35,14 +39,12 @@ from tests.telegram_harness import (  # noqa: F401 - the *_fixture names are pyt
     LogCapture,
     Running,
     World,
-    bot_fixture,
     buttons,
     keyboard,
-    logs_fixture,
-    no_secret_or_text_in_logs_fixture,
     running,
+    start_webhook,
+    started_emulator,
     stop_app,
-    world_fixture,
 )
 
 pytestmark = pytest.mark.timeout(120)
@@ -80,9 +82,7 @@ async def test_flood_control_is_honoured_and_the_answer_arrives_once(world: Worl
 
 
 async def test_restart_keeps_the_conversation(world: World, tmp_path: Path) -> None:
-    emu = BotApiEmulator(token=TOKEN, bot_username=BOT_NAME)
-    await emu.start()
-    try:
+    async with started_emulator() as emu:
         alice = emu.user(first_name="Alice")
         chat = emu.private_chat(alice)
         async with running(world, tmp_path / "state.sqlite3", emu=emu) as bot:
@@ -90,8 +90,46 @@ async def test_restart_keeps_the_conversation(world: World, tmp_path: Path) -> N
         async with running(world, tmp_path / "state.sqlite3", emu=emu) as bot:
             follow = await bot.say(chat, alice, "and for CMIOs?")
             assert "Hillary Ross" in follow["text"] and "Bonnie Siegel" not in follow["text"]
-    finally:
-        await emu.stop()
+
+
+async def test_buttons_still_answer_after_a_restart(world: World, tmp_path: Path) -> None:
+    """Buttons carry their request in PTB's callback-data cache, saved as JSON beside the state file:
+    Sources, a suggestion, an example question and 👍, pressed after a stop and a start, are answered."""
+    async with started_emulator() as emu:
+        alice = emu.user(first_name="Alice")
+        chat = emu.private_chat(alice)
+        async with running(world, tmp_path / "state.sqlite3", emu=emu) as bot:
+            answer = await bot.say(chat, alice, CTO_Q)
+            welcome = await bot.say(chat, alice, "/start")
+        saved = json.loads((tmp_path / "state.buttons.json").read_text(encoding="utf-8"))
+        assert saved["format"] == 1 and len(saved["keyboards"]) == 2
+        async with running(world, tmp_path / "state.sqlite3", emu=emu) as bot:
+            sources = await bot.press(chat, alice, answer, "📚 Sources")
+            assert sources["text"].startswith("Sources of this answer\n[1] The Health System CTO")
+            suggestion = next(label for label in buttons(answer) if label not in ANSWER_CONTROLS)
+            asked = await bot.press(chat, alice, answer, suggestion)
+            assert "Sources" in asked["text"] or "can't answer" in asked["text"]
+            example = next(label for label in buttons(welcome) if not label.startswith("📄"))
+            assert "Sources" in (await bot.press(chat, alice, welcome, example))["text"]
+            emu.press_button(chat, alice, answer, buttons(answer)["👍"])
+            await emu.wait_for(lambda: len(emu.callback_answers) == 4, timeout=WAIT_S)
+            assert emu.callback_answers[-1]["text"] == "Thanks for the feedback!"
+            assert bot.state.stats().feedback_up == 1
+        assert EXPIRED not in [a.get("text") for a in emu.callback_answers]
+
+
+async def test_a_button_whose_data_is_gone_says_it_expired(world: World, tmp_path: Path) -> None:
+    """Without the saved cache (here: deleted while the bot was down) a press is answered, not dropped."""
+    async with started_emulator() as emu:
+        alice = emu.user(first_name="Alice")
+        chat = emu.private_chat(alice)
+        async with running(world, tmp_path / "state.sqlite3", emu=emu) as bot:
+            answer = await bot.say(chat, alice, CTO_Q)
+        (tmp_path / "state.buttons.json").unlink()
+        async with running(world, tmp_path / "state.sqlite3", emu=emu) as bot:
+            emu.press_button(chat, alice, answer, buttons(answer)["📚 Sources"])
+            await emu.wait_for(lambda: len(emu.callback_answers) == 1, timeout=WAIT_S)
+            assert emu.callback_answers[0]["text"] == EXPIRED and len(emu.sent(chat)) == 1
 
 
 async def test_back_to_back_messages_are_answered_in_order(world: World, tmp_path: Path) -> None:
@@ -234,7 +272,7 @@ async def test_webhook_mode_requires_and_checks_the_secret(
         hook = tg_app.webhook_config(settings)
         assert hook.url_path == "telegram-hook" and hook.secret_token == "right-Secret_123"
 
-        app = await _start_webhook(settings, world, hook)
+        app = await start_webhook(settings, world.advisor, hook)
         try:
             alice = emu.user(first_name="Alice")
             chat = emu.private_chat(alice)
@@ -259,24 +297,6 @@ async def test_webhook_mode_requires_and_checks_the_secret(
             await stop_app(app)
     finally:
         await emu.stop()
-
-
-async def _start_webhook(settings: Any, world: World, hook: tg_app.WebhookConfig) -> tg_app.TelegramApp:
-    app = tg_app.build_application(settings, world.advisor, TOKEN)
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_webhook(
-        listen=hook.listen,
-        port=hook.port,
-        url_path=hook.url_path,
-        webhook_url=hook.webhook_url,
-        secret_token=hook.secret_token,
-        allowed_updates=tg_app.ALLOWED_UPDATES,
-    )
-    return app
 
 
 # ------------------------------------------------------------------------------------------ the real process
