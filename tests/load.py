@@ -42,9 +42,9 @@ from typing import Any
 import psutil
 
 from bot.answer.advisor import Advisor
+from bot.settings import Settings
 from bot.telegram.app import ALLOWED_UPDATES, TelegramApp, build_application
 from ingest.logs import setup_logging
-from ingest.settings import Settings
 from tests.emulator import FaultPlan
 
 ROOT = Path(__file__).resolve().parent.parent

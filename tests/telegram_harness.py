@@ -2,12 +2,15 @@
 
 Only base_url/base_file_url differ from production: the bot polls the emulator over HTTP on
 127.0.0.1, and tests drive users through the emulator's client API.
+
+The fixtures of the tests/test_telegram*.py files are in tests/telegram_fixtures.py.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -18,7 +21,7 @@ import yaml
 
 from bot.answer.advisor import Advisor
 from bot.settings import Settings, load_settings
-from bot.telegram.app import TelegramApp, build_application
+from bot.telegram.app import ALLOWED_UPDATES, TelegramApp, WebhookConfig, build_application
 from bot.telegram.state import StateStore
 from ingest.embedding.factory import Embedder
 from ingest.pipeline import Ingestor
@@ -33,6 +36,13 @@ BOT_NAME = "hiring_advisor_bot"
 ADMIN_ID = 7001
 WAIT_S = 20.0
 """Upper bound for any single wait on the bot (an ingest from chat takes a few seconds)."""
+SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*-[0-9a-f]{8}\.(md|txt|pdf|docx|html)$")
+"""What an uploaded file is stored as, whatever name its sender gave it."""
+HOSTILE_NAMES = ["../../etc/passwd.md", "..\\x.md", "a\x00b.md", "report\u202egpj.md", "n" * 10_000 + ".md"]
+ANSWER_CONTROLS = frozenset({"👍", "👎", "📚 Sources"})
+"""The buttons under every answer; the others under it are suggested follow-up questions."""
+SAID_IN_TESTS = ("What should I look for", "confidential", "CISO own", "weather", "stocks")
+"""Users' words the Telegram tests send: logged at DEBUG only, never at INFO or above."""
 
 
 @dataclass
@@ -109,6 +119,23 @@ class Running:
         """The user writes `text`; the bot's first new message in the chat."""
         return (await self.reply(chat, lambda: self.emu.send_text(chat, user, text, **kw)))[0]
 
+    async def press(
+        self, chat: dict[str, Any], user: dict[str, Any], message: dict[str, Any], label: str
+    ) -> dict[str, Any]:
+        """The user taps the button labelled `label` under `message`; the bot's first new message."""
+        data = buttons(message)[label]
+        return (await self.reply(chat, lambda: self.emu.press_button(chat, user, message, data)))[0]
+
+
+def keyboard(message: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The inline keyboard under a message, as rows of buttons."""
+    return list(message.get("reply_markup", {}).get("inline_keyboard", []))
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    """label -> callback_data of the message's callback buttons."""
+    return {b["text"]: b["callback_data"] for row in keyboard(message) for b in row if "callback_data" in b}
+
 
 async def start_app(settings: Settings, advisor: Advisor, state: StateStore | None = None) -> TelegramApp:
     """The brief's start sequence, plus post_init right after initialize() as run_polling() does it
@@ -123,6 +150,25 @@ async def start_app(settings: Settings, advisor: Advisor, state: StateStore | No
     return app
 
 
+async def start_webhook(settings: Settings, advisor: Advisor, hook: WebhookConfig) -> TelegramApp:
+    """As run_webhook() starts the bot, without blocking: serving `hook` until stop_app()."""
+    app = build_application(settings, advisor, TOKEN)
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_webhook(
+        listen=hook.listen,
+        port=hook.port,
+        url_path=hook.url_path,
+        webhook_url=hook.webhook_url,
+        secret_token=hook.secret_token,
+        allowed_updates=ALLOWED_UPDATES,
+    )
+    return app
+
+
 @contextlib.asynccontextmanager
 async def running(
     world: World,
@@ -133,21 +179,26 @@ async def running(
     **telegram: Any,
 ) -> AsyncIterator[Running]:
     """A polling bot on a fresh (or given) emulator; stopped cleanly, and the emulator must have seen no bug."""
-    own = emu is None
-    emulator = emu or BotApiEmulator(token=TOKEN, bot_username=BOT_NAME)
-    if own:
-        await emulator.start()
-    try:
+    async with contextlib.AsyncExitStack() as stack:
+        emulator = emu or await stack.enter_async_context(started_emulator())
         settings = world.settings_for(emulator, state_path, **telegram)
         app = await start_app(settings, advisor or world.advisor)
         try:
             yield Running(emulator, app, settings)
         finally:
             await stop_app(app)
-    finally:
-        if own:
-            await emulator.stop()
     assert emulator.errors == [], emulator.errors
+
+
+@contextlib.asynccontextmanager
+async def started_emulator() -> AsyncIterator[BotApiEmulator]:
+    """A Bot API emulator serving on 127.0.0.1, for a test that runs the bot more than once on it."""
+    emu = BotApiEmulator(token=TOKEN, bot_username=BOT_NAME)
+    await emu.start()
+    try:
+        yield emu
+    finally:
+        await emu.stop()
 
 
 class LogCapture(logging.Handler):

@@ -12,10 +12,10 @@ from bot.answer.asked import asked_facets
 from bot.answer.briefs import SECTION_FACETS, SECTIONS, build_brief
 from bot.answer.extractive import Candidate
 from bot.quality.evaluate import same_sentence
+from bot.settings import Settings
 from ingest.chunking import Chunk, units
 from ingest.embedding.factory import Embedder
 from ingest.facets import FACETS, GENERAL, FacetTagger
-from ingest.settings import Settings
 from tests.conftest import MakeSettings, advisor_with_cnio_article
 
 

@@ -4,7 +4,7 @@ as their names."""
 from __future__ import annotations
 
 from bot.answer.advisor import Advisor
-from ingest.settings import Settings
+from bot.settings import Settings
 
 
 def test_a_clearly_implied_role_is_followed(built: tuple[Settings, Advisor]) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.answer.advisor import Advisor
 from bot.answer.multipart import split_parts
-from ingest.settings import Settings
+from bot.settings import Settings
 from tests.conftest import KNOWLEDGE
 
 

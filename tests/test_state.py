@@ -49,6 +49,12 @@ def store(db_path: Path, clock: FakeClock) -> Iterator[StateStore]:
         yield opened
 
 
+def count_turns(store: StateStore) -> int:
+    """Rows in the turns table, hidden or not (history() hides expired ones)."""
+    with store.db.transaction(write=False) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM turns").fetchone()[0])
+
+
 def file_bytes(path: Path) -> bytes:
     """The database and its WAL and shared-memory files, as they are on disk right now."""
     return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists())
@@ -61,8 +67,7 @@ def test_history_is_oldest_first_and_capped(store: StateStore) -> None:
     for n in range(5):
         store.add_turn(1, None, 42, f"question {n}")
     assert store.history(1, None) == ["question 2", "question 3", "question 4"]
-    rows = store._conn.execute("SELECT COUNT(*) FROM turns").fetchone()[0]  # type: ignore[union-attr]
-    assert rows == 3, "turns beyond max_turns are deleted, not just hidden"
+    assert count_turns(store) == 3, "turns beyond max_turns are deleted, not just hidden"
 
 
 def test_topics_and_chats_are_separate(store: StateStore) -> None:
@@ -97,7 +102,7 @@ def test_zero_turns_means_no_memory(db_path: Path) -> None:
     with StateStore(db_path, retention_days=1, max_turns=0) as store:
         store.add_turn(1, None, 42, "not kept")
         assert store.history(1, None) == []
-        assert store._conn.execute("SELECT COUNT(*) FROM turns").fetchone()[0] == 0  # type: ignore[union-attr]
+        assert count_turns(store) == 0
 
 
 def test_long_questions_are_clipped(store: StateStore) -> None:
@@ -143,8 +148,7 @@ def test_retention_hides_then_purges(store: StateStore, clock: FakeClock) -> Non
     assert store.purge_expired() == 4
     assert store.purge_expired() == 0
     assert store.history(1, None) == ["recent turn"]
-    raw = store._conn.execute("SELECT COUNT(*) FROM turns").fetchone()[0]  # type: ignore[union-attr]
-    assert raw == 1
+    assert count_turns(store) == 1
     assert b"old turn" not in file_bytes(store.path)
     assert b"old gap" not in file_bytes(store.path)
 
@@ -160,7 +164,7 @@ def test_only_unanswered_question_text_is_stored(store: StateStore) -> None:
     store.record_question(42, True, "secret answered question about Dr Smith")
     store.record_question(42, False, "What about a CFO?")
     assert store.stats() == Stats(2, 1, 1, [("What about a CFO?", 1)], 0, 0)
-    store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+    store.db.scrub_wal()
     assert b"Dr Smith" not in file_bytes(store.path)
 
 
@@ -221,7 +225,7 @@ def test_forget_user_deletes_every_row_and_every_byte(store: StateStore, clock: 
     store.add_feedback(42, 1, 10, 1)
     store.add_feedback(42, 1, 11, -1)
     store.add_feedback(43, 1, 10, 1)
-    store._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+    store.db.scrub_wal()  # into the main file too, so the erasure below is seen to reach it
     before = file_bytes(store.path)
     assert marker.encode() in before and marker.lower().encode() in before, "the scan can see stored text"
 
@@ -235,10 +239,9 @@ def test_forget_user_deletes_every_row_and_every_byte(store: StateStore, clock: 
             assert needle.encode() not in data
         assert other.encode() in data
     with StateStore(store.path, 30, 3, clock=clock) as reopened:
-        conn = reopened._conn
-        assert conn is not None
-        for table in ("turns", "gaps", "feedback"):
-            assert conn.execute(f"SELECT COUNT(*) FROM {table} WHERE user_id = 42").fetchone()[0] == 0
+        with reopened.db.transaction(write=False) as conn:
+            for table in ("turns", "gaps", "feedback"):
+                assert conn.execute(f"SELECT COUNT(*) FROM {table} WHERE user_id = 42").fetchone()[0] == 0
         assert reopened.history(1, None) == [f"{other} turn"]
         stats = reopened.stats()
         assert stats.gaps == [(f"{other} gap", 1)]
@@ -253,12 +256,11 @@ def test_forget_user_deletes_every_row_and_every_byte(store: StateStore, clock: 
 
 def test_file_is_private_and_in_wal_mode(store: StateStore) -> None:
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
-    conn = store._conn
-    assert conn is not None
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
-    assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+    with store.db.transaction(write=False) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
+        assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_a_newer_schema_is_refused(db_path: Path) -> None:

@@ -30,7 +30,7 @@ from bot.answer.advisor import UnknownRoleError
 from bot.answer.briefs import Brief
 from bot.answer.types import Answer, Final
 from bot.telegram.conversation import Conversation
-from bot.telegram.keyboards import Offer, answer_keyboard, remember
+from bot.telegram.keyboards import Offer, answer_keyboard
 from bot.telegram.render import answer_doc, brief_doc, first_message, streaming_doc, to_messages
 from bot.telegram.send import NO_PREVIEW, Target, edit_html, send_doc, send_html, send_text, typing
 from bot.telegram.services import Services, services
@@ -120,8 +120,7 @@ async def send_answer(
 ) -> None:
     """The rendered answer with 👍/👎, Sources and suggestion buttons; replaces a streamed placeholder."""
     offer = Offer(tuple(answer.suggestions[:MAX_SUGGESTIONS]), tuple(answer.sources))
-    chat_data = context.chat_data if context.chat_data is not None else {}
-    markup = answer_keyboard(remember(chat_data, offer), offer)
+    markup = answer_keyboard(offer)
     doc = answer_doc(answer)
     if placeholder is None:
         await send_doc(context.bot, target, doc, markup)

@@ -38,6 +38,7 @@ from bot.env import TELEGRAM_TOKEN, load_secrets, revealed
 from bot.settings import Settings
 from bot.telegram import admin, handlers, inline
 from bot.telegram.access import gate
+from bot.telegram.buttons_file import ButtonsFile, buttons_path
 from bot.telegram.errors import on_error
 from bot.telegram.menu import complete_menu, publish_commands
 from bot.telegram.ordering import ChatOrderedProcessor
@@ -201,6 +202,9 @@ def build_application(
         .rate_limiter(AIORateLimiter(max_retries=tg.max_retries))
         .concurrent_updates(ChatOrderedProcessor(MAX_ACTIVE_UPDATES))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
+        # Buttons carry their request server-side (keyboards.py), saved across restarts as JSON.
+        .arbitrary_callback_data(True)
+        .persistence(ButtonsFile(buttons_path(settings)))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

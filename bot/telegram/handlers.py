@@ -24,7 +24,7 @@ from bot.telegram.conversation import (
     message_of,
     topic_id,
 )
-from bot.telegram.keyboards import Offer, parse, recall, remember, roles_keyboard, start_keyboard
+from bot.telegram.keyboards import Offer, parse, roles_keyboard, start_keyboard
 from bot.telegram.render import Doc, bold, comparison_doc, full_sources_doc, line, sources_doc
 from bot.telegram.send import Target, answer_button, send_doc, send_text, typing
 from bot.telegram.services import services
@@ -105,9 +105,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     message = message_of(update)
     roles = await asyncio.to_thread(svc.advisor.roles)
-    offer = Offer(tuple(_examples(roles)))
-    chat_data = context.chat_data if context.chat_data is not None else {}
-    keyboard = start_keyboard(roles, remember(chat_data, offer), offer)
+    keyboard = start_keyboard(roles, Offer(tuple(_examples(roles))))
     doc: Doc = [
         line(bold("Welcome to the Hiring Advisor.")),
         line(
@@ -252,7 +250,6 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user_id = query.from_user.id
     private = is_private(message)
     target = Target(message.chat_id, topic_id(message), None if private else message.message_id)
-    chat_data = context.chat_data if context.chat_data is not None else {}
     if press.kind == "fb":
         from_bot = message.from_user is not None and message.from_user.id == context.bot.id
         if from_bot:
@@ -260,22 +257,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await asyncio.to_thread(svc.state.add_feedback, user_id, message.chat_id, message.message_id, value)
         await answer_button(query, "Thanks for the feedback!")
         return
-    if press.kind == "brief":
-        await answer_button(query)
-        await send_brief(context, user_id, target, press.arg)
-        return
-    offer = recall(chat_data, press.arg)
-    if press.kind == "src":
-        if offer is None:
-            await answer_button(query, EXPIRED)
-            return
-        await answer_button(query)
-        articles = await asyncio.to_thread(svc.advisor.articles)
-        await send_doc(context.bot, target, full_sources_doc(list(offer.sources), articles))
-        return
-    if offer is None or press.index >= len(offer.suggestions):
-        await answer_button(query, EXPIRED)
-        return
     await answer_button(query)
-    asker = Asker(user_id, target, conversation_of(message), private)
-    await answer_question(context, asker, offer.suggestions[press.index])
+    if press.kind == "brief":
+        await send_brief(context, user_id, target, press.arg)
+    elif press.kind == "src":
+        articles = await asyncio.to_thread(svc.advisor.articles)
+        await send_doc(context.bot, target, full_sources_doc(list(press.sources), articles))
+    else:
+        await answer_question(context, Asker(user_id, target, conversation_of(message), private), press.arg)

@@ -1,26 +1,29 @@
-"""Inline keyboards and their callback data.
+"""Inline keyboards, and what their buttons carry.
 
-callback_data is at most 64 bytes and comes back from the client unverified, so it carries only
-short ids: suggested questions and source lists stay server-side in chat_data under a random id
-(`Offer`), and a press whose id is unknown (e.g. after a restart) is treated as expired.
+Each button carries its whole request as JSON-shaped data: the question a suggestion asks, the
+sources a Sources button lists. Telegram takes at most 64 bytes of callback_data, so PTB's arbitrary
+callback data (app.py) keeps the data server-side under a random 64-byte id, and `buttons_file`
+saves that cache as JSON: a button still works after a restart. A press PTB cannot resolve (its
+keyboard was dropped from the cache, or the data was never ours) arrives as InvalidCallbackData
+and is treated as expired; the data comes from our own file, yet `parse` checks its shape anyway.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
-from collections import OrderedDict
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.ext import InvalidCallbackData
 
 from bot.answer.types import Source
 
 MAX_CALLBACK_BYTES = 64
-MAX_OFFERS_PER_CHAT = 64
-_OFFERS_KEY = "offers"
+"""What Telegram accepts as callback_data; PTB's ids (two uuid4 hex strings) are exactly that long."""
+MAX_QUESTION_CHARS = 1000
+"""A suggested question is one short sentence; anything longer was not written by us."""
 _ROLE = re.compile(r"^[A-Z0-9]{1,24}$")
 _BUTTON_CHARS = 60
 
@@ -37,57 +40,62 @@ class Offer:
 
 @dataclass(frozen=True)
 class Press:
-    """A decoded button press."""
+    """A decoded button press: `arg` is "+"/"-" for feedback, the role for a brief, the question for ask."""
 
     kind: Kind
     arg: str = ""
-    index: int = 0
+    sources: tuple[Source, ...] = ()
 
 
-def remember(chat_data: MutableMapping[Any, Any], offer: Offer) -> str:
-    """Store the offer under a fresh short id; the oldest offers of the chat are forgotten first."""
-    offers = chat_data.setdefault(_OFFERS_KEY, OrderedDict())
-    offer_id = secrets.token_urlsafe(6)
-    offers[offer_id] = offer
-    while len(offers) > MAX_OFFERS_PER_CHAT:
-        offers.popitem(last=False)
-    return offer_id
+# -- what a button carries (JSON-shaped: lists and strings, so the cache can be saved as JSON) -----------
 
 
-def recall(chat_data: MutableMapping[Any, Any], offer_id: str) -> Offer | None:
-    """The offer behind a button, or None once it was forgotten (old, or the bot restarted)."""
-    offers = chat_data.get(_OFFERS_KEY)
-    found = offers.get(offer_id) if isinstance(offers, OrderedDict) else None
-    return found if isinstance(found, Offer) else None
+def _source_data(source: Source) -> list[object]:
+    return [source.n, source.title, source.author, source.publisher, source.path, source.url]
 
 
-def _data(value: str) -> str:
-    if len(value.encode("utf-8")) > MAX_CALLBACK_BYTES:
-        raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {value!r}")
-    return value
-
-
-def brief_data(role: str) -> str | None:
-    """None for a role name that cannot travel safely in callback data."""
-    return _data(f"brief:{role}") if _ROLE.match(role) else None
-
-
-def parse(data: str | None) -> Press | None:
-    """The press, or None for data we never produced."""
-    if not data:
+def _source(value: object) -> Source | None:
+    if not isinstance(value, list | tuple) or len(value) != 6:
         return None
+    n, title, author, publisher, path, url = value
+    if not (isinstance(n, int) and all(isinstance(v, str) for v in (title, author, publisher, path))):
+        return None
+    if url is not None and not isinstance(url, str):
+        return None
+    return Source(n, title, author, publisher, path, url)
+
+
+def _legacy(data: str) -> Press | None:
+    """Buttons sent before callback data was cached carried 'fb:+' or 'brief:CTO' themselves: still good."""
     kind, _, rest = data.partition(":")
     if kind == "fb" and rest in ("+", "-"):
         return Press("fb", rest)
-    if kind == "src" and rest:
-        return Press("src", rest)
-    if kind == "ask":
-        offer_id, _, index = rest.partition(":")
-        if offer_id and index.isdigit():
-            return Press("ask", offer_id, int(index))
     if kind == "brief" and _ROLE.match(rest):
         return Press("brief", rest)
     return None
+
+
+def parse(data: object) -> Press | None:
+    """The press, or None for data we never produced (or that the cache no longer holds)."""
+    if isinstance(data, InvalidCallbackData):
+        return _legacy(data.callback_data) if isinstance(data.callback_data, str) else None
+    if not isinstance(data, list | tuple) or len(data) != 2:
+        return None
+    kind, arg = data
+    if kind == "fb" and arg in ("+", "-"):
+        return Press("fb", arg)
+    if kind == "brief" and isinstance(arg, str) and _ROLE.match(arg):
+        return Press("brief", arg)
+    if kind == "ask" and isinstance(arg, str) and 0 < len(arg) <= MAX_QUESTION_CHARS:
+        return Press("ask", arg)
+    if kind == "src" and isinstance(arg, list | tuple) and arg:
+        sources = [_source(value) for value in arg]
+        if all(s is not None for s in sources):
+            return Press("src", sources=tuple(s for s in sources if s is not None))
+    return None
+
+
+# -- keyboards -------------------------------------------------------------------------------------------
 
 
 def _label(text: str) -> str:
@@ -95,42 +103,38 @@ def _label(text: str) -> str:
 
 
 def _role_buttons(roles: Sequence[str]) -> list[InlineKeyboardButton]:
-    buttons = []
-    for role in roles:
-        data = brief_data(role)
-        if data is not None:
-            buttons.append(InlineKeyboardButton(f"📄 {role} brief", callback_data=data))
-    return buttons
+    """Only role names that match _ROLE: parse() accepts no other."""
+    return [
+        InlineKeyboardButton(f"📄 {role} brief", callback_data=["brief", role]) for role in roles if _ROLE.match(role)
+    ]
+
+
+def _question_rows(questions: Sequence[str]) -> list[list[InlineKeyboardButton]]:
+    """One row per question; an overlong one (never ours) gets no button, as parse() would refuse it."""
+    return [
+        [InlineKeyboardButton(_label(q), callback_data=["ask", q])] for q in questions if len(q) <= MAX_QUESTION_CHARS
+    ]
 
 
 def _rows(buttons: list[InlineKeyboardButton], per_row: int = 3) -> list[list[InlineKeyboardButton]]:
     return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
-def answer_keyboard(offer_id: str, offer: Offer) -> InlineKeyboardMarkup:
+def answer_keyboard(offer: Offer) -> InlineKeyboardMarkup:
     """👍 / 👎, Sources, and one button per suggested follow-up."""
     top = [
-        InlineKeyboardButton("👍", callback_data=_data("fb:+")),
-        InlineKeyboardButton("👎", callback_data=_data("fb:-")),
+        InlineKeyboardButton("👍", callback_data=["fb", "+"]),
+        InlineKeyboardButton("👎", callback_data=["fb", "-"]),
     ]
     if offer.sources:
-        top.append(InlineKeyboardButton("📚 Sources", callback_data=_data(f"src:{offer_id}")))
-    rows = [top]
-    rows += [
-        [InlineKeyboardButton(_label(q), callback_data=_data(f"ask:{offer_id}:{i}"))]
-        for i, q in enumerate(offer.suggestions)
-    ]
-    return InlineKeyboardMarkup(rows)
+        sources = [_source_data(s) for s in offer.sources]
+        top.append(InlineKeyboardButton("📚 Sources", callback_data=["src", sources]))
+    return InlineKeyboardMarkup([top, *_question_rows(offer.suggestions)])
 
 
-def start_keyboard(roles: Sequence[str], offer_id: str, offer: Offer) -> InlineKeyboardMarkup:
+def start_keyboard(roles: Sequence[str], offer: Offer) -> InlineKeyboardMarkup:
     """One button per role brief, then the example questions."""
-    rows = _rows(_role_buttons(roles))
-    rows += [
-        [InlineKeyboardButton(_label(q), callback_data=_data(f"ask:{offer_id}:{i}"))]
-        for i, q in enumerate(offer.suggestions)
-    ]
-    return InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup(_rows(_role_buttons(roles)) + _question_rows(offer.suggestions))
 
 
 def roles_keyboard(roles: Sequence[str]) -> InlineKeyboardMarkup:

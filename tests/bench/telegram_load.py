@@ -14,7 +14,7 @@ import importlib.util
 from typing import Any
 
 from bot.answer.advisor import Advisor
-from ingest.settings import Settings
+from bot.settings import Settings
 from tests.bench.questions import Question
 
 

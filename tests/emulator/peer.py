@@ -9,10 +9,12 @@ Protocol (one JSON object per line): the peer prints ``{"port": N}`` once it ser
 commands on stdin: ``{"cmd": "run", ...}`` (see `RunSpec`) answers ``{"result": {...}}``;
 ``{"cmd": "stop"}`` or end of input stops it. Run it as ``python -m tests.emulator.peer``.
 
-Answers are recognised by the 👍 button (callback_data "fb:+") the bot puts under the last part of
-every answer. Each answer's keyboard carries a fresh random offer id (the Sources and suggestion
-buttons), so the same id delivered twice in a chat is one answer sent twice (a retried request);
-more distinct answers than questions asked means a question was answered twice (a re-run handler).
+Answers are recognised by the 👍 button the bot puts under the last part of every answer. The bot's
+callback data are PTB ids whose first 32 characters name the keyboard, fresh for each keyboard the
+bot makes, so the same id delivered twice in a chat is one answer sent twice (PTB's rate limiter
+retried the request). A request the bot itself sends again (bot.telegram.send.deliver) carries a new
+id, like an answer from a re-run handler: either way more distinct answers than questions asked
+counts as a duplicate.
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ from .faults import FaultPlan
 from .server import BotApiEmulator
 
 JSONDict = dict[str, Any]
-FEEDBACK = "fb:+"
+FEEDBACK = "👍"
+"""The label of the button under every answer."""
+KEYBOARD_ID_CHARS = 32
+"""PTB's arbitrary callback data: keyboard uuid (32 hex) + button uuid (32 hex)."""
 QUIET_S = 1.5
 """After the last user is done, the bot must stay quiet this long: late duplicates would show."""
 MAX_SETTLE_S = 30.0
@@ -61,12 +66,13 @@ class AnswerTracker:
         self.last_event = time.monotonic()
         chat.messages.add(int(message["message_id"]))
         rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
-        data = [str(button.get("callback_data") or "") for row in rows for button in row]
-        if FEEDBACK not in data:
+        buttons = [button for row in rows for button in row]
+        thumbs = next((str(b.get("callback_data") or "") for b in buttons if b.get("text") == FEEDBACK), None)
+        if thumbs is None:
             return
         chat.answer_messages.add(int(message["message_id"]))
-        offer = next((d.split(":")[1] for d in data if d.startswith(("src:", "ask:"))), None)
-        identity = offer or f"text:{message.get('text', '')}"
+        keyboard = thumbs[:KEYBOARD_ID_CHARS]
+        identity = f"keyboard:{keyboard}" if keyboard else f"text:{message.get('text', '')}"
         if identity in chat.identities:
             return
         chat.identities[identity] = self.last_event
