@@ -9,7 +9,7 @@ from __future__ import annotations
 import chromadb
 import httpx
 
-from ingest.embedding.factory import chroma_settings
+from ingest.store.clients import chroma_settings
 from ingest.store.server import bound_timeouts
 from tests.conftest import ChromaServer
 
