@@ -136,6 +136,11 @@ def cited_numbers(text: str) -> set[int]:
     return found
 
 
+def strip_citations(text: str) -> str:
+    """The text without its [n] citations: what a sentence claims, for the groundedness guard."""
+    return " ".join(_CITATION.sub("", text).split())
+
+
 def passages_urls(passages: Iterable[Passage]) -> set[str]:
     """The sources' own URLs: the only links an answer may carry."""
     return {p.source.url for p in passages if p.source.url}

@@ -1,0 +1,186 @@
+"""`python -m bot.quality.grounding`: fit the groundedness guard on its calibration pairs, report on the held-out ones.
+
+The pairs (tests/eval/grounding.yaml) were written blind, from the articles alone: an article passage, a
+sentence as an LLM might write it, and whether the passage supports it. The guard's lexical rules
+decide first; a logistic regression (scikit-learn, standardised features) over the rest is fitted on
+the `calibrate` split only, and its threshold is the one with the best F1 at catching unsupported
+sentences there. The `heldout` split is only ever scored. The weights go to
+bot/answer/grounding_model.json, which the guard applies with numpy alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+from bot.answer.grounding import FEATURES, MODEL_FILE, Features, GroundingModel, Guard
+from ingest.loaders.frontmatter import split_front_matter
+from ingest.settings import load_settings
+
+PAIRS = Path(__file__).resolve().parents[2] / "tests" / "eval" / "grounding.yaml"
+
+
+class Pair(BaseModel):
+    """One labelled sentence-passage pair."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    split: Literal["calibrate", "heldout"]
+    passage: str
+    source: str
+    sentence: str
+    supported: bool
+    kind: str
+
+
+def load_pairs(path: Path = PAIRS) -> list[Pair]:
+    return TypeAdapter(list[Pair]).validate_python(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True)
+class Scored:
+    pair: Pair
+    features: Features
+
+
+@dataclass(frozen=True)
+class Report:
+    """Catching unsupported sentences: precision (of what was removed, how much was unsupported) and recall."""
+
+    split: str
+    pairs: int
+    precision: float
+    recall: float
+    kept_supported: float
+    """Share of supported sentences kept (1 - false removals)."""
+    misses: dict[str, int]
+    """Per kind, how many pairs the guard got wrong."""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "split": self.split,
+            "pairs": self.pairs,
+            "precision": round(self.precision, 3),
+            "recall": round(self.recall, 3),
+            "kept_supported": round(self.kept_supported, 3),
+            "misses": self.misses,
+        }
+
+
+def _titles(root: Path) -> dict[str, str]:
+    """Each article's title, author and publisher: what a citation vouches for beside its passage."""
+    out: dict[str, str] = {}
+    for path in sorted(root.glob("*.md")):
+        front, _ = split_front_matter(path.read_text(encoding="utf-8"))
+        out[path.name] = " ".join(str(front.get(k, "")) for k in ("title", "author", "publisher"))
+    return out
+
+
+def score(guard: Guard, pairs: Sequence[Pair], titles: dict[str, str]) -> list[Scored]:
+    return [Scored(p, guard.features(p.sentence, [p.passage], titles.get(p.source, ""))) for p in pairs]
+
+
+def predict(model: GroundingModel, scored: Scored) -> bool:
+    """True when the guard keeps the sentence."""
+    return not scored.features.missing and model.probability(scored.features) >= model.threshold
+
+
+def report(split: str, model: GroundingModel, scored: Sequence[Scored]) -> Report:
+    kept = [predict(model, s) for s in scored]
+    removed_bad = sum(1 for s, k in zip(scored, kept, strict=True) if not k and not s.pair.supported)
+    removed = sum(1 for k in kept if not k)
+    bad = sum(1 for s in scored if not s.pair.supported)
+    good = len(scored) - bad
+    kept_good = sum(1 for s, k in zip(scored, kept, strict=True) if k and s.pair.supported)
+    misses = Counter(s.pair.kind for s, k in zip(scored, kept, strict=True) if k != s.pair.supported)
+    return Report(
+        split,
+        len(scored),
+        removed_bad / removed if removed else 1.0,
+        removed_bad / bad if bad else 1.0,
+        kept_good / good if good else 1.0,
+        dict(sorted(misses.items())),
+    )
+
+
+def fit(scored: Sequence[Scored], c: float) -> GroundingModel:
+    """Logistic regression on the pairs the lexical rules leave open; threshold by F1 on unsupported."""
+    from sklearn.linear_model import LogisticRegression  # the bot itself never imports scikit-learn
+
+    open_pairs = [s for s in scored if not s.features.missing]
+    x = np.array([s.features.vector() for s in open_pairs])
+    y = np.array([1 if s.pair.supported else 0 for s in open_pairs])
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    lr = LogisticRegression(C=c, class_weight="balanced").fit((x - mean) / scale, y)
+    model = GroundingModel(lr.coef_[0], float(lr.intercept_[0]), mean, scale, 0.5)
+    best = (-1.0, 0.5)
+    for threshold in np.arange(0.05, 0.96, 0.01):
+        candidate = GroundingModel(model.coef, model.intercept, mean, scale, float(threshold))
+        r = report("calibrate", candidate, scored)
+        f1 = 2 * r.precision * r.recall / (r.precision + r.recall) if r.precision + r.recall else 0.0
+        if f1 > best[0] + 1e-9:
+            best = (f1, float(threshold))
+    return GroundingModel(model.coef, model.intercept, mean, scale, round(best[1], 2))
+
+
+def save(model: GroundingModel, path: Path) -> None:
+    data = {
+        "features": list(FEATURES),
+        "coef": [round(float(v), 6) for v in model.coef],
+        "intercept": round(model.intercept, 6),
+        "mean": [round(float(v), 6) for v in model.mean],
+        "scale": [round(float(v), 6) for v in model.scale],
+        "threshold": model.threshold,
+    }
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.quality.grounding", description=__doc__)
+    parser.add_argument("--config", type=Path, default=Path("config.yaml"))
+    parser.add_argument("--pairs", type=Path, default=PAIRS)
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument("--report-only", action="store_true", help="score with the model on disk, fit nothing")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    from ingest.embedding.factory import Embedder
+
+    settings = load_settings(args.config)
+    embedder = Embedder(settings.embedding)
+    guard = Guard(embedder.encode)
+    pairs = load_pairs(args.pairs)
+    titles = _titles(settings.knowledge.dir)
+    calibrate = score(guard, [p for p in pairs if p.split == "calibrate"], titles)
+    heldout = score(guard, [p for p in pairs if p.split == "heldout"], titles)
+    if args.report_only:
+        model = guard.model
+    else:
+        model = fit(calibrate, args.c)
+        save(model, args.out)
+    reports = [report("calibrate", model, calibrate), report("heldout", model, heldout)]
+    if args.json:
+        print(json.dumps([r.to_json() for r in reports], indent=2))
+    else:
+        for r in reports:
+            print(
+                f"{r.split:9}  pairs {r.pairs:3}  precision {r.precision:.3f}  recall {r.recall:.3f}  "
+                f"supported kept {r.kept_supported:.3f}  misses {r.misses}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

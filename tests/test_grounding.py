@@ -1,0 +1,142 @@
+"""The groundedness guard: an LLM sentence reaches the user only if the passage it cites supports it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answer.grounding import Guard, asserts_nothing, clauses, lexical_misses
+from bot.answer.types import Passage, Source
+from bot.quality.grounding import _titles, load_pairs, report, score
+from ingest.embedding.factory import Embedder
+
+ROOT = Path(__file__).resolve().parents[1]
+CTO = Source(1, "The Health System CTO", "Bonnie Siegel", "Witt/Kieffer", "cto-role-bonnie-siegel.md")
+CMIO = Source(2, "CMIOs in Healthcare: The Next Generation Makes Its Mark", "Hillary Ross", "Witt/Kieffer", "cmio.md")
+PRESENCE = (
+    "The “super-techy” nerd in the cubicle in the computer room has given way to someone who has executive "
+    "presence, can manage people, communicate effectively, and can translate complex technical concepts into "
+    "laymen’s terms."
+)
+EXPERIENCE = (
+    "The hiring manager ideally wants someone with 5-plus years of applicable experience from a similar health "
+    "organization."
+)
+SECOND_GENERATION = (
+    "Second-generation CMIOs tend to be more strategic and visionary, engaged with senior executives on the "
+    "high-level planning that goes into making the right investments in IT."
+)
+
+#: What make test holds the held-out pairs to (measured 2026-12-06), beside issue 16's target.
+FLOOR = {"precision": 0.81, "recall": 0.78}
+TARGET = {"precision": 0.90, "recall": 0.90}
+
+
+@pytest.fixture(scope="module")
+def guard(embedder: Embedder) -> Guard:
+    return Guard(embedder.encode)
+
+
+def passages() -> list[Passage]:
+    return [
+        Passage(1, f"{PRESENCE} {EXPERIENCE}", "cto-role-bonnie-siegel.md", "", CTO, 1.0),
+        Passage(2, SECOND_GENERATION, "cmio.md", "", CMIO, 0.9),
+    ]
+
+
+def test_an_invented_number_is_a_lexical_miss() -> None:
+    assert lexical_misses("A CTO needs 25 years of experience.", f"{EXPERIENCE}\n{CTO.title}") == ("25",)
+
+
+def test_a_role_the_cited_article_is_not_about_is_a_lexical_miss() -> None:
+    assert lexical_misses("A CMIO needs 5-plus years of experience.", f"{EXPERIENCE}\n{CTO.title}") == ("CMIO",)
+
+
+def test_a_number_in_words_meets_its_digits() -> None:
+    assert lexical_misses("Look for five-plus years of experience.", EXPERIENCE) == ()
+
+
+def test_an_invented_name_is_a_lexical_miss() -> None:
+    assert "Mayo" in lexical_misses("The ideal CTO worked at the Mayo Clinic.", PRESENCE)
+
+
+def test_a_name_the_source_line_holds_is_no_miss() -> None:
+    assert (
+        lexical_misses("Bonnie Siegel says a CTO needs executive presence.", f"{PRESENCE}\n{CTO.title} Bonnie Siegel")
+        == ()
+    )
+
+
+def test_a_widened_claim_is_a_lexical_miss() -> None:
+    assert "always" in lexical_misses("The CTO must always translate technical concepts.", PRESENCE)
+
+
+def test_an_ordinal_generation_must_match() -> None:
+    assert lexical_misses("First-generation CMIOs tend to be strategic.", SECOND_GENERATION) == ("first-",)
+
+
+def test_a_lead_or_a_statement_of_silence_asserts_nothing() -> None:
+    assert asserts_nothing("Here is what the articles say about hiring a CTO:", "What should I look for in a CTO?")
+    assert asserts_nothing("The articles do not cover salaries.")
+    assert not asserts_nothing("A CTO needs executive presence.", "What should I look for in a CTO?")
+
+
+def test_clauses_split_a_true_clause_from_an_added_one() -> None:
+    parts = clauses("The CMIO role has been in place for over a decade and usually reports to the chief executive.")
+    assert len(parts) == 2
+
+
+def test_supported_sentences_stay_and_an_invention_with_a_valid_citation_goes(guard: Guard) -> None:
+    text = (
+        "Look for executive presence and the ability to translate complex technical concepts into laymen's terms [1].\n"
+        "The ideal CTO has 25 years of experience at the Mayo Clinic and a doctorate in quantum computing [1]."
+    )
+    grounded = guard.check(text, passages(), "What should I look for in a CTO?")
+    assert "executive presence" in grounded.text
+    assert "Mayo" not in grounded.text and "quantum" not in grounded.text
+    assert (grounded.kept, grounded.removed) == (1, 1)
+
+
+def test_a_paraphrase_is_kept(guard: Guard) -> None:
+    grounded = guard.check(
+        "Second-generation CMIOs are more strategic, planning the right IT investments with senior executives [2].",
+        passages(),
+    )
+    assert grounded.removed == 0 and grounded.kept == 1
+
+
+def test_a_sentence_citing_nothing_is_checked_against_every_passage(guard: Guard) -> None:
+    grounded = guard.check(
+        "A hiring manager wants 5-plus years of experience from a similar health organization.\n"
+        "Most CTOs come from the Cleveland Clinic.",
+        passages(),
+    )
+    assert "5-plus" in grounded.text and "Cleveland" not in grounded.text
+
+
+def test_a_sentence_is_checked_against_the_passage_it_cites_not_another(guard: Guard) -> None:
+    grounded = guard.check("The hiring manager wants 5-plus years of applicable experience [2].", passages())
+    assert grounded.removed == 1
+
+
+def test_a_bullet_whose_sentences_all_go_goes_with_them(guard: Guard) -> None:
+    text = "From the articles:\n- Executive presence matters [1].\n- A CTO should hold a doctorate from Stanford [1]."
+    grounded = guard.check(text, passages(), "What should I look for in a CTO?")
+    assert grounded.text.splitlines() == ["From the articles:", "- Executive presence matters [1]."]
+
+
+def test_an_answer_that_loses_most_of_its_claims_is_ungrounded(guard: Guard) -> None:
+    text = (
+        "- A CTO should hold a doctorate from Stanford [1].\n- CTOs earn 400,000 dollars [1].\n"
+        "- Executive presence matters [1]."
+    )
+    assert guard.check(text, passages()).ungrounded()
+
+
+def test_held_out_pairs_hold_the_floor(guard: Guard) -> None:
+    """The pairs were written blind; the model was fitted on the calibrate split only."""
+    pairs = [p for p in load_pairs() if p.split == "heldout"]
+    measured = report("heldout", guard.model, score(guard, pairs, _titles(ROOT / "knowledge")))
+    assert measured.precision >= FLOOR["precision"]
+    assert measured.recall >= FLOOR["recall"]
