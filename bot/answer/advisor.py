@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,7 @@ from bot.answer.briefs import Brief, Comparison, build_brief, build_comparison
 from bot.answer.extractive import Candidate, fit, lead_line, number_sources, with_continuations
 from bot.answer.followup import Resolved
 from bot.answer.gaps import decline, gap, not_covered
+from bot.answer.grounding import Guard
 from bot.answer.hygiene import cited_numbers
 from bot.answer.intent import route
 from bot.answer.known_roles import UnknownRoleError, resolve_role
@@ -67,18 +68,45 @@ class Advisor:
         index: KnowledgeIndex,
         llm: LLMAnswerer | None = None,
         scope: ScopeModel | None = None,
+        *,
+        llm_factory: Callable[[], LLMAnswerer] | None = None,
+        llm_fallback: str | None = None,
     ) -> None:
+        """`llm_factory` builds the LLM answerer on the first question instead (its import costs seconds
+        that a command which never asks should not pay). `llm_fallback`: why an LLM that the settings
+        enable cannot be used (e.g. "no_api_key"); each answer then says so."""
         self.settings = settings
         self.cfg = settings.advisor
         self.index = index
-        self.llm = llm
+        self._llm = llm
+        self._llm_factory = llm_factory
+        self._llm_lock = threading.Lock()
+        self.llm_fallback = llm_fallback
         self.scope = scope or default_model()
         self.search = QuestionSearch(index, self.cfg)
         self.retriever = self.search.retriever
         self.implied = self.search.implied
         self.picker = self.search.picker
+        self.guard = Guard(index.embedder.encode)
         self._briefs: dict[tuple[str, str], Brief] = {}
         self._briefs_lock = threading.Lock()
+
+    @property
+    def uses_llm(self) -> bool:
+        """Whether answers go through the LLM path (front ends stream drafts only then)."""
+        return self._llm is not None or self._llm_factory is not None
+
+    def _built_llm(self) -> LLMAnswerer | None:
+        """The LLM answerer, built once on first use (blocking: call it in a thread from async code)."""
+        with self._llm_lock:
+            if self._llm is None and self._llm_factory is not None:
+                factory, self._llm_factory = self._llm_factory, None
+                try:
+                    self._llm = factory()
+                except (ImportError, ValueError, TypeError) as exc:  # unknown provider, missing package
+                    self.llm_fallback = "not_configured"
+                    log.warning("LLM could not be built (fallback: not_configured): %s", exc)
+            return self._llm
 
     # ----- the knowledge base -----
     def roles(self) -> list[str]:
@@ -157,7 +185,8 @@ class Advisor:
             answer = self._as_answer(question, resolved, brief.text, brief.sources, known)
         else:
             answer = self._extractive(question, resolved)[0]
-        return self._showing_understood(answer)
+        answer = self._showing_understood(answer)
+        return replace(answer, fallback=self.llm_fallback) if self.llm_fallback else answer
 
     def _showing_understood(self, answer: Answer) -> Answer:
         """When typos were corrected, the answer first says what it answered."""
@@ -261,7 +290,7 @@ class Advisor:
 
     async def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """The answer for async front ends: extractive in a thread, or the LLM with extractive fallback."""
-        if self.llm is None:
+        if not self.uses_llm:
             return await asyncio.to_thread(self.ask_sync, question, history)
         return await self._ask_llm(question, history)
 
@@ -279,7 +308,7 @@ class Advisor:
         Front ends that can show an answer as it grows (Telegram drafts and edits) use this; `ask`
         is the same path without the partials. Any LLM failure ends in the extractive answer.
         """
-        llm = self.llm
+        llm = await asyncio.to_thread(self._built_llm) if self.uses_llm else None
         if llm is None:
             yield Final(await asyncio.to_thread(self.ask_sync, question, history))
             return
@@ -298,7 +327,6 @@ class Advisor:
         if not extractive.in_scope or extractive.coverage != "full":  # coverage is retrieval's call, not the model's
             yield Final(extractive)
             return
-        covered = extractive.roles
         passages, sources = numbered_by_article(docs)
         text = ""
         try:
@@ -306,22 +334,36 @@ class Advisor:
                 async for text in stream:
                     yield Partial(text)
         except LLMUnavailable:
-            log.warning("LLM answer failed; falling back to the extractive answer")
-            yield Final(extractive)
+            log.warning("LLM answer failed (fallback: unavailable); answering extractively")
+            yield Final(replace(extractive, fallback="unavailable"))
             return
-        numbers = cited_numbers(text)
+        # The drafts above may show a sentence the guard now removes; the final answer is the guarded one.
+        grounded = await asyncio.to_thread(self.guard.check, text, passages, resolved.question)
+        grounding = {"kept": grounded.kept, "removed": grounded.removed}
+        if grounded.ungrounded():
+            log.warning(
+                "LLM answer ungrounded (fallback: ungrounded): %d of %d sentences unsupported; answering extractively",
+                grounded.removed,
+                grounded.kept + grounded.removed,
+            )
+            yield Final(replace(extractive, fallback="ungrounded", grounding=grounding))
+            return
+        if grounded.removed:
+            log.info("groundedness guard removed %d unsupported sentence(s)", grounded.removed)
+        numbers = cited_numbers(grounded.text)
         cited = [s for s in sources if s.n in numbers] or sources
         answer = Answer(
             question,
             resolved.question,
-            text.split("\n", 1)[0],
+            grounded.text.split("\n", 1)[0],
             [],
             cited,
             True,
-            f"{text.rstrip()}\n\n{sources_footer(cited)}",
+            f"{grounded.text.rstrip()}\n\n{sources_footer(cited)}",
             "llm",
             extractive.suggestions,
-            covered,
+            extractive.roles,
+            grounding=grounding,
         )
         yield Final(answer)
 

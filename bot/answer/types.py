@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,11 @@ class Answer:
     """The question as answered, when typos were corrected ("Showing results for ...")."""
     points_intro: str | None = None
     """A line between the lead and the points, when they are not the answer (a gap's related points)."""
+    fallback: str | None = None
+    """Why an LLM was configured but this answer is extractive: "unavailable" (the model failed or timed
+    out) or "ungrounded" (the groundedness guard removed too much of what it wrote)."""
+    grounding: dict[str, int] | None = None
+    """An LLM answer's sentences the groundedness guard kept and removed: {"kept": n, "removed": n}."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -100,6 +105,8 @@ class Answer:
             "mode": self.mode,
             "suggestions": self.suggestions,
             "roles": self.roles,
+            **({"fallback": self.fallback} if self.fallback else {}),
+            **({"grounding": self.grounding} if self.grounding is not None else {}),
         }
 
 
@@ -115,3 +122,7 @@ class Final:
     """The finished answer, exactly what `Advisor.ask` returns."""
 
     answer: Answer
+
+
+Ask: TypeAlias = Callable[[str, Sequence[str]], Answer]
+"""One answer path, question and earlier turns in: the extractive one, or the LLM one run on a loop."""

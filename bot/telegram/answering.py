@@ -95,7 +95,7 @@ async def answer_question(context: ContextTypes.DEFAULT_TYPE, asker: Asker, ques
     chat_id, thread_id = asker.conversation
     history = await asyncio.to_thread(svc.state.history, chat_id, thread_id)
     async with typing(context.bot, asker.target):
-        if svc.advisor.llm is None:
+        if not svc.advisor.uses_llm:
             answer = await advise(svc, question, history)
             placeholder = None
         else:
