@@ -73,7 +73,7 @@ chat: install
 # thresholds that make test enforces are in tests/test_advisor.py).
 eval: install
 	-$(PY) -m ingest --config $(CONFIG) --no-progress
-	$(PY) -m bot eval --config $(CONFIG)
+	$(PY) -m bot eval --config $(CONFIG) $(if $(MODE),--mode $(MODE))
 
 lint: install
 	$(VENV)/bin/ruff check ingest bot tests .ci

@@ -7,6 +7,8 @@ Domain errors become one clean line and an exit code here, at the edge.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import logging
 import shutil
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.answer.advisor import STORE_DOWN, UNAVAILABLE, Advisor, UnknownRoleError
-from bot.answer.types import Answer
+from bot.answer.types import Answer, Ask
 from bot.build import build_advisor
 from bot.env import load_secrets, revealed
 from bot.settings import Settings, load_settings
@@ -58,8 +60,15 @@ def _parser() -> argparse.ArgumentParser:
     common = _common(top=False)
     parser = argparse.ArgumentParser(prog="python -m bot", description="The Hiring Advisor.", parents=[_common(True)])
     sub = parser.add_subparsers(dest="command", required=True)
+    mode = argparse.ArgumentParser(add_help=False)
+    mode.add_argument(
+        "--mode",
+        choices=["extractive", "llm"],
+        default=None,
+        help="answer with the LLM or extractively for this run (default: llm.enabled in the config)",
+    )
 
-    ask = sub.add_parser("ask", parents=[common], help="answer one question (or JSON lines from stdin)")
+    ask = sub.add_parser("ask", parents=[common, mode], help="answer one question (or JSON lines from stdin)")
     ask.add_argument("question", nargs="?", help="the question")
     ask.add_argument("--history", action="append", default=[], help="an earlier user turn (repeat, oldest first)")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
@@ -69,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         help='read {"question": ..., "history": [...]} lines from stdin, write one object each',
     )
 
-    sub.add_parser("chat", parents=[common], help="console chat with memory")
+    sub.add_parser("chat", parents=[common, mode], help="console chat with memory")
     brief = sub.add_parser("brief", parents=[common], help="a role brief for recruiters")
     brief.add_argument("role")
     brief.add_argument("--json", action="store_true")
@@ -79,14 +88,18 @@ def _parser() -> argparse.ArgumentParser:
     sources = sub.add_parser("sources", parents=[common], help="the articles in the knowledge base")
     sources.add_argument("--json", action="store_true")
 
-    ev = sub.add_parser("eval", parents=[common], help="quality figures on the dev set beside the held-out test set")
+    ev = sub.add_parser(
+        "eval", parents=[common, mode], help="quality figures on the dev set beside the held-out test set"
+    )
     ev.add_argument("--dev", "--questions", type=Path, help="the dev set (default: gate.questions_file)")
     ev.add_argument("--test", type=Path, help="the held-out test set (default: tests/eval/test.yaml beside the config)")
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--min-answer-rate", type=float, default=None, help="exit 3 when the test set answers less")
     ev.add_argument("--min-decline-rate", type=float, default=None, help="exit 3 when the test set declines less")
 
-    sub.add_parser("run", parents=[common], help="the Telegram bot if TELEGRAM_BOT_TOKEN is set, else the console chat")
+    sub.add_parser(
+        "run", parents=[common, mode], help="the Telegram bot if TELEGRAM_BOT_TOKEN is set, else the console chat"
+    )
     return parser
 
 
@@ -107,7 +120,7 @@ def _wrap(text: str) -> str:
     return "\n".join(lines)
 
 
-def cmd_ask(advisor: Advisor, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
+def cmd_ask(ask: Ask, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     if args.jsonl:
         # A store outage fails one line, not the batch: the server may be back for the next line.
         unavailable = 0
@@ -124,7 +137,7 @@ def cmd_ask(advisor: Advisor, args: argparse.Namespace, stdin: TextIO, out: Text
                 _json({"error": f"line {number}: {exc}", "answer": "", "sources": [], "in_scope": False}, out)
                 continue
             try:
-                answer = advisor.ask_sync(question, history)
+                answer = ask(question, history)
             except STORE_DOWN as exc:
                 log.warning("line %d not answered, the knowledge base is unavailable: %s", number, exc)
                 unavailable += 1
@@ -135,7 +148,7 @@ def cmd_ask(advisor: Advisor, args: argparse.Namespace, stdin: TextIO, out: Text
     if not args.question:
         print("error: give a question, or use --jsonl", file=sys.stderr)
         return EXIT_USAGE
-    answer = advisor.ask_sync(args.question, args.history)
+    answer = ask(args.question, args.history)
     if args.json:
         _json(answer.to_json(), out)
     else:
@@ -147,8 +160,9 @@ CHAT_HELP = """Ask anything about hiring a health-system CTO or CMIO; follow-ups
 Commands: /brief ROLE · /compare ROLE ROLE · /sources · /reset · /help · /quit"""
 
 
-def chat(advisor: Advisor, read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> int:
-    """The console chat: same advisor and follow-up memory as Telegram, in a terminal."""
+def chat(advisor: Advisor, read: Callable[[str], str] = input, out: TextIO = sys.stdout, ask: Ask | None = None) -> int:
+    """The console chat: same advisor, answer path and follow-up memory as Telegram, in a terminal."""
+    ask = ask or advisor.ask_sync
     history: list[str] = []
     roles = ", ".join(advisor.roles())
     out.write(f"Hiring Advisor (console). Roles in the knowledge base: {roles}.\n{CHAT_HELP}\n")
@@ -180,7 +194,7 @@ def chat(advisor: Advisor, read: Callable[[str], str] = input, out: TextIO = sys
                 else:
                     text = advisor.compare_sync(parts[0], parts[1]).text
             else:
-                answer: Answer = advisor.ask_sync(line, history)
+                answer: Answer = ask(line, history)
                 history.append(line)
                 text = answer.text
         except UnknownRoleError as exc:
@@ -202,23 +216,34 @@ def _run(settings: Settings, advisor: Advisor, embedder: Embedder, token: str | 
     return run_telegram(settings, advisor, token, KnowledgeChanges(settings, embedder))
 
 
-def _eval(settings: Settings, advisor: Advisor, args: argparse.Namespace, out: TextIO) -> int:
-    from bot.quality.evaluate import DEV_SET, TEST_SET, evaluate, load_dev, load_test, table
+def _eval(settings: Settings, advisor: Advisor, args: argparse.Namespace, out: TextIO, ask: Ask) -> int:
+    from bot.quality.evaluate import DEV_SET, TEST_SET, LLMFigures, evaluate, load_dev, load_test, table
 
     dev_path = args.dev or settings.gate.questions_file
     test_path = args.test or settings.config_dir / TEST_SET
     if dev_path is None or not test_path.is_file():
         print(f"error: no question set (dev: {dev_path}, test: {test_path}); see --dev and --test", file=sys.stderr)
         return EXIT_USAGE
-    dev = load_dev(dev_path)
-    if (settings.config_dir / DEV_SET).is_file():
-        dev += load_test(settings.config_dir / DEV_SET)
-    reports = [evaluate(advisor, dev, "dev"), evaluate(advisor, load_test(test_path), "test")]
-    if args.json:
-        _json({r.name: r.to_dict() for r in reports}, out)
+    try:
+        test_items = load_test(test_path)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if advisor.uses_llm:
+        # The held-out set through the configured model, beside the extractive answers to the same questions.
+        reports = [evaluate(advisor, test_items, "test extr."), evaluate(advisor, test_items, "test llm", ask)]
+        llm = LLMFigures.of(reports[1].judged)
     else:
-        out.write(table(reports) + "\n")
-    test = reports[1].overall
+        dev = load_dev(dev_path)
+        if (settings.config_dir / DEV_SET).is_file():
+            dev += load_test(settings.config_dir / DEV_SET)
+        reports = [evaluate(advisor, dev, "dev"), evaluate(advisor, test_items, "test")]
+        llm = None
+    if args.json:
+        _json({r.name: r.to_dict() for r in reports} | ({"llm": llm.to_dict()} if llm else {}), out)
+    else:
+        out.write(table(reports) + "\n" + (f"\n{llm.line()}\n" if llm else ""))
+    test = reports[-1].overall
     low = (args.min_answer_rate is not None and (test.answer_rate or 0.0) < args.min_answer_rate) or (
         args.min_decline_rate is not None and (test.decline_rate or 0.0) < args.min_decline_rate
     )
@@ -237,20 +262,44 @@ def _log_level(args: argparse.Namespace, settings: Settings, token: str | None) 
 def main(argv: Iterable[str] | None = None, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     prepare_process()
     args = _parser().parse_args(list(argv) if argv is not None else None)
+    mode = getattr(args, "mode", None)
     try:
-        settings = load_settings(args.config)
+        settings = load_settings(args.config, {"llm.enabled": mode == "llm"} if mode else None)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     token = revealed(load_secrets(settings).telegram_token)  # registered with the log filter as it is read
     setup_logging(_log_level(args, settings, token))
+    with contextlib.ExitStack() as resources:
+        return _command(args, settings, token, resources, stdin, out)
+
+
+def _asker(advisor: Advisor, resources: contextlib.ExitStack) -> Ask:
+    """The answer path Telegram uses, for a terminal: the LLM one (guarded, with its fallbacks) when
+    configured, else the extractive one. One event loop serves the whole command, since the LLM
+    client's connections belong to the loop they were opened on."""
+    if not advisor.uses_llm:
+        return advisor.ask_sync
+    runner = resources.enter_context(asyncio.Runner())
+    return lambda question, history: runner.run(advisor.ask(question, history))
+
+
+def _command(
+    args: argparse.Namespace,
+    settings: Settings,
+    token: str | None,
+    resources: contextlib.ExitStack,
+    stdin: TextIO,
+    out: TextIO,
+) -> int:
     try:
         embedder = Embedder(settings.embedding)  # one model: answers and, in the bot, admins' changes
         advisor = build_advisor(settings, KnowledgeIndex(settings, embedder))
+        ask = _asker(advisor, resources)
         if args.command == "ask":
-            return cmd_ask(advisor, args, stdin, out)
+            return cmd_ask(ask, args, stdin, out)
         if args.command == "chat":
-            return chat(advisor, out=out)
+            return chat(advisor, out=out, ask=ask)
         if args.command == "brief":
             brief = advisor.brief_sync(args.role)
             out.write((json.dumps(brief.to_json(), ensure_ascii=False) if args.json else _wrap(brief.text)) + "\n")
@@ -268,7 +317,7 @@ def main(argv: Iterable[str] | None = None, stdin: TextIO = sys.stdin, out: Text
                 out.write("\n".join(f"[{a.n}] {a.label()} ({a.path})" for a in articles) + "\n")
             return 0
         if args.command == "eval":
-            return _eval(settings, advisor, args, out)
+            return _eval(settings, advisor, args, out, ask)
         return _run(settings, advisor, embedder, token)
     except UnknownRoleError as exc:
         print(f"error: {exc}", file=sys.stderr)

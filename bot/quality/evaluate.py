@@ -13,14 +13,16 @@ import re
 import statistics
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from bot.answer.advisor import Advisor
+from bot.answer.types import Ask
+from ingest.errors import ConfigError
 from ingest.golden import GoldenQuestion, load_golden
 
 Expect = Literal["answer", "gap", "decline"]
@@ -66,8 +68,16 @@ def load_dev(path: Path) -> list[EvalItem]:
 
 
 def load_test(path: Path) -> list[EvalItem]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    return TypeAdapter(list[EvalItem]).validate_python(raw)
+    """A question set in the test set's format; a malformed one is a ConfigError naming the item and field."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        return TypeAdapter(list[EvalItem]).validate_python(raw)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"{path}: item {where}: {first['msg']}") from exc
 
 
 # ----- judging one answer ---------------------------------------------------------------------------------
@@ -117,6 +127,11 @@ class Judged:
     points: tuple[str, ...]
     top1: bool | None  # None: no key sentences named, or not answered
     relevant_points: int | None  # None: as top1
+    mode: str = "extractive"
+    fallback: str | None = None
+    """Why a configured LLM did not answer ("unavailable", "ungrounded", ...)."""
+    removed: int = 0
+    """Sentences of the LLM's answer that the groundedness guard removed."""
 
     @property
     def ok(self) -> bool:
@@ -230,12 +245,58 @@ class SetReport:
         }
 
 
-def evaluate(advisor: Advisor, items: Sequence[EvalItem], name: str = "dev") -> SetReport:
+def evaluate(advisor: Advisor, items: Sequence[EvalItem], name: str = "dev", ask: Ask | None = None) -> SetReport:
+    """Every item asked and judged; `ask` is the answer path to measure (default: the extractive one)."""
+    ask = ask or advisor.ask_sync
     judged = []
     for item in items:
-        answer = advisor.ask_sync(item.question, item.history)
-        judged.append(judge(item, answer.in_scope, answer.text, [s.path for s in answer.sources], answer.coverage))
+        answer = ask(item.question, item.history)
+        verdict = judge(item, answer.in_scope, answer.text, [s.path for s in answer.sources], answer.coverage)
+        removed = (answer.grounding or {}).get("removed", 0)
+        judged.append(replace(verdict, mode=answer.mode, fallback=answer.fallback, removed=removed))
     return SetReport(name, judged)
+
+
+@dataclass(frozen=True)
+class LLMFigures:
+    """What only an LLM run has: how often it fell back to extractive, and what the guard removed."""
+
+    questions: int
+    llm_answers: int
+    fallbacks: dict[str, int]
+    guard_removed: int
+    answers_with_removals: int
+
+    @classmethod
+    def of(cls, judged: Sequence[Judged]) -> LLMFigures:
+        llm = [j for j in judged if j.mode == "llm"]
+        fallbacks: dict[str, int] = {}
+        for j in judged:
+            if j.fallback:
+                fallbacks[j.fallback] = fallbacks.get(j.fallback, 0) + 1
+        return cls(
+            len(judged),
+            len(llm),
+            fallbacks,
+            sum(j.removed for j in judged),
+            sum(1 for j in judged if j.removed),
+        )
+
+    @property
+    def fallback_rate(self) -> float:
+        """Share of the questions the LLM was asked to answer that fell back to the extractive answer."""
+        asked = self.llm_answers + sum(self.fallbacks.values())
+        return sum(self.fallbacks.values()) / asked if asked else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "fallback_rate": round(self.fallback_rate, 4)}
+
+    def line(self) -> str:
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.fallbacks.items())) or "none"
+        return (
+            f"LLM answers {self.llm_answers} of {self.questions}; fallback rate {self.fallback_rate:.1%} ({reasons}); "
+            f"guard removed {self.guard_removed} sentence(s) in {self.answers_with_removals} answer(s)"
+        )
 
 
 def _cell(value: float | None, percent: bool) -> str:
