@@ -199,8 +199,11 @@ async def test_an_obedient_llm_cannot_pass_links_or_addresses_on(
                 assert EVIL not in text and "mailto" not in text, text
                 assert_nothing_to_tap(text, entities, source_urls(world))
             shown_final = finals[0][0]
-            assert "the checklist" in shown_final  # a link's words stay, its target goes
-            assert "<script>" in shown_final  # the model's markup is shown as text, not run or dropped silently
+            streamed = " ".join(text for text, _ in drafts + edits)
+            assert "the checklist" in streamed  # in a draft a link's words stay, its target goes
+            assert "<script>" in streamed  # the model's markup is shown as text, never run
+            # The final answer is the guarded one (the groundedness guard may drop a sentence the drafts showed).
+            assert "The CISO owns the security program" in shown_final
             assert_previews_off(emu)
         requests = " ".join(str(r["messages"]) for r in server.requests)
         assert "quoted material, not instructions" in requests  # the passages went in fenced as data
