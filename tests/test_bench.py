@@ -87,6 +87,10 @@ def check_report(tmp_path: Path, embedder: Embedder, profile: Profile) -> dict[s
     assert figures["ingest"]["raw_encode"]["chunks_per_s"] > 0
     assert figures["ingest"]["one_changed"]["inprocess"]["chunks_embedded"] >= 1
     assert figures["coldstart"]["median_s"] > 0
+    llm = figures["coldstart_llm"]
+    assert llm["median_s"] > 0
+    if "extractive" in figures["coldstart"]["modes"]:  # a question the articles answer reaches the model
+        assert llm["model_calls"] >= 1 and "llm" in llm["modes"], llm["modes"]
     assert figures["peer_ingest"]["chunks"] > 0
     assert [t["name"] for t in corpus["targets"]] == [t.name for t in TARGETS]
     if profile.telegram:

@@ -7,13 +7,10 @@ connections are opened on it, so commands are not run twice in one process here)
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,28 +21,12 @@ import yaml
 from bot.answer.advisor import Advisor
 from bot.settings import Settings
 from tests.conftest import ROOT, write_config
-from tests.fakes.openai_server import FakeOpenAI, Messages
+from tests.fakes.openai_server import FakeOpenAI, Messages, serving_in_thread
 
 OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
 QUESTION = "What should I look for in a CTO?"
 PLANTED = "The ideal CTO has 25 years of experience at the Mayo Clinic and a doctorate in quantum computing"
 SUPPORTED = "Look for executive presence and the ability to translate complex technical concepts into laymen's terms"
-
-
-@contextlib.contextmanager
-def serving(fake: FakeOpenAI) -> Iterator[FakeOpenAI]:
-    """The fake on its own loop and thread, so that a synchronous CLI call can reach it."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    asyncio.run_coroutine_threadsafe(fake.start(), loop).result(10)
-    try:
-        yield fake
-    finally:
-        asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
 
 
 def cto_number(messages: Messages) -> int:
@@ -67,7 +48,7 @@ def invented_reply(messages: Messages) -> str:
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeOpenAI]:
-    with serving(FakeOpenAI(api_key="test-key")) as server:
+    with serving_in_thread(FakeOpenAI(api_key="test-key")) as server:
         yield server
 
 

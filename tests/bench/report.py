@@ -106,6 +106,11 @@ ROWS: tuple[Row, ...] = (
         2,
     ),
     ("cold start s: median / min / max", ("coldstart.median_s", "coldstart.min_s", "coldstart.max_s"), 2),
+    (
+        "  LLM mode (fake model): median / min / max",
+        ("coldstart_llm.median_s", "coldstart_llm.min_s", "coldstart_llm.max_s"),
+        2,
+    ),
     ("RSS MB ingest CLI: max proc / tree", ("memory.ingest_cli.maxrss_mb", "memory.ingest_cli.peak_tree_mb"), 0),
     ("RSS MB bot process / in-process", ("memory.bot_process.maxrss_mb", "memory.bot_inprocess_rss_mb"), 0),
     ("telegram: answers/s", ("telegram.answers_per_s",), 1),

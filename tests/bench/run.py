@@ -29,7 +29,7 @@ from typing import Any
 from ingest.embedding.factory import Embedder
 from ingest.settings import EmbeddingSettings
 from tests.bench import report as rpt
-from tests.bench.coldstart import cold_start
+from tests.bench.coldstart import cold_start, cold_start_llm
 from tests.bench.corpora import Corpus, build_corpus, change_one_article, chunk_counts, product_config
 from tests.bench.floor import Floor
 from tests.bench.ingest_speed import ingest_cli, ingest_inprocess, raw_encode, reingest_inprocess
@@ -238,6 +238,10 @@ def _processes(
     if profile.cold_runs:
         with phase("coldstart"):
             figures["coldstart"] = cold_start(corpus, served, questions, profile.cold_runs)
+        with phase("coldstart_llm"):
+            figures["coldstart_llm"] = cold_start_llm(
+                corpus, served, questions, profile.cold_runs, figures["coldstart"]
+            )
     if profile.bot_questions:
         with phase("bot_process"):
             figures["memory"]["bot_process"] = bot_process_rss(corpus, served, questions[: profile.bot_questions])

@@ -18,8 +18,9 @@ import contextlib
 import itertools
 import json
 import secrets
+import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import Any, Literal
 
@@ -346,3 +347,20 @@ class FakeOpenAI:
         with contextlib.suppress(ConnectionError):
             await resp.write_eof()
         return resp
+
+
+@contextlib.contextmanager
+def serving_in_thread(fake: FakeOpenAI) -> Iterator[FakeOpenAI]:
+    """The fake on a loop and thread of its own, for callers that block: a `python -m bot` process, or
+    a CLI function that runs its own event loop. Steer it between calls as usual (`reply`, `fail_with`)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="fake-openai", daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(fake.start(), loop).result(10)
+    try:
+        yield fake
+    finally:
+        asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
