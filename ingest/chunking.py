@@ -21,7 +21,8 @@ CHUNKER_VERSION = "3"
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+#: A Markdown list item's marker ("- ", "* ", "1. "): chunking keeps items whole; answers keep bullets.
+LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 _ABBREVIATIONS = {
     "dr",
     "mr",
@@ -117,13 +118,13 @@ def units(text: str) -> list[Unit]:
         prose: list[str] = []
         intro = ""
         for line in [*block.split("\n"), "- "]:
-            if _LIST_ITEM.match(line):
+            if LIST_ITEM.match(line):
                 sentences = split_sentences(" ".join(prose))
                 out.extend(Unit(s, "", False) for s in sentences)
                 if sentences:
                     intro = sentences[-1] if sentences[-1].endswith(":") else ""
                 prose = []
-                out.append(Unit(_LIST_ITEM.sub("", line).strip(), intro, True))
+                out.append(Unit(LIST_ITEM.sub("", line).strip(), intro, True))
             else:
                 prose.append(line)
     return [u for u in out if u.text]
@@ -162,7 +163,7 @@ def sections(text: str) -> list[tuple[tuple[str, ...], list[str]]]:
             path = [(lvl, h) for lvl, h in path if lvl < level] + [(level, heading.group(2).strip())]
         elif not in_fence and not line.strip():
             flush_block()
-        elif not in_fence and _LIST_ITEM.match(line):
+        elif not in_fence and LIST_ITEM.match(line):
             flush_block()
             current.append(line.strip())
         else:
@@ -230,7 +231,7 @@ class Chunker:
     def _units(self, blocks: list[str], budget: int) -> list[_Unit]:
         units: list[_Unit] = []
         for index, block in enumerate(blocks):
-            is_item = bool(_LIST_ITEM.match(block))
+            is_item = bool(LIST_ITEM.match(block))
             sentences = [block] if is_item else split_sentences(block)
             for s_index, sentence in enumerate(sentences):
                 joiner = (" " if s_index else ("\n" if is_item else "\n\n")) if (index or s_index) else ""

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer.grounding import Guard, asserts_nothing, clauses, lexical_misses
+from bot.answer.claims import asserts_nothing, clauses, lexical_misses
+from bot.answer.grounding import Guard
 from bot.answer.types import Passage, Source
 from bot.quality.grounding import _titles, load_pairs, report, score
 from ingest.embedding.factory import Embedder

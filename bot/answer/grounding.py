@@ -3,8 +3,8 @@
 Why: a fluent invention that carries a valid citation puts words in an author's mouth, the worst failure
 an advisor can have. Citation cleaning only catches numbers that point nowhere; this checks what a
 sentence says against what its cited passages say, with two kinds of evidence:
-- lexical, as hard rules: every number, name and quantifier ("most", "usually", "only", "required") in the
-  sentence must appear in the cited text;
+- lexical, as hard rules (bot.answer.claims): every number, name and quantifier ("most", "usually",
+  "only", "required") in the sentence must appear in the cited text;
 - semantic, as a small logistic model (weights in grounding_model.json, fitted by
   `python -m bot.quality.grounding` on our own labelled sentence-passage pairs): the sentence's likeness
   to the cited units and windows of them, and the share of its content words the cited text lacks.
@@ -27,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.answer.claims import asserts_nothing, clauses, lexical_misses, novel_share
 from bot.answer.hygiene import cited_numbers, strip_citations
-from bot.answer.retrieval import terms
 from bot.answer.types import Passage
-from ingest.chunking import split_sentences, units
+from ingest.chunking import LIST_ITEM, split_sentences, units
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 """Normalised vectors, one row per text (ingest.embedding's Embedder.encode)."""
@@ -38,78 +38,9 @@ Encode = Callable[[Sequence[str]], np.ndarray]
 MODEL_FILE = Path(__file__).with_name("grounding_model.json")
 FEATURES = ("unit", "window", "novel", "clause_unit", "clause_novel")
 
-
-def _words(text: str) -> frozenset[str]:
-    """A word list written as words (easier to read and extend than a list of quoted strings)."""
-    return frozenset(text.split())
-
-
-_NUMBER_WORDS = {
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-    "ten": "10",
-    "eleven": "11",
-    "twelve": "12",
-    "fifteen": "15",
-    "twenty": "20",
-    "thirty": "30",
-    "hundred": "100",
-    "forty": "40",
-    "fifty": "50",
-    "dozen": "12",
-    "thousand": "1000",
-    "million": "1000000",
-    "billion": "1000000000",
-    "percent": "%",
-    "twice": "2x",
-    "double": "2x",
-    "triple": "3x",
-    "decades": "10y+",
-}
-#: An ordinal that qualifies a noun ("second-generation", "first generation") is a number too; a bare
-#: "First," that orders an answer's points is not.
-_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|next|last)(?:-|\s+(?=generation))", re.IGNORECASE)
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-_WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-#: Capitalised words that name nothing in particular; a sentence may use them without its passage doing so.
-_COMMON_CAPITALS = _words(
-    "i a an the it its this that these those they their there he she his her we our you your who what "
-    "when where which why how in on at for to of from by with as and or but if so not no also both each "
-    "every many most some such then thus while first second third finally overall however instead "
-    "according look consider ask hire hiring health healthcare system systems cio cios board ideal good "
-    "strong source sources passage passages article articles author recruiter recruiters candidate "
-    "candidates yes note key here today"
-)
-#: Words that set how far a claim reaches ("most", "usually", "only", "required"): a sentence may not
-#: widen its passage's reach, so each must appear in the cited text too.
-_QUANTIFIERS = _words(
-    "always never only required requires require mandatory essential all every none no sole solely single "
-    "exclusively guarantee guarantees guaranteed invariably necessarily entirely fully completely most "
-    "majority usually typically generally often rarely seldom best worst primary main"
-)
-#: Words that frame a sentence without asserting anything about the roles.
-_FRAMING = _words(
-    "article articles passage passages source sources author authors recruiter recruiters say says said "
-    "according note notes mention mentions mentioned cover covers covered address addresses addressed "
-    "describe describes described discuss discusses discussed point points answer answers question "
-    "questions following below above here summary summarise summarize detail details information specific "
-    "specifically hire hiring here"
-)
-_SILENCE = re.compile(
-    r"\b(?:do(?:es)?\s*n[o’']t|do(?:es)? not|don[’']t|doesn[’']t|no passage|none of the|nothing)\b.{0,40}?"
-    r"\b(?:say|says|cover|covers|address|addresses|mention|mentions|discuss|discusses|specify|specifies|state|states)\b",
-    re.IGNORECASE,
-)
 _RUN_SIZES = (6, 12)
 """Word runs of a cited unit that a claim is also compared with (stride: half a run)."""
 _CACHE_LIMIT = 20_000
-_BULLET = re.compile(r"^(\s*(?:[-*•]|\d{1,2}[.)])\s+)")
 
 
 @dataclass(frozen=True)
@@ -204,90 +135,6 @@ def default_model() -> GroundingModel:
     return GroundingModel.load()
 
 
-def _normal_numbers(text: str) -> set[str]:
-    """Digits, number words and noun-qualifying ordinals, in one spelling so that 'five' meets '5'."""
-    found = {n.replace(",", "") for n in _NUMBER.findall(text)} | ({"%"} if "%" in text else set())
-    found |= {_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS}
-    found |= {m.lower() + "-" for m in _ORDINAL.findall(text)}
-    return found
-
-
-def _names(sentence: str) -> set[str]:
-    """Capitalised words and acronyms that are not the sentence's first word or common capitals."""
-    words = _WORDS.findall(sentence)
-    out: set[str] = set()
-    for i, word in enumerate(words):
-        bare = word.strip("'’-")
-        if not bare or not bare[0].isupper():
-            continue
-        if i == 0 and not bare.isupper():
-            continue
-        if bare.lower().rstrip("s") in _COMMON_CAPITALS or bare.lower() in _COMMON_CAPITALS:
-            continue
-        out.add(bare)
-    return out
-
-
-def _stem(word: str) -> str:
-    """A light fold so that 'lead', 'leads' and 'leading' meet: enough for an overlap check, not a stemmer."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
-    """The numbers, names and quantifiers of `sentence` that `cited` (its passages and sources) lacks."""
-    lower = cited.lower()
-    missing = sorted(_normal_numbers(sentence) - _normal_numbers(cited))
-    for name in sorted(_names(sentence)):
-        key = name.lower().removesuffix("’s").removesuffix("'s")
-        if key not in lower and key.rstrip("s") not in lower:
-            missing.append(name)
-    cited_words = set(re.findall(r"[a-z]+", lower))
-    missing.extend(
-        sorted(w for w in set(re.findall(r"[a-z]+", sentence.lower())) & _QUANTIFIERS if w not in cited_words)
-    )
-    return tuple(missing)
-
-
-def novel_share(sentence: str, cited: str, question: str = "") -> float:
-    """Share of the sentence's content words found neither in the cited text nor in the question."""
-    words = [t for t in terms(sentence) if t not in _FRAMING]
-    if not words:
-        return 0.0
-    known = {_stem(t) for t in terms(cited)} | {_stem(t) for t in terms(question)}
-    return sum(1 for w in words if _stem(w) not in known) / len(words)
-
-
-def asserts_nothing(sentence: str, question: str = "") -> bool:
-    """A lead or a statement of silence: no content beyond the question's own words and framing."""
-    if _SILENCE.search(sentence):
-        return True
-    asked = {_stem(t) for t in terms(question)}
-    words = [t for t in terms(sentence) if t not in _FRAMING and _stem(t) not in asked]
-    asked_names = {n.lower() for n in _names(question)} | set(question.lower().split())
-    names = {n for n in _names(sentence) if n.lower() not in asked_names}
-    return not words and not _normal_numbers(sentence) and not names
-
-
-_CLAUSE_BREAK = re.compile(r";\s+|,?\s+(?:and|but|while|whereas|so|because|which)\s+|,\s+")
-
-
-def clauses(sentence: str) -> list[str]:
-    """The sentence's clauses, each with at least three content words (shorter pieces join the one before)."""
-    out: list[str] = []
-    for piece in _CLAUSE_BREAK.split(sentence):
-        if out and len(terms(piece)) < 3:
-            out[-1] = f"{out[-1]} {piece}"
-        elif len(terms(piece)) >= 3 or not out:
-            out.append(piece)
-    if len(out) > 1 and len(terms(out[0])) < 3:
-        out[1] = f"{out[0]} {out[1]}"
-        out.pop(0)
-    return out or [sentence]
-
-
 def pieces_of(units_: Sequence[str]) -> list[str]:
     """What a claim is compared with: each cited unit, its clauses, and runs of its words.
 
@@ -372,8 +219,8 @@ class Guard:
         verdicts: list[Verdict] = []
         lines: list[str] = []
         for line in text.split("\n"):
-            bullet = _BULLET.match(line)
-            prefix = bullet.group(1) if bullet else ""
+            bullet = LIST_ITEM.match(line)
+            prefix = bullet.group(0) if bullet else ""
             body = line[len(prefix) :]
             if not body.strip():
                 lines.append(line)
