@@ -52,6 +52,7 @@ from tests.telegram_harness import (
     World,
     make_world,
     running,
+    start_webhook,
     stop_app,
 )
 
@@ -164,18 +165,8 @@ async def _webhook(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     settings = world.settings_for(
         emu, tmp_path / "h.sqlite3", webhook_url=hook_url, webhook_port=port, webhook_secret_env=HOOK_ENV
     )
-    hook = tg_app.webhook_config(settings)
-    app = tg_app.build_application(settings, world.advisor, TOKEN)
+    app = await start_webhook(settings, world.advisor, tg_app.webhook_config(settings))
     try:
-        await app.initialize()
-        assert app.post_init is not None
-        await app.post_init(app)
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_webhook(
-            listen=hook.listen, port=hook.port, url_path=hook.url_path, webhook_url=hook.webhook_url,
-            secret_token=hook.secret_token, allowed_updates=tg_app.ALLOWED_UPDATES,
-        )  # fmt: skip
         alice = emu.user(first_name="Alice")
         chat = emu.private_chat(alice)
         emu.send_text(chat, alice, f"What does a CTO own? {CANARY}")
