@@ -34,8 +34,9 @@ TOKEN = "5550001234:AAHtestSECRETtoken-abcdefXYZ_123"
 SECRET_HALF = TOKEN.split(":", 1)[1]
 BOT_NAME = "hiring_advisor_bot"
 ADMIN_ID = 7001
-WAIT_S = 20.0
-"""Upper bound for any single wait on the bot (an ingest from chat takes a few seconds)."""
+WAIT_S = 60.0
+"""Upper bound for any single wait on the bot: only a failing test waits it out. An ingest or repair
+from chat takes a few seconds alone, but once took over 20 s on the 2 shared cores of a loaded machine."""
 SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*-[0-9a-f]{8}\.(md|txt|pdf|docx|html)$")
 """What an uploaded file is stored as, whatever name its sender gave it."""
 HOSTILE_NAMES = ["../../etc/passwd.md", "..\\x.md", "a\x00b.md", "report\u202egpj.md", "n" * 10_000 + ".md"]
