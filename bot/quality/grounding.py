@@ -21,7 +21,7 @@ from typing import Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from bot.answer.grounding import FEATURES, MODEL_FILE, Features, GroundingModel, Guard
 from ingest.loaders.frontmatter import split_front_matter
@@ -161,7 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(args.config)
     embedder = Embedder(settings.embedding)
     guard = Guard(embedder.encode)
-    pairs = load_pairs(args.pairs)
+    try:
+        pairs = load_pairs(args.pairs)
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        print(f"error: {args.pairs}: not a list of sentence-passage pairs: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
     titles = _titles(settings.knowledge.dir)
     calibrate = score(guard, [p for p in pairs if p.split == "calibrate"], titles)
     heldout = score(guard, [p for p in pairs if p.split == "heldout"], titles)
