@@ -206,10 +206,10 @@ def chat(advisor: Advisor, read: Callable[[str], str] = input, out: TextIO = sys
         out.flush()
 
 
-def _run(settings: Settings, advisor: Advisor, embedder: Embedder, token: str | None) -> int:
+def _run(settings: Settings, advisor: Advisor, embedder: Embedder, token: str | None, ask: Ask) -> int:
     if token is None:
         print("TELEGRAM_BOT_TOKEN is not set: opening the console chat.", file=sys.stderr)
-        return chat(advisor)
+        return chat(advisor, ask=ask)
     from bot.telegram.app import run_telegram  # imported here: chat and ask never load telegram
     from ingest.changes import KnowledgeChanges
 
@@ -318,7 +318,7 @@ def _command(
             return 0
         if args.command == "eval":
             return _eval(settings, advisor, args, out, ask)
-        return _run(settings, advisor, embedder, token)
+        return _run(settings, advisor, embedder, token, ask)
     except UnknownRoleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

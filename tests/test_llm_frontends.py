@@ -148,8 +148,9 @@ def test_jsonl_answers_every_line_through_the_model(llm_config: Path) -> None:
     assert "Mayo" not in answers[0]["answer"]
 
 
-def test_console_chat_uses_the_model(llm_config: Path) -> None:
-    result = cli("chat", "--config", str(llm_config), stdin=f"{QUESTION}\n/quit\n")
+@pytest.mark.parametrize("command", ["chat", "run"])  # `run` without a token opens the console chat
+def test_console_chat_uses_the_model(llm_config: Path, command: str) -> None:
+    result = cli(command, "--config", str(llm_config), stdin=f"{QUESTION}\n/quit\n")
     assert result.returncode == 0, result.stderr
     assert "executive presence" in result.stdout and "Mayo" not in result.stdout
 
