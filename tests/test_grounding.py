@@ -141,3 +141,15 @@ def test_held_out_pairs_hold_the_floor(guard: Guard) -> None:
     measured = report("heldout", guard.model, score(guard, pairs, _titles(ROOT / "knowledge")))
     assert measured.precision >= FLOOR["precision"]
     assert measured.recall >= FLOOR["recall"]
+
+
+def test_a_cited_statement_of_silence_does_not_count_as_a_kept_claim(guard: Guard) -> None:
+    """Only claims count: "[1] says nothing on salaries" cannot stand in for a supported cited sentence."""
+    text = (
+        "- The articles do not cover salaries [1].\n"
+        f"- {EXPERIENCE}\n"
+        "- CTOs earn 400,000 dollars a year at the Mayo Clinic [1]."
+    )
+    grounded = guard.check(text, passages())
+    assert (grounded.kept, grounded.removed, grounded.kept_cited) == (1, 1, 0)
+    assert grounded.ungrounded()

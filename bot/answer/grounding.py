@@ -22,7 +22,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +73,8 @@ class Verdict:
     supported: bool
     reason: str
     features: Features | None = None
+    claim: bool = True
+    """False for a sentence that asserts nothing (a lead, a statement of silence): kept, never counted."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ class Grounded:
 
     @property
     def kept(self) -> int:
-        return sum(1 for v in self.verdicts if v.supported and v.reason != "asserts nothing")
+        return sum(1 for v in self.verdicts if v.supported and v.claim)
 
     @property
     def removed(self) -> int:
@@ -92,7 +94,7 @@ class Grounded:
 
     @property
     def kept_cited(self) -> int:
-        return sum(1 for v in self.verdicts if v.supported and v.cited)
+        return sum(1 for v in self.verdicts if v.supported and v.claim and v.cited)
 
     def ungrounded(self) -> bool:
         """Too little survived to be an answer: most claims removed, or none of those that cite a passage."""
@@ -156,6 +158,14 @@ def _windows(pieces: Sequence[str]) -> list[str]:
     return [" ".join(pieces[i : i + size]) for size in (2, 3) for i in range(len(pieces) - size + 1)]
 
 
+@lru_cache(maxsize=256)
+def _evidence(passages: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The pieces a claim is compared with, and runs of 2-3 cited units: built once per set of cited
+    passages, since every sentence citing the same passage would otherwise split it again."""
+    whole = [u.text for p in passages for u in units(p)]
+    return pieces_of(whole), _windows(whole)
+
+
 class Guard:
     """Checks each sentence of an answer against the passages it cites; removes what they do not support."""
 
@@ -181,8 +191,7 @@ class Guard:
 
     def features(self, sentence: str, passages: Sequence[str], context: str = "", question: str = "") -> Features:
         """The evidence for one sentence from its cited passages' texts (context: titles, authors)."""
-        whole = [u.text for p in passages for u in units(p)]
-        pieces = pieces_of(whole)
+        pieces, windows = _evidence(tuple(passages))
         cited = "\n".join([*passages, context])
         missing = lexical_misses(sentence, cited)
         novel = novel_share(sentence, cited, question)
@@ -190,7 +199,6 @@ class Guard:
         clause_novel = max(novel_share(c, cited, question) for c in parts)
         if not pieces:
             return Features(0.0, 0.0, novel, 0.0, clause_novel, missing)
-        windows = _windows(whole)
         heads = self._encode([sentence, *parts]) if len(parts) > 1 else self._encode([sentence])
         similarity = self._evidence_vectors([*pieces, *windows]) @ heads.T  # rows: pieces, windows
         unit = float(similarity[: len(pieces), 0].max())
@@ -203,7 +211,7 @@ class Guard:
         claim = strip_citations(sentence)
         cited = tuple(sorted(cited_numbers(sentence)))
         if asserts_nothing(claim, question):
-            return Verdict(sentence, cited, True, "asserts nothing")
+            return Verdict(sentence, cited, True, "asserts nothing", claim=False)
         features = self.features(claim, passages, context, question)
         if features.missing:
             return Verdict(sentence, cited, False, "not in the cited text: " + ", ".join(features.missing), features)
