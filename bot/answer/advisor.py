@@ -7,7 +7,7 @@ Blocking work (embedding, Chroma) runs in a worker thread so async callers never
 What it composes from: bot.answer.intent (brief, comparison or answer?), bot.answer.search (the question
 understood, its passages and scope evidence), bot.answer.gaps (declines and gaps), bot.answer.offers
 (suggested questions), bot.answer.known_roles (which role a name means), bot.answer.briefs and, when an
-LLM is configured, bot.answer.llm.
+LLM is configured, bot.answer.llm_path.
 
 When the knowledge store cannot be read, every method raises one of STORE_DOWN (from ingest.store.index,
 within seconds); front ends tell the user UNAVAILABLE and keep running, and the next question tries
@@ -31,17 +31,16 @@ from bot.answer.extractive import Candidate, fit, lead_line, number_sources, wit
 from bot.answer.followup import Resolved
 from bot.answer.gaps import decline, gap, not_covered
 from bot.answer.grounding import Guard
-from bot.answer.hygiene import cited_numbers
 from bot.answer.intent import route
 from bot.answer.known_roles import UnknownRoleError, resolve_role
+from bot.answer.llm_path import LLMPath
 from bot.answer.multipart import split_parts
 from bot.answer.offers import FACETS, facet_questions, follow_ups
-from bot.answer.passages import numbered_by_article
 from bot.answer.roles import find_roles
 from bot.answer.scope import Evidence, ScopeModel, default_model
 from bot.answer.search import QuestionSearch
 from bot.answer.settings import AnswerSettings
-from bot.answer.types import Answer, Final, Partial, Source, sources_footer
+from bot.answer.types import Answer, Final, Partial, Source
 from ingest.errors import NoLiveVersionError, StoreUnavailableError
 from ingest.store.index import Health, KnowledgeIndex
 
@@ -72,41 +71,25 @@ class Advisor:
         llm_factory: Callable[[], LLMAnswerer] | None = None,
         llm_fallback: str | None = None,
     ) -> None:
-        """`llm_factory` builds the LLM answerer on the first question instead (its import costs seconds
-        that a command which never asks should not pay). `llm_fallback`: why an LLM that the settings
-        enable cannot be used (e.g. "no_api_key"); each answer then says so."""
+        """`llm`, `llm_factory` and `llm_fallback` are bot.answer.llm_path.LLMPath's: a built answerer, one
+        built on the first question, or why the configured one cannot be used."""
         self.settings = settings
         self.cfg = settings.advisor
         self.index = index
-        self._llm = llm
-        self._llm_factory = llm_factory
-        self._llm_lock = threading.Lock()
-        self.llm_fallback = llm_fallback
         self.scope = scope or default_model()
         self.search = QuestionSearch(index, self.cfg)
         self.retriever = self.search.retriever
         self.implied = self.search.implied
         self.picker = self.search.picker
-        self.guard = Guard(index.embedder.encode)
+        guard = Guard(index.embedder.encode)
+        self.llm = LLMPath(guard, self.cfg.history_turns, llm, llm_factory, llm_fallback)
         self._briefs: dict[tuple[str, str], Brief] = {}
         self._briefs_lock = threading.Lock()
 
     @property
     def uses_llm(self) -> bool:
         """Whether answers go through the LLM path (front ends stream drafts only then)."""
-        return self._llm is not None or self._llm_factory is not None
-
-    def _built_llm(self) -> LLMAnswerer | None:
-        """The LLM answerer, built once on first use (blocking: call it in a thread from async code)."""
-        with self._llm_lock:
-            if self._llm is None and self._llm_factory is not None:
-                factory, self._llm_factory = self._llm_factory, None
-                try:
-                    self._llm = factory()
-                except (ImportError, ValueError, TypeError) as exc:  # unknown provider, missing package
-                    self.llm_fallback = "not_configured"
-                    log.warning("LLM could not be built (fallback: not_configured): %s", exc)
-            return self._llm
+        return self.llm.enabled
 
     # ----- the knowledge base -----
     def roles(self) -> list[str]:
@@ -186,7 +169,7 @@ class Advisor:
         else:
             answer = self._extractive(question, resolved)[0]
         answer = self._showing_understood(answer)
-        return replace(answer, fallback=self.llm_fallback) if self.llm_fallback else answer
+        return replace(answer, fallback=self.llm.fallback) if self.llm.fallback else answer
 
     def _showing_understood(self, answer: Answer) -> Answer:
         """When typos were corrected, the answer first says what it answered."""
@@ -308,64 +291,21 @@ class Advisor:
         Front ends that can show an answer as it grows (Telegram drafts and edits) use this; `ask`
         is the same path without the partials. Any LLM failure ends in the extractive answer.
         """
-        llm = await asyncio.to_thread(self._built_llm) if self.uses_llm else None
+        llm = await asyncio.to_thread(self.llm.built) if self.llm.enabled else None
         if llm is None:
             yield Final(await asyncio.to_thread(self.ask_sync, question, history))
             return
-        from bot.answer.llm import LLMUnavailable  # the chat-model client loads only when an LLM is configured
-
         question = " ".join(question.split())[:MAX_QUESTION_CHARS]
         resolved = await asyncio.to_thread(self.search.resolve, question, history)
         if history:
-            try:
-                condensed = await llm.condense(question, list(history)[-self.cfg.history_turns :])
-                roles = await asyncio.to_thread(self.roles)
-                resolved = Resolved(condensed, tuple(find_roles(condensed, roles)) or resolved.roles, True)
-            except LLMUnavailable:
-                log.warning("LLM condense failed; using the deterministic follow-up resolution")
+            resolved = await self.llm.condensed(llm, question, history, resolved, await asyncio.to_thread(self.roles))
         extractive, docs = await asyncio.to_thread(self._extractive, question, resolved)
         if not extractive.in_scope or extractive.coverage != "full":  # coverage is retrieval's call, not the model's
             yield Final(extractive)
             return
-        passages, sources = numbered_by_article(docs)
-        text = ""
-        try:
-            async with contextlib.aclosing(llm.stream(resolved.question, passages, list(history))) as stream:
-                async for text in stream:
-                    yield Partial(text)
-        except LLMUnavailable:
-            log.warning("LLM answer failed (fallback: unavailable); answering extractively")
-            yield Final(replace(extractive, fallback="unavailable"))
-            return
-        # The drafts above may show a sentence the guard now removes; the final answer is the guarded one.
-        grounded = await asyncio.to_thread(self.guard.check, text, passages, resolved.question)
-        grounding = {"kept": grounded.kept, "removed": grounded.removed}
-        if grounded.ungrounded():
-            log.warning(
-                "LLM answer ungrounded (fallback: ungrounded): %d of %d sentences unsupported; answering extractively",
-                grounded.removed,
-                grounded.kept + grounded.removed,
-            )
-            yield Final(replace(extractive, fallback="ungrounded", grounding=grounding))
-            return
-        if grounded.removed:
-            log.info("groundedness guard removed %d unsupported sentence(s)", grounded.removed)
-        numbers = cited_numbers(grounded.text)
-        cited = [s for s in sources if s.n in numbers] or sources
-        answer = Answer(
-            question,
-            resolved.question,
-            grounded.text.split("\n", 1)[0],
-            [],
-            cited,
-            True,
-            f"{grounded.text.rstrip()}\n\n{sources_footer(cited)}",
-            "llm",
-            extractive.suggestions,
-            extractive.roles,
-            grounding=grounding,
-        )
-        yield Final(answer)
+        async with contextlib.aclosing(self.llm.write(llm, resolved, extractive, docs, history)) as events:
+            async for event in events:
+                yield event
 
     # ----- briefs -----
     def rank_section(self, role: str, query: str) -> list[Candidate]:
