@@ -851,7 +851,7 @@ def test_pdf_metadata_with_nul_and_surrogates_is_cleaned(tmp_path: Path) -> None
 
 def test_docx_without_core_properties_has_no_invented_title(tmp_path: Path) -> None:
     """python-docx invents the title "Word Document" when docProps/core.xml is missing."""
-    from tests.badfiles import docx_document
+    from tests.badfiles.docx_files import docx_document
 
     doc = load_document(write(tmp_path, "bare.docx", docx_document(["Just a paragraph."])))
     assert (doc.meta, doc.text) == ({}, "Just a paragraph.")
