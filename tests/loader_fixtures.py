@@ -139,6 +139,7 @@ def sample_docx(document: Any) -> None:
     document.add_paragraph("")
 
 
+# A blog post with every kind of boilerplate around it and hidden text in it (the *_TEXT words).
 HTML_PAGE = """<!doctype html>
 <html><head>
   <title>  Hiring a   CTO | Example Site </title>
