@@ -29,8 +29,9 @@ SECOND_GENERATION = (
     "high-level planning that goes into making the right investments in IT."
 )
 
-#: What make test holds the held-out pairs to (measured 2026-12-06), beside issue 16's target.
-FLOOR = {"precision": 0.81, "recall": 0.78}
+#: What make test holds the held-out pairs to, beside issue 16's target: measured on the g2-* set the day it was
+#: written, with the weights fitted before it existed (0.884 / 0.691), rounded down.
+FLOOR = {"precision": 0.88, "recall": 0.69}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
