@@ -22,24 +22,17 @@ import secrets
 import socket
 import time
 import zlib
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
+from .auto_entities import find_auto_entities
+from .entities import EntityParseError, iter_entities, normalize_url, sort_entities
 from .faults import FaultPlan
-from .formatting import (
-    MAX_CAPTION_LENGTH,
-    EntityParseError,
-    FormattedText,
-    find_auto_entities,
-    format_text,
-    normalize_url,
-    sort_entities,
-    utf16_len,
-)
+from .formatting import MAX_CAPTION_LENGTH, FormattedText, format_text
 from .methods import BOT_API_METHODS, CANONICAL_METHOD
 
 _LOG = logging.getLogger(__name__)
@@ -1842,16 +1835,6 @@ class _Described:
     description: str
 
 
-def iter_entities(message: JSONDict) -> Iterable[tuple[str, str]]:
-    """(type, covered text) pairs of a message's entities; handy in assertions."""
-    text = str(message.get("text", message.get("caption", "")))
-    raw = text.encode("utf-16-le")
-    entities: list[JSONDict] = message.get("entities") or message.get("caption_entities") or []
-    for ent in entities:
-        chunk = raw[ent["offset"] * 2 : (ent["offset"] + ent["length"]) * 2]
-        yield ent["type"], chunk.decode("utf-16-le")
-
-
 def retry_after_remaining(until: float) -> int:
     """Whole seconds left of a flood wait, as Telegram rounds them (up)."""
     return max(1, math.ceil(until - time.monotonic()))
@@ -1865,5 +1848,4 @@ __all__ = [
     "UploadedFile",
     "WebhookState",
     "iter_entities",
-    "utf16_len",
 ]
