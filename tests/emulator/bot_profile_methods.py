@@ -37,6 +37,8 @@ class BotProfileMethods(RequestChecks):
         )
         return me
 
+    # ------------------------------------------------------------------ commands
+
     def _scope_key(self, params: Params) -> tuple[str, str]:
         scope = params.get("scope")
         language = params.text("language_code") or ""
@@ -89,6 +91,8 @@ class BotProfileMethods(RequestChecks):
         self._all_commands.pop(self._scope_key(params), None)
         self._bot_fire()
         return True
+
+    # ------------------------------------------------------------------ descriptions and name
 
     def _set_profile_text(self, params: Params, store: dict[str, str], key: str, limit: int) -> bool:
         value = params.text(key) or ""

@@ -16,7 +16,7 @@ HTML_TAGS = frozenset(
 _NAMED_HTML_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 
 
-def _decode_htmlmake_entity(text: str, pos: int) -> tuple[str, int] | None:
+def _decode_html_entity(text: str, pos: int) -> tuple[str, int] | None:
     """Decode ``&name;`` / ``&#NN;`` / ``&#xHH;`` at ``pos``; None when it is not an entity."""
     end = pos + 1
     if end < len(text) and text[end] == "#":
@@ -81,7 +81,7 @@ def parse_html(text: str, *, strict_ampersand: bool = False) -> tuple[str, list[
     while i < n:
         c = text[i]
         if c == "&":
-            decoded = _decode_htmlmake_entity(text, i)
+            decoded = _decode_html_entity(text, i)
             if decoded is not None:
                 char, i = decoded
                 out.append(char)
@@ -149,7 +149,7 @@ def parse_html(text: str, *, strict_ampersand: bool = False) -> tuple[str, list[
                     i += 1
                     while i < n and text[i] != quote:
                         if text[i] == "&":
-                            decoded = _decode_htmlmake_entity(text, i)
+                            decoded = _decode_html_entity(text, i)
                             if decoded is not None:
                                 value_chars.append(decoded[0])
                                 i = decoded[1]
@@ -198,7 +198,7 @@ def parse_html(text: str, *, strict_ampersand: bool = False) -> tuple[str, list[
         i += 1
         nested.pop()
         if utf16 > open_tag.utf16_start:
-            _close_htmlmake_entity(open_tag, utf16, "".join(out[open_tag.text_start :]), entities)
+            _close_html_entity(open_tag, utf16, "".join(out[open_tag.text_start :]), entities)
 
     if nested:
         raise fail(f'Can\'t find end tag corresponding to start tag "{nested[-1].name}"')
@@ -208,7 +208,7 @@ def parse_html(text: str, *, strict_ampersand: bool = False) -> tuple[str, list[
     return "".join(out), sort_entities(entities)
 
 
-def _close_htmlmake_entity(tag: _OpenTag, utf16_end: int, inner: str, entities: list[JSONDict]) -> None:
+def _close_html_entity(tag: _OpenTag, utf16_end: int, inner: str, entities: list[JSONDict]) -> None:
     """Turn a closed HTML tag into its entity, merging <pre><code class=...> like tdlib."""
     offset = tag.utf16_start
     length = utf16_end - offset
