@@ -43,7 +43,7 @@ from ingest.pipeline import Ingestor
 from ingest.store.index import FAIL_FAST_S, KnowledgeIndex
 from ingest.store.server import READ_TIMEOUT_S, ServerBackend
 from tests.conftest import KNOWLEDGE, ROOT, ChromaServer, write_config
-from tests.emulator.server import NGINX_502
+from tests.emulator.faults import NGINX_502
 from tests.telegram_harness import ADMIN_ID, Running, World, make_world, running
 
 pytestmark = pytest.mark.timeout(240)

@@ -37,7 +37,7 @@ from ingest.chunking import Chunker
 from ingest.embedding.factory import Embedder
 from ingest.errors import ConfigError
 from tests.emulator import parse_html
-from tests.emulator.formatting import find_auto_entities
+from tests.emulator.auto_entities import find_auto_entities
 
 STRESS = settings.get_current_profile_name().startswith("stress")
 """The stress profile is loaded (a verbosity option makes it "stress-with-...-verbosity")."""

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bot.telegram.keyboards import MAX_CALLBACK_BYTES
-from tests.emulator.server import iter_entities
+from tests.emulator import iter_entities
 from tests.telegram_fixtures import bot_fixture, clean_logs_fixture, logs_fixture, world_fixture  # noqa: F401
 from tests.telegram_harness import (
     ADMIN_ID,

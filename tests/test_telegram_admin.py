@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 
 from ingest.store.versions import writer_lock
-from tests.emulator.server import iter_entities
+from tests.emulator import iter_entities
 from tests.localweb import start_local
 from tests.telegram_fixtures import bot_fixture, clean_logs_fixture, logs_fixture, world_fixture  # noqa: F401
 from tests.telegram_harness import (

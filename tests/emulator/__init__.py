@@ -16,9 +16,15 @@ For load tests the emulator runs in its own process with simulated users (``peer
 ``tests/load.py``), so that its work is not measured as the bot's.
 """
 
+from .answers import ApiError
+from .entities import EntityParseError, iter_entities, utf16_len
 from .faults import FAULT_KINDS, FaultPlan
-from .formatting import EntityParseError, format_text, parse_html, parse_markdown_v2, utf16_len
-from .server import ApiError, BotApiEmulator, StoredFile, UploadedFile, WebhookState, iter_entities
+from .formatting import format_text
+from .html_markup import parse_html
+from .markdown_markup import parse_markdown_v2
+from .params import UploadedFile
+from .records import StoredFile, WebhookState
+from .server import BotApiEmulator
 
 __all__ = [
     "FAULT_KINDS",

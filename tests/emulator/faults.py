@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import random
+import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -10,6 +12,14 @@ from dataclasses import dataclass, field
 #: closed before the request is applied, "drop_after": the request IS applied and then the
 #: connection is closed before the answer - the ambiguous failure exactly-once logic must survive.
 FAULT_KINDS = frozenset({"429", "500", "502", "drop", "drop_after"})
+
+#: What api.telegram.org's nginx front answers when the Bot API server behind it is unreachable:
+#: an HTML page, not JSON (PTB logs "Can not load invalid JSON data" and raises NetworkError).
+NGINX_502 = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
 
 
 @dataclass
@@ -64,3 +74,8 @@ class FaultPlan:
         kind = self._rng.choice(self.kinds)
         self.injected.append((method, kind))
         return kind
+
+
+def retry_after_remaining(until: float) -> int:
+    """Whole seconds left of a flood wait, as Telegram rounds them (up)."""
+    return max(1, math.ceil(until - time.monotonic()))
