@@ -1,4 +1,5 @@
-"""`python -m bot`: ask, chat, brief, compare, eval and run, all on the same advisor.
+"""`python -m bot`: ask, chat, brief, compare, eval and run, all on the same advisor (and the hiring
+toolkit's commands, bot.toolkit.commands).
 
 The command-line contract of `ask` (`--json`, `--jsonl`) is fixed: outside tooling depends on it.
 Domain errors become one clean line and an exit code here, at the edge.
@@ -23,6 +24,10 @@ from bot.answer.types import Answer, Ask
 from bot.build import build_advisor
 from bot.env import load_secrets, revealed
 from bot.settings import Settings, load_settings
+from bot.toolkit.commands import COMMANDS as TOOLKIT_COMMANDS
+from bot.toolkit.commands import add_commands as add_toolkit_commands
+from bot.toolkit.commands import run_command as run_toolkit_command
+from bot.toolkit.service import Toolkit
 from ingest.embedding.factory import Embedder
 from ingest.env import prepare_process
 from ingest.errors import EXIT_ERROR, EXIT_QUALITY, EXIT_USAGE, ConfigError, IngestError, StoreUnavailableError
@@ -85,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     compare = sub.add_parser("compare", parents=[common], help="two roles side by side")
     compare.add_argument("roles", nargs=2, metavar="ROLE")
     compare.add_argument("--json", action="store_true")
+    add_toolkit_commands(sub, common)
     sources = sub.add_parser("sources", parents=[common], help="the articles in the knowledge base")
     sources.add_argument("--json", action="store_true")
 
@@ -309,6 +315,8 @@ def _command(
             text = json.dumps(comparison.to_json(), ensure_ascii=False) if args.json else _wrap(comparison.text)
             out.write(text + "\n")
             return 0
+        if args.command in TOOLKIT_COMMANDS:
+            return run_toolkit_command(args, Toolkit(advisor), out)
         if args.command == "sources":
             articles = advisor.articles()
             if args.json:

@@ -64,15 +64,23 @@ class Brief:
 Rank = Callable[[str, str], list[Candidate]]
 
 
-def _section_points(rank: Rank, role: str, per_section: int) -> list[tuple[str, list[Candidate]]]:
+def section_points(
+    rank: Rank,
+    role: str,
+    per_section: int,
+    sections: Sequence[tuple[str, str]] = SECTIONS,
+    facets: dict[str, frozenset[str]] = SECTION_FACETS,
+) -> list[tuple[str, list[Candidate]]]:
     """Pick each section's sentences, of the section's facets only, never reusing one already quoted in
-    an earlier section. An index built before facets existed tags nothing: then any sentence may serve."""
+    an earlier section. An index built before facets existed tags nothing: then any sentence may serve.
+    `sections` pairs a heading with its query ({r}: the role, {t}: its full title); the hiring toolkit
+    asks its own."""
     used: list[np.ndarray] = []
     out: list[tuple[str, list[Candidate]]] = []
-    for heading, template in SECTIONS:
+    for heading, template in sections:
         ranked = rank(role, template.format(r=role, t=full_title(role)))
         tagged = any(c.facet for c in ranked)
-        fitting = [c for c in ranked if c.similarity >= 0.2 and (not tagged or c.facet in SECTION_FACETS[heading])]
+        fitting = [c for c in ranked if c.similarity >= 0.2 and (not tagged or c.facet in facets[heading])]
         chosen: list[Candidate] = []
         lists: set[tuple[str, str]] = set()
         # A brief summarises: a second item of a list already quoted waits until the rest of the
@@ -97,7 +105,7 @@ def _section_points(rank: Rank, role: str, per_section: int) -> list[tuple[str, 
     return out
 
 
-def _numbered(groups: Sequence[Sequence[Candidate]]) -> tuple[list[list[Point]], list[Source]]:
+def numbered(groups: Sequence[Sequence[Candidate]]) -> tuple[list[list[Point]], list[Source]]:
     """The groups' points, trimmed for a brief, with one source numbering shared by all the groups."""
     flat = [c for group in groups for c in group]
     points, sources = number_sources(flat)
@@ -111,8 +119,8 @@ def _numbered(groups: Sequence[Sequence[Candidate]]) -> tuple[list[list[Point]],
 
 def build_brief(rank: Rank, role: str, per_section: int = 2) -> Brief:
     """A one-screen brief on `role`: its best points per section, cited, with the Sources footer."""
-    picked = _section_points(rank, role, per_section)
-    groups, sources = _numbered([c for _, c in picked])
+    picked = section_points(rank, role, per_section)
+    groups, sources = numbered([c for _, c in picked])
     title = f"Role brief: {full_title(role)}"
     lines = [title]
     sections: list[tuple[str, list[Point]]] = []
@@ -147,9 +155,9 @@ class Comparison:
 
 def build_comparison(rank: Rank, first: str, second: str, per_section: int = 1) -> Comparison:
     """Two roles section by section, each point cited, with one Sources footer for both."""
-    left = _section_points(rank, first, per_section)
-    right = _section_points(rank, second, per_section)
-    groups, sources = _numbered([c for _, c in left] + [c for _, c in right])
+    left = section_points(rank, first, per_section)
+    right = section_points(rank, second, per_section)
+    groups, sources = numbered([c for _, c in left] + [c for _, c in right])
     half = len(SECTIONS)
     title = f"{first} vs {second}"
     lines = [title]

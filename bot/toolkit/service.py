@@ -1,0 +1,26 @@
+"""The toolkit service every front end asks (CLI, console, Telegram): one role name in, one document out.
+
+It builds on the advisor's public ranking and role resolution only, so it never touches the index.
+"""
+
+from __future__ import annotations
+
+from bot.answer.advisor import Advisor
+from bot.toolkit.criteria import RoleCriteria, build_criteria
+from bot.toolkit.kit import InterviewKit, build_kit
+
+
+class Toolkit:
+    """Criteria, interview kits and the documents built from them, for any role some article is about."""
+
+    def __init__(self, advisor: Advisor) -> None:
+        self.advisor = advisor
+
+    def criteria(self, role: str) -> RoleCriteria:
+        """The role's cited criteria (blocking); UnknownRoleError when no article is about `role`."""
+        resolved = self.advisor.role(role)
+        return build_criteria(self.advisor.rank_section, resolved)
+
+    def kit(self, role: str) -> InterviewKit:
+        """The interview kit for `role` (blocking)."""
+        return build_kit(self.criteria(role))
