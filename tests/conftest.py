@@ -41,7 +41,7 @@ prepare_process()  # as every entry point does
 # ------------------------------------------------------------------------------------------ hypothesis profiles
 
 # "fast" for make test; "stress" for the long forms (make stress). A property picks its own example count
-# for each profile (tests/test_properties.py); max_examples here is for one that does not.
+# for each profile (tests/property_profiles.py); max_examples here is for one that does not.
 settings.register_profile(
     "fast",
     max_examples=100,

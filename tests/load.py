@@ -9,11 +9,13 @@ configured level as `setup_logging` does (the test session itself runs them at D
 - end-to-end latency per answer: the user's update created in the emulator -> the answer's last
   message stored there (both clocks in the emulator process);
 - lost questions (no answer within ANSWER_TIMEOUT_S) and duplicates (see the peer's docstring);
-- the longest stall of the bot's event loop: a monitor task sleeps TICK_S and records how late it
-  wakes up (wall clock), and the most CPU time the loop thread spent between two wake-ups (its own
-  work, without waits for the GIL or the OS). The emulator is in another process, so its work is in
-  neither; other processes hogging the machine's CPUs do show in the wall-clock figure;
+- the longest stall of the bot's event loop (tests/loop_monitor.py): a monitor task sleeps TICK_S and
+  records how late it wakes up (wall clock), and the most CPU time the loop thread spent between two
+  wake-ups (its own work, without waits for the GIL or the OS). The emulator is in another process, so
+  its work is in neither; other processes hogging the machine's CPUs do show in the wall-clock figure;
 - RSS samples of this process (the bot's) while the load runs.
+
+The questions it is usually given are in tests/load_questions.py.
 
 Sends go through AIORateLimiter's 30 requests/s bound (Telegram's own limit, with a burst of 30),
 and each answer is two such requests ("typing…" and the message): throughput tops out near
@@ -23,7 +25,6 @@ and each answer is two such requests ("typing…" and the message): throughput t
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import json
 import logging
@@ -31,29 +32,23 @@ import math
 import os
 import sys
 import tempfile
-import threading
-import time
-import traceback
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-
-import psutil
 
 from bot.answer.advisor import Advisor
 from bot.settings import Settings
 from bot.telegram.app import ALLOWED_UPDATES, TelegramApp, build_application
 from ingest.logs import setup_logging
 from tests.emulator import FaultPlan
+from tests.loop_monitor import LoopMonitor
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "5550007777:AAHloadTESTtoken-abcdefXYZ_9876"
 BOT_NAME = "hiring_advisor_bot"
 ANSWER_TIMEOUT_S = 120.0
 """A question without an answer after this long counts as lost (fault retries back off for ~20 s at most)."""
-TICK_S = 0.01
-RSS_EVERY_S = 0.5
 LOAD_RATE_LIMIT = 1_000_000
 """Per-user questions per minute during load: the per-user limit is not what is measured here."""
 POLL_TIMEOUT_S = 10
@@ -113,84 +108,6 @@ def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
     return ordered[rank - 1]
-
-
-def rss_mb() -> float:
-    return psutil.Process().memory_info().rss / 2**20
-
-
-class LoopMonitor:
-    """Watches the running loop: the longest time it could not run a ready callback, and RSS.
-
-    A task sleeps TICK_S again and again; waking up late by X ms means something held the loop
-    (or the GIL) for about X ms. asyncio's debug mode (slow_callback_duration) names the culprit
-    but slows everything down, so this cheap probe is what runs under load. To name culprits
-    anyway, a watchdog thread samples the loop thread's stack whenever the probe is overdue by
-    more than SAMPLE_AFTER_S (`culprits`: stack text -> times seen).
-    """
-
-    SAMPLE_AFTER_S = 0.1
-
-    def __init__(self) -> None:
-        self.max_stall_s = 0.0
-        self.max_stall_cpu_s = 0.0
-        """The most CPU the loop thread used between two ticks: the loop's own work, without waits (GIL, OS)."""
-        self.stalls: list[float] = []
-        self.rss: list[float] = []
-        self.culprits: collections.Counter[str] = collections.Counter()
-        self._task: asyncio.Task[None] | None = None
-        self._beat = time.monotonic()
-        self._done = threading.Event()
-        self._watchdog: threading.Thread | None = None
-        self._loop_thread = threading.get_ident()
-
-    async def _watch(self) -> None:
-        loop = asyncio.get_running_loop()
-        next_rss = loop.time()
-        while True:
-            before, cpu_before = loop.time(), time.thread_time()
-            self._beat = time.monotonic()
-            await asyncio.sleep(TICK_S)
-            self._beat = time.monotonic()
-            late = loop.time() - before - TICK_S
-            self.max_stall_s = max(self.max_stall_s, late)
-            self.max_stall_cpu_s = max(self.max_stall_cpu_s, time.thread_time() - cpu_before)
-            if late > 0.05:
-                self.stalls.append(late)
-            if loop.time() >= next_rss:
-                self.rss.append(rss_mb())
-                next_rss = loop.time() + RSS_EVERY_S
-
-    def _sample(self) -> None:
-        """Watchdog thread: the loop thread's stack while the probe is overdue, once per stall."""
-        sampled_beat = -1.0
-        while not self._done.wait(0.02):
-            beat = self._beat
-            if time.monotonic() - beat < TICK_S + self.SAMPLE_AFTER_S or beat == sampled_beat:
-                continue
-            frame = sys._current_frames().get(self._loop_thread)
-            if frame is None:
-                continue
-            sampled_beat = beat
-            stack = traceback.extract_stack(frame)[-12:]
-            lines = (f"  {f.filename.split('site-packages/')[-1]}:{f.lineno} {f.name}" for f in stack)
-            self.culprits["\n".join(lines)] += 1
-
-    def start(self) -> None:
-        self._loop_thread = threading.get_ident()
-        self._task = asyncio.create_task(self._watch(), name="loop-monitor")
-        self._watchdog = threading.Thread(target=self._sample, name="loop-watchdog", daemon=True)
-        self._watchdog.start()
-
-    async def stop(self) -> None:
-        self._done.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._watchdog is not None:
-            self._watchdog.join(1.0)
-        self.rss.append(rss_mb())
 
 
 class EmulatorPeer:
@@ -409,50 +326,9 @@ def write_figures(name: str, figures: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
 
 
-_VARIANTS = (
-    "{q}",
-    "Quick question: {q}",
-    "{q} Thanks!",
-    "Hi, {lower}",
-    "We are hiring now. {q}",
-    "{q} We are a 12-hospital system.",
-)
-ROLE_QUESTIONS = (
-    "What should I look for in a {r}?",
-    "What does a {r} own?",
-    "How much experience should a {r} have?",
-    "What should I watch out for when hiring a {r}?",
-    "Who should a {r} report to?",
-    "Can a {r} come from outside healthcare?",
-)
-"""Questions about any role ({r}); the bench asks them too."""
-_EXTRA = (*ROLE_QUESTIONS, "and for the {r}?")
-
-
-def golden_questions(path: Path = ROOT / "knowledge" / "golden.yaml") -> list[str]:
-    """Every question of our question set (in scope, out of scope, follow-ups, briefs)."""
-    import yaml  # only the helpers need it
-
-    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [str(e["question"]) for e in entries]
-
-
-def varied_questions(roles: Sequence[str] = ("CTO", "CMIO")) -> list[str]:
-    """The golden questions plus templated variants: many distinct texts, so no cache hides growth."""
-    base = golden_questions() + [t.format(r=r) for t in _EXTRA for r in roles]
-    out: list[str] = []
-    for q in base:
-        for v in _VARIANTS:
-            out.append(v.format(q=q, lower=q[:1].lower() + q[1:]))
-    return list(dict.fromkeys(out))
-
-
 __all__ = [
     "LoadResult",
-    "LoopMonitor",
-    "golden_questions",
     "percentile",
     "run_chat_load",
-    "varied_questions",
     "write_figures",
 ]

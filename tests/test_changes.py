@@ -1,6 +1,6 @@
 """The one service for knowledge changes, from the command line: `python -m ingest add|remove`.
 
-The chat's admin commands call the same service (tests/test_telegram.py, tests/test_outage.py); here
+The chat's admin commands call the same service (tests/test_telegram.py, tests/test_outage_chroma_server.py); here
 the CLI's own contract: what is printed, the JSON, the exit codes, and the undo when a change fails.
 """
 

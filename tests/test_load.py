@@ -25,7 +25,9 @@ from bot.telegram.services import cpu_count
 from bot.telegram.state import StateStore
 from ingest.embedding.factory import Embedder
 from tests.emulator import FaultPlan
-from tests.load import LoadResult, rss_mb, run_chat_load, varied_questions, write_figures
+from tests.load import LoadResult, run_chat_load, write_figures
+from tests.load_questions import varied_questions
+from tests.loop_monitor import rss_mb
 from tests.telegram_harness import WAIT_S, World, buttons, make_world, running
 
 MAX_STALL_MS = 200.0

@@ -1,5 +1,5 @@
 """The Telegram front end's parts that need no running bot: HTML rendering and splitting (their hypothesis
-properties are in test_properties.py), safe upload names, and per-conversation ordering."""
+properties are in test_render_properties.py), safe upload names, and per-conversation ordering."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_answer_html_escapes_everything_and_links_only_http_sources() -> None:
     assert "javascript" not in html_text
 
 
-# The splitting and escaping properties (hypothesis) are in tests/test_properties.py.
+# The splitting and escaping properties (hypothesis) are in tests/test_render_properties.py.
 
 
 def test_a_long_answer_splits_at_4096_and_keeps_every_character() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from tests.corpus import ROLES, TOPICS
-from tests.load import ROLE_QUESTIONS
+from tests.load_questions import ROLE_QUESTIONS
 
 
 @dataclass(frozen=True)

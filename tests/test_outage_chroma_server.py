@@ -1,13 +1,12 @@
-"""The knowledge store going away while the bot serves, and coming back.
+"""The Chroma server going away while the bot serves, and coming back.
 
-Server mode: a real `chroma run` of this module's own (the session one stays up for other tests) is
-killed (SIGKILL), stopped (SIGTERM) or hung (SIGSTOP) under a running bot, then started again on the
-same port and data path. Users get "temporarily unavailable" within seconds, in Telegram (the real PTB
-Application against the emulator), in the console chat and from `python -m bot ask` (exit code 5);
-answers resume with no restart of anything but the server; conversation memory survives; the
-live-version refresh neither crashes nor switches to a wrong version; a stale collection handle is
-looked up again; an ingest during the outage fails cleanly (exit 5) and loses nothing.
-Embedded mode: the live version's folder vanishing or unreadable gives the same clear message.
+A real `chroma run` of this module's own (tests/outage_fixtures.py) is killed (SIGKILL), stopped (SIGTERM)
+or hung (SIGSTOP) under a running bot, then started again on the same port and data path. Users get
+"temporarily unavailable" within seconds, in Telegram (the real PTB Application against the emulator), in
+the console chat and from `python -m bot ask` (exit code 5); answers resume with no restart of anything but
+the server; conversation memory survives; the live-version refresh neither crashes nor switches to a wrong
+version; a stale collection handle is looked up again; an ingest during the outage fails cleanly (exit 5)
+and loses nothing.
 
 Figures (wait for the unavailable reply, time for answers to resume) are printed: run with `-s`.
 """
@@ -15,40 +14,32 @@ Figures (wait for the unavailable reply, time for answers to resume) are printed
 from __future__ import annotations
 
 import asyncio
-import http.server
 import io
 import json
 import logging
-import os
-import shutil
 import signal
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import yaml
 
 from bot import cli as bot_cli
-from bot.answer.advisor import STORE_DOWN, UNAVAILABLE, Advisor
-from bot.settings import Settings, load_settings
+from bot.answer.advisor import UNAVAILABLE, Advisor
 from ingest import cli as ingest_cli
 from ingest.embedding.factory import Embedder
 from ingest.errors import StoreUnavailableError
 from ingest.pipeline import Ingestor
 from ingest.store.index import FAIL_FAST_S, KnowledgeIndex
 from ingest.store.server import READ_TIMEOUT_S, ServerBackend
-from tests.conftest import KNOWLEDGE, ROOT, ChromaServer, write_config
-from tests.emulator.faults import NGINX_502
-from tests.telegram_harness import ADMIN_ID, Running, World, make_world, running
+from tests.conftest import ChromaServer
+from tests.outage_fixtures import CTO_Q, server_fixture, up_fixture, world_fixture  # noqa: F401
+from tests.telegram_harness import ADMIN_ID, Running, World, running
 
 pytestmark = pytest.mark.timeout(240)
 
-CTO_Q = "What should I look for in a CTO?"
 OUTAGE_Q = "Which leadership qualities matter most in a health-system CTO candidate?"
 """Asked only while the store is down: it must not reach the logs at INFO or above."""
 FOLLOW_UP = "and for CMIOs?"
@@ -81,48 +72,6 @@ def report(what: str, seconds: float) -> None:
 
 def is_answer(text: str) -> bool:
     return "Sources" in text and UNAVAILABLE not in text
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    """Our own `chroma run`, which these tests kill; the session's shared one is never touched."""
-    srv = ChromaServer(tmp_path_factory.mktemp("outage-chroma"))
-    srv.start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def up(server: ChromaServer) -> ChromaServer:
-    """The server, running (a failed test may have left it down)."""
-    if server.proc is None or server.proc.poll() is not None:
-        server.start()
-    return server
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, server: ChromaServer) -> Iterator[World]:
-    """The shipped knowledge base ingested into our server, and an advisor reading it (server mode)."""
-    root = tmp_path_factory.mktemp("outage")
-    shutil.copytree(KNOWLEDGE, root / "knowledge")
-    data = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    data["store"].update(
-        path=str(root / "store"),
-        mode="server",
-        host="127.0.0.1",
-        port=server.port,
-        collection_prefix=f"outage-{os.getpid()}",
-        refresh_seconds=0.5,  # the tests wait this long for the live-version lookup to be due again
-    )
-    data["knowledge"]["dir"] = str(root / "knowledge")
-    data["gate"]["questions_file"] = str(root / "knowledge" / "golden.yaml")
-    data["telegram"]["admin_ids"] = [ADMIN_ID]
-    settings = load_settings(write_config(root / "config.yaml", data))
-    result = Ingestor(settings, embedder).run()
-    assert result.status == "activated", result.summary()
-    w = World(root, settings, Advisor(settings, KnowledgeIndex(settings, embedder)))
-    yield w
-    w.advisor.index.close()
 
 
 class Records(logging.Handler):
@@ -280,78 +229,6 @@ async def test_stress_outages_under_concurrent_users(world: World, up: ChromaSer
 # ------------------------------------------------------------------------------------------ console and CLI
 
 
-class Proxy(http.server.ThreadingHTTPServer):
-    """A reverse proxy on 127.0.0.1 in front of the real server, as nginx would be; while `down` it
-    answers every request with nginx's 502 page, as nginx does when the server behind it is stopped."""
-
-    daemon_threads = True
-
-    def __init__(self, upstream: int) -> None:
-        super().__init__(("127.0.0.1", 0), _Forward)
-        self.upstream = httpx.Client(base_url=f"http://127.0.0.1:{upstream}", timeout=10)
-        self.down = False
-
-    @property
-    def port(self) -> int:
-        return int(self.server_address[1])
-
-
-class _Forward(http.server.BaseHTTPRequestHandler):
-    server: Proxy
-    protocol_version = "HTTP/1.1"
-
-    def _forward(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if self.server.down:
-            status, content, kind = 502, NGINX_502.encode(), "text/html"
-        else:
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-            got = self.server.upstream.request(self.command, self.path, content=body, headers=headers)
-            status, content, kind = got.status_code, got.content, got.headers.get("content-type", "")
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(content)))
-        self.end_headers()
-        self.wfile.write(content)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _forward  # noqa: N815 - http.server's names
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the test reads its outcome from the reader, not from an access log."""
-
-
-@pytest.fixture
-def proxy(up: ChromaServer) -> Iterator[Proxy]:
-    server = Proxy(up.port)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    server.upstream.close()
-
-
-def test_a_proxy_answering_502_reads_as_unavailable(world: World, proxy: Proxy, embedder: Embedder) -> None:
-    """chromadb raises a plain Exception with the page as its text for a non-JSON error answer; users
-    must hear "temporarily unavailable", not "something went wrong", and answers resume after."""
-    store = world.settings.store.model_copy(update={"port": proxy.port, "refresh_seconds": 0.0})
-    settings = world.settings.model_copy(update={"store": store})
-    index = KnowledgeIndex(settings, embedder)
-    advisor = Advisor(settings, index)
-    assert advisor.ask_sync(CTO_Q).in_scope
-    proxy.down = True
-    with pytest.raises(StoreUnavailableError, match="answered with an HTTP error") as caught:
-        index.search(CTO_Q, 3)
-    assert "<html>" not in str(caught.value)  # the page itself is not the message
-    with pytest.raises(STORE_DOWN):
-        advisor.ask_sync(CTO_Q)
-    with pytest.raises(StoreUnavailableError, match="answered HTTP 502"):  # a reader starting meanwhile
-        KnowledgeIndex(settings, embedder).version()
-    proxy.down = False
-    assert advisor.ask_sync(CTO_Q).in_scope  # the same reader, no restart
-    index.close()
-
-
 def scripted(steps: list[str | Callable[[], None]], out: io.StringIO) -> Callable[[str], str]:
     """A console user: strings are typed lines, callables happen between them (the server dies...)."""
     queue = list(steps)
@@ -480,56 +357,3 @@ def test_refresh_and_ingest_survive_the_outage(
     assert rare.search(CTO_Q, 3) and rare.version().name == result.version
     rare.close()
     index.close()
-
-
-# ------------------------------------------------------------------------------------------ embedded mode
-
-
-@pytest.fixture(scope="module")
-def embedded(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[World]:
-    w = make_world(tmp_path_factory.mktemp("outage-embedded"), embedder)
-    yield w
-    w.advisor.index.close()
-
-
-def test_embedded_live_version_gone_or_unreadable(
-    embedded: World, embedder: Embedder, capsys: pytest.CaptureFixture[str]
-) -> None:
-    settings: Settings = embedded.settings
-    serving = embedded.advisor
-    assert serving.ask_sync(CTO_Q).in_scope
-    folder = settings.store.path / "versions" / embedded.live()
-    aside = folder.with_name(".aside")
-
-    folder.rename(aside)
-    try:
-        # A reader already serving keeps its private copy: no outage at all for it.
-        assert serving.ask_sync(CTO_Q).in_scope
-        fresh = Advisor(settings, KnowledgeIndex(settings, embedder))
-        with pytest.raises(StoreUnavailableError, match="is missing from the store"):
-            fresh.ask_sync(CTO_Q)
-        capsys.readouterr()
-        assert bot_cli.main(["ask", CTO_Q, "--config", str(embedded.root / "config.yaml")]) == 5
-        assert capsys.readouterr().err.splitlines() == [
-            f"error: the knowledge base is temporarily unavailable: the live version {folder.name} "
-            "is missing from the store; no intact kept version to serve"
-        ]
-    finally:
-        aside.rename(folder)
-    assert fresh.ask_sync(CTO_Q).in_scope  # back, with no restart
-
-    # Unreadable: the manifest is not a file we can read (as root, chmod would not stop us).
-    manifest = folder / "VERSION.json"
-    saved = manifest.read_bytes()
-    manifest.unlink()
-    manifest.mkdir()
-    other = KnowledgeIndex(settings, embedder)
-    try:
-        with pytest.raises(StoreUnavailableError, match="cannot be read"):
-            other.version()
-    finally:
-        manifest.rmdir()
-        manifest.write_bytes(saved)
-    assert other.version().name == embedded.live()
-    other.close()
-    fresh.index.close()
