@@ -163,7 +163,7 @@ def cmd_ask(ask: Ask, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> i
 
 
 CHAT_HELP = """Ask anything about hiring a health-system CTO or CMIO; follow-ups remember the conversation.
-Commands: /brief ROLE · /compare ROLE ROLE · /sources · /reset · /help · /quit"""
+Commands: /brief ROLE · /compare ROLE ROLE · /interview ROLE · /sources · /reset · /help · /quit"""
 
 
 def chat(advisor: Advisor, read: Callable[[str], str] = input, out: TextIO = sys.stdout, ask: Ask | None = None) -> int:
@@ -193,6 +193,8 @@ def chat(advisor: Advisor, read: Callable[[str], str] = input, out: TextIO = sys
                 text = "\n".join(f"• {s.label()}" for s in advisor.articles())
             elif command == "/brief":
                 text = advisor.brief_sync(rest or (advisor.roles() or ["CTO"])[0]).text
+            elif command == "/interview":
+                text = Toolkit(advisor).kit(rest).text if rest else "Usage: /interview ROLE, e.g. /interview CTO"
             elif command == "/compare":
                 parts = rest.split()
                 if len(parts) != 2:

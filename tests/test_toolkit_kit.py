@@ -150,3 +150,15 @@ def test_the_cli_names_an_unknown_role(
     monkeypatch.setattr("bot.cli.build_advisor", lambda *_: advisor)
     assert main(["interview", "CFO", "--config", str(settings.config_dir / "config.yaml")], out=io.StringIO()) == 2
     assert "CFO" in capsys.readouterr().err
+
+
+def test_the_console_chat_gives_a_kit(built: tuple[Settings, Advisor]) -> None:
+    from bot.cli import chat
+
+    inputs = iter(["/interview cto", "/interview", "/interview CFO", "/quit"])
+    out = io.StringIO()
+    assert chat(built[1], read=lambda _prompt: next(inputs), out=out) == 0
+    text = out.getvalue()
+    assert "Interview kit: chief technology officer (CTO)" in text
+    assert "Usage: /interview ROLE" in text
+    assert "CFO" in text.split("Usage: /interview ROLE", 1)[1]  # the unknown role is named, the chat goes on
