@@ -7,7 +7,6 @@ import io
 import json
 import os
 import subprocess
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import docx
 import pytest
 
 from ingest.loaders.documents import LoadedDocument, LoadError, LoadLimits, clean_text, load_document
+from tests.badfiles.pdfs import pdf_document
 
 MB = 1024 * 1024
 
@@ -50,47 +50,9 @@ def assert_clean(doc: LoadedDocument) -> None:
 
 
 def pdf_bytes(pages: list[str], info: dict[str, str] | None = None, pad: int = 0) -> bytes:
-    """A minimal PDF written by hand (correct xref offsets) with one text line per input line.
-
-    ``pad`` appends that many spaces to the first page's content stream, Flate-compressed:
-    a few KB on disk that pypdf must expand and scan.
-    """
-    objects: list[bytes] = [b"", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    kids = []
-    for number, text in enumerate(pages):
-        ops = [b"BT /F1 12 Tf 72 720 Td 14 TL"]
-        for line in text.split("\n"):
-            escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-            ops.append(b"(" + escaped.encode("latin-1") + b") Tj T*")
-        ops.append(b"ET")
-        stream = b"\n".join(ops)
-        header = b"<< /Length %d >>"
-        if pad and number == 0:
-            stream = zlib.compress(stream + b" " * pad, 9)
-            header = b"<< /Length %d /Filter /FlateDecode >>"
-        objects.append(header % len(stream) + b"\nstream\n" + stream + b"\nendstream")
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % len(objects)
-        )
-        kids.append(len(objects))
-    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
-    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
-    trailer = b"<< /Size %d /Root 1 0 R" % (len(objects) + 1 + (1 if info else 0))
-    if info:
-        entries = b" ".join(b"/%s (%s)" % (key.encode(), value.encode("latin-1")) for key, value in info.items())
-        objects.append(b"<< " + entries + b" >>")
-        trailer += b" /Info %d 0 R" % len(objects)
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n" + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
+    """A minimal valid PDF (tests.badfiles.pdfs.pdf_document) with plain-text info values."""
+    raw = {key: b"(" + value.encode("latin-1") + b")" for key, value in (info or {}).items()}
+    return pdf_document(pages, info=raw or None, pad=pad)
 
 
 def docx_bytes(build: Callable[[Any], None]) -> bytes:

@@ -27,20 +27,22 @@ def pdf_document(
     info: dict[str, bytes] | None = None,
     compress: bool = False,
     extra_objects: list[bytes] | None = None,
+    pad: int = 0,
 ) -> bytes:
     """A small valid PDF written by hand (exact xref offsets), one text line per input line.
 
-    info values are raw PDF string tokens, e.g. b"(Title)" or b"<FEFF...>".
+    info values are raw PDF string tokens, e.g. b"(Title)" or b"<FEFF...>". ``pad`` appends that many
+    spaces to the first page's content stream, Flate-compressed: a few KB on disk that a reader must expand.
     """
     objects: list[bytes] = [b"", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     kids = []
-    for text in pages:
+    for number, text in enumerate(pages):
         ops = [b"BT /F1 12 Tf 72 720 Td 14 TL"]
         ops += [b"(" + _pdf_escape(line) + b") Tj T*" for line in text.split("\n")]
         ops.append(b"ET")
         stream = b"\n".join(ops)
-        if compress:
-            stream = zlib.compress(stream, 9)
+        if compress or (pad and number == 0):
+            stream = zlib.compress(stream + (b" " * pad if number == 0 else b""), 9)
             header = b"<< /Length %d /Filter /FlateDecode >>" % len(stream)
         else:
             header = b"<< /Length %d >>" % len(stream)
