@@ -59,6 +59,11 @@ def test_a_number_in_words_meets_its_digits() -> None:
     assert lexical_misses("Look for five-plus years of experience.", EXPERIENCE) == ()
 
 
+def test_a_decade_meets_ten_years_and_an_invented_decade_is_a_miss() -> None:
+    assert lexical_misses("The club has met for more than ten years.", "The club has met for over a decade.") == ()
+    assert lexical_misses("Over the past decade the club has grown.", "The club has grown.") == ("10",)
+
+
 def test_an_invented_name_is_a_lexical_miss() -> None:
     assert "Mayo" in lexical_misses("The ideal CTO worked at the Mayo Clinic.", PRESENCE)
 

@@ -48,6 +48,7 @@ _NUMBER_WORDS = {
     "double": "2x",
     "triple": "3x",
     "decades": "10y+",
+    "decade": "10",
 }
 #: An ordinal that qualifies a noun ("second-generation", "first generation") is a number too; a bare
 #: "First," that orders an answer's points is not.
