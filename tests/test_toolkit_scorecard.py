@@ -38,7 +38,8 @@ CNIO_BODY = (
     "A good CNIO candidate is a registered nurse with a master's degree in nursing informatics. "
     "Eight years of clinical practice, three of them leading an EHR rollout, is the usual bar.\n\n"
     "## Where the role is heading\n\n"
-    "The CNIO role is growing from running the EHR for nurses to shaping how nursing care is planned with data.\n"
+    "The next generation of CNIOs will move from running the EHR for nurses to shaping how nursing care is "
+    "planned with data.\n"
 )
 CITED = re.compile(r"\[(\d+)\]$")
 
