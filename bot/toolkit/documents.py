@@ -128,6 +128,8 @@ def _table(doc: Document, headers: Sequence[str], widths: Sequence[Length], rows
     table: Table = doc.add_table(rows=1 + len(rows), cols=len(headers))
     table.style = "Table Grid"
     table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width  # the grid LibreOffice lays out by; Word reads each cell's own width
     for i, (line, texts) in enumerate(zip(table.rows, [headers, *rows], strict=True)):
         for cell, text, width in zip(line.cells, texts, widths, strict=True):
             cell.width = width
