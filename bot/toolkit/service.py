@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from bot.answer.advisor import Advisor
 from bot.toolkit.criteria import RoleCriteria, build_criteria
+from bot.toolkit.cvtext import read_cv
 from bot.toolkit.kit import InterviewKit, build_kit
+from bot.toolkit.screen import Screening, screen
 
 
 class Toolkit:
@@ -24,3 +26,9 @@ class Toolkit:
     def kit(self, role: str) -> InterviewKit:
         """The interview kit for `role` (blocking)."""
         return build_kit(self.criteria(role))
+
+    def screen(self, role: str, data: bytes, filename: str) -> Screening:
+        """The CV evidence check of one CV, read from memory and kept nowhere (blocking); CVRefused (one line)
+        for a file that is unreadable or no CV, UnknownRoleError for a role no article is about."""
+        criteria = self.criteria(role)
+        return screen(criteria, read_cv(data, filename), self.advisor.index.embedder.encode)
