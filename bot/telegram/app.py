@@ -36,7 +36,7 @@ from telegram.ext import (
 from bot.answer.advisor import Advisor
 from bot.env import TELEGRAM_TOKEN, load_secrets, revealed
 from bot.settings import Settings
-from bot.telegram import admin, handlers, inline
+from bot.telegram import admin, handlers, inline, toolkit
 from bot.telegram.access import gate
 from bot.telegram.buttons_file import ButtonsFile, buttons_path
 from bot.telegram.errors import on_error
@@ -46,6 +46,7 @@ from bot.telegram.ratelimit import RateLimiter
 from bot.telegram.send import NO_PREVIEW
 from bot.telegram.services import SERVICES_KEY, Services
 from bot.telegram.state import StateStore
+from bot.toolkit.service import Toolkit
 from ingest.changes import KnowledgeChanges
 from ingest.errors import IngestError
 from ingest.logs import redactor
@@ -154,6 +155,7 @@ def _register(app: TelegramApp) -> None:
         "ask": handlers.ask,
         "brief": handlers.brief,
         "compare": handlers.compare,
+        "interview": toolkit.interview,
         "sources": handlers.sources,
         "reset": handlers.reset,
         "privacy": handlers.privacy,
@@ -192,7 +194,13 @@ def build_application(
     tg = settings.telegram
     changes = changes or KnowledgeChanges(settings)  # its own model, loaded at the first change, unless shared
     services = Services(
-        settings, advisor, RateLimiter(tg.rate_limit_per_minute), changes, state, owns_state=state is None
+        settings,
+        advisor,
+        RateLimiter(tg.rate_limit_per_minute),
+        changes,
+        Toolkit(advisor),
+        state_store=state,
+        owns_state=state is None,
     )
     app: TelegramApp = (
         ApplicationBuilder()

@@ -14,6 +14,7 @@ from telegram import BotCommand, Message, MessageEntity, Update
 from telegram.ext import ContextTypes
 
 from bot.answer.advisor import FACETS, UnknownRoleError
+from bot.telegram import toolkit
 from bot.telegram.access import is_admin
 from bot.telegram.answering import Asker, answer_question, computing, send_brief, within_rate
 from bot.telegram.conversation import (
@@ -260,6 +261,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await answer_button(query)
     if press.kind == "brief":
         await send_brief(context, user_id, target, press.arg)
+    elif press.kind == "kit":
+        await toolkit.send_kit(context, user_id, target, press.arg)
     elif press.kind == "src":
         articles = await asyncio.to_thread(svc.advisor.articles)
         await send_doc(context.bot, target, full_sources_doc(list(press.sources), articles))

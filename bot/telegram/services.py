@@ -18,6 +18,7 @@ from bot.answer.advisor import Advisor
 from bot.settings import Settings
 from bot.telegram.ratelimit import RateLimiter
 from bot.telegram.state import StateStore
+from bot.toolkit.service import Toolkit
 from ingest.changes import KnowledgeChanges
 
 SERVICES_KEY = "services"
@@ -38,6 +39,8 @@ class Services:
     limiter: RateLimiter
     changes: KnowledgeChanges
     """Adding, removing and re-ingesting articles: the same service as `python -m ingest add|remove`."""
+    toolkit: Toolkit
+    """Interview kits, scorecards, drafts and CV checks, built on the same advisor (bot.toolkit.service)."""
     state_store: StateStore | None = None
     owns_state: bool = True
     ingest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -1,0 +1,78 @@
+"""The hiring toolkit in Telegram end to end (issue 17, points 5 and 6): interview kits in private chats
+and groups, the role picker, the toolkit's buttons under a role brief, the menu and /help, inline
+sharing; the real Application polling the Bot API emulator over the real model and index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.telegram.render import MAX_MESSAGE, to_messages, utf16_len
+from bot.telegram.toolkit_render import kit_doc
+from bot.toolkit.service import Toolkit
+from tests.telegram_fixtures import bot_fixture, clean_logs_fixture, logs_fixture, world_fixture  # noqa: F401
+from tests.telegram_harness import BOT_NAME, Running, World, buttons
+
+pytestmark = pytest.mark.timeout(120)
+
+Chat = tuple[dict[str, Any], dict[str, Any]]
+
+
+def alice(bot: Running) -> Chat:
+    """A user and her private chat with the bot."""
+    user = bot.emu.user(first_name="Alice")
+    return user, bot.emu.private_chat(user)
+
+
+def kit_parts(world: World, role: str) -> int:
+    """How many messages the role's kit takes: it is longer than one, and split like a brief."""
+    return len(to_messages(kit_doc(Toolkit(world.advisor).kit(role))))
+
+
+def joined(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(m["text"] for m in messages)
+
+
+# ------------------------------------------------------------------------------------------ /interview
+
+
+async def test_interview_sends_the_roles_kit_cited_and_split_within_telegrams_limit(bot: Running, world: World) -> None:
+    user, chat = alice(bot)
+    n = kit_parts(world, "CTO")
+    parts = await bot.reply(chat, lambda: bot.emu.send_text(chat, user, "/interview CTO"), n)
+    assert parts[0]["text"].startswith("Interview kit: chief technology officer (CTO)")
+    assert all(utf16_len(m["text"]) <= MAX_MESSAGE for m in parts)
+    text = joined(parts)
+    assert text.count("Criterion: ") >= 4 and text.count("Probe: ") == text.count("Criterion: ")
+    assert "Red flags" in text and "Bonnie Siegel" in text.split("Sources")[-1]
+    assert len(parts) == n > 1
+
+
+async def test_interview_without_a_role_offers_a_picker_whose_button_gives_the_kit(bot: Running, world: World) -> None:
+    user, chat = alice(bot)
+    picker = await bot.say(chat, user, "/interview")
+    assert "Which role?" in picker["text"]
+    assert {"🧰 CTO interview kit", "🧰 CMIO interview kit"} <= set(buttons(picker))
+    data = buttons(picker)["🧰 CMIO interview kit"]
+    parts = await bot.reply(chat, lambda: bot.emu.press_button(chat, user, picker, data), kit_parts(world, "CMIO"))
+    assert parts[0]["text"].startswith("Interview kit: chief medical information officer (CMIO)")
+    assert "Hillary Ross" in joined(parts)
+
+
+async def test_interview_for_a_role_no_article_is_about_names_the_roles_there_are(bot: Running) -> None:
+    user, chat = alice(bot)
+    reply = await bot.say(chat, user, "/interview CFO")
+    assert "CTO" in reply["text"] and "CMIO" in reply["text"] and "Interview kit" not in reply["text"]
+
+
+async def test_the_hiring_committee_gets_a_kit_in_its_group_quoting_the_request(bot: Running, world: World) -> None:
+    emu = bot.emu
+    member = emu.user(first_name="Carol")
+    group = emu.group_chat(title="CMIO search committee")  # privacy mode: the command names the bot
+    n = kit_parts(world, "CMIO")
+    before = len(emu.sent(group))
+    request = emu.send_text(group, member, f"/interview@{BOT_NAME} CMIO")
+    parts = (await emu.wait_for_messages(group, before + n, timeout=60))[before:]
+    assert parts[0]["text"].startswith("Interview kit: chief medical information officer (CMIO)")
+    assert parts[0]["reply_to_message"]["message_id"] == request["message_id"]
