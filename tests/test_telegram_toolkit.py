@@ -11,6 +11,7 @@ import pytest
 from bot.telegram.render import MAX_MESSAGE, to_messages, utf16_len
 from bot.telegram.toolkit_render import kit_doc
 from bot.toolkit.service import Toolkit
+from tests.emulator import parse_html
 from tests.telegram_fixtures import bot_fixture, clean_logs_fixture, logs_fixture, world_fixture  # noqa: F401
 from tests.telegram_harness import BOT_NAME, Running, World, buttons
 
@@ -76,3 +77,43 @@ async def test_the_hiring_committee_gets_a_kit_in_its_group_quoting_the_request(
     parts = (await emu.wait_for_messages(group, before + n, timeout=60))[before:]
     assert parts[0]["text"].startswith("Interview kit: chief medical information officer (CMIO)")
     assert parts[0]["reply_to_message"]["message_id"] == request["message_id"]
+
+
+# ------------------------------------------------------------------------------------------ where users find it
+
+
+async def test_the_menu_help_and_welcome_list_the_toolkit(bot: Running) -> None:
+    user, chat = alice(bot)
+    menu = [c["command"] for c in bot.emu.commands]
+    assert "interview" in menu and menu.index("interview") == menu.index("compare") + 1
+    help_text = (await bot.say(chat, user, "/help"))["text"]
+    assert "Hiring toolkit" in help_text and "/interview ROLE" in help_text and f"@{BOT_NAME}" in help_text
+    assert "/interview ROLE" in (await bot.say(chat, user, "/start"))["text"]
+
+
+async def test_a_role_brief_has_the_toolkit_under_it_and_its_kit_button_gives_the_kit(
+    bot: Running, world: World
+) -> None:
+    user, chat = alice(bot)
+    brief = await bot.say(chat, user, "/brief_cmio")
+    assert brief["text"].startswith("Role brief: chief medical information officer (CMIO)")
+    data = buttons(brief)["🧰 Interview kit"]
+    parts = await bot.reply(chat, lambda: bot.emu.press_button(chat, user, brief, data), kit_parts(world, "CMIO"))
+    assert parts[0]["text"].startswith("Interview kit: chief medical information officer (CMIO)")
+
+
+async def test_inline_mode_offers_the_kit_to_share_when_asked_for_it(bot: Running) -> None:
+    emu = bot.emu
+    recruiter = emu.user(first_name="Recruiter")
+    emu.inline_query(recruiter, "cto kit")
+    await emu.wait_for(lambda: len(emu.inline_answers) == 1, timeout=60)
+    results = {r["title"]: r for r in emu.inline_answers[0]["results"]}
+    kit = results["Interview kit: chief technology officer (CTO)"]["input_message_content"]
+    assert "Role brief: chief technology officer (CTO)" in results
+    assert kit["parse_mode"] == "HTML" and kit["link_preview_options"] == {"is_disabled": True}
+    shown = parse_html(kit["message_text"], strict_ampersand=True)[0]
+    assert shown.startswith("Interview kit: chief technology officer (CTO)") and "Criterion: " in shown
+    assert utf16_len(shown) <= MAX_MESSAGE
+    emu.inline_query(recruiter, "cto")
+    await emu.wait_for(lambda: len(emu.inline_answers) == 2, timeout=60)
+    assert [r["title"] for r in emu.inline_answers[1]["results"]] == ["Role brief: chief technology officer (CTO)"]

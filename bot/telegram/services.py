@@ -47,6 +47,8 @@ class Services:
     answer_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(cpu_count()))
     """Answers, briefs and comparisons computed at once (see bot.telegram.answering.computing)."""
     last_purge: float = field(default_factory=time.monotonic)
+    shares: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
+    """Inline mode's toolkit documents: (kind, role) -> (when built, first message) (bot.telegram.inline)."""
     menu_task: asyncio.Task[None] | None = None
     """Completes the command menu once the store is back (started only if it was down at start-up)."""
 

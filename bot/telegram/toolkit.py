@@ -26,6 +26,14 @@ from bot.telegram.toolkit_render import kit_doc
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+TOOLKIT_COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("interview", "An interview kit for a role: /interview ROLE", "an interview kit: questions, probes, red flags"),
+)
+"""(command, its line in the command menu, what /help says it gives): the toolkit as users find it."""
+BRIEF_TOOLS: tuple[RoleKind, ...] = ("kit",)
+"""The toolkit's buttons under a role brief."""
+INLINE_SHARES = "a kit"
+"""What inline mode offers besides briefs (inline.py), as /help names it."""
 MAX_ROLE_CHARS = 120
 """A role is a word or a title; a longer argument is not one (and is not echoed back)."""
 
@@ -90,7 +98,7 @@ async def send_role_brief(context: ContextTypes.DEFAULT_TYPE, user_id: int, targ
     except UnknownRoleError as exc:
         await send_text(context.bot, target, str(exc))
         return
-    await send_doc(context.bot, target, brief_doc(brief), tools_keyboard(brief.role))
+    await send_doc(context.bot, target, brief_doc(brief), tools_keyboard(brief.role, BRIEF_TOOLS))
 
 
 async def interview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
