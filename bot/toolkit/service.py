@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from bot.answer.advisor import Advisor
 from bot.toolkit.criteria import RoleCriteria, build_criteria
+from bot.toolkit.jd import JobDescription, build_jd
 from bot.toolkit.kit import InterviewKit, build_kit
+from bot.toolkit.scorecard import Scorecard, build_scorecard
 
 
 class Toolkit:
@@ -24,3 +26,11 @@ class Toolkit:
     def kit(self, role: str) -> InterviewKit:
         """The interview kit for `role` (blocking)."""
         return build_kit(self.criteria(role))
+
+    def scorecard(self, role: str) -> Scorecard:
+        """The scorecard for `role` (blocking): one row per criterion, the anchored scale, a recommendation."""
+        return build_scorecard(self.criteria(role))
+
+    def jd(self, role: str) -> JobDescription:
+        """The job-description draft for `role` (blocking)."""
+        return build_jd(self.criteria(role), self.advisor.rank_section)
