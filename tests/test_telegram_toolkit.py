@@ -4,8 +4,11 @@ sharing; the real Application polling the Bot API emulator over the real model a
 
 from __future__ import annotations
 
+import io
+import re
 from typing import Any
 
+import docx
 import pytest
 
 from bot.telegram.render import MAX_MESSAGE, to_messages, utf16_len
@@ -88,7 +91,10 @@ async def test_the_menu_help_and_welcome_list_the_toolkit(bot: Running) -> None:
     assert "interview" in menu and menu.index("interview") == menu.index("compare") + 1
     help_text = (await bot.say(chat, user, "/help"))["text"]
     assert "Hiring toolkit" in help_text and "/interview ROLE" in help_text and f"@{BOT_NAME}" in help_text
-    assert "/interview ROLE" in (await bot.say(chat, user, "/start"))["text"]
+    assert {"interview", "scorecard", "jd"} <= set(menu)
+    assert all(f"/{name} ROLE" in help_text for name in ("interview", "scorecard", "jd"))
+    welcome = (await bot.say(chat, user, "/start"))["text"]
+    assert all(f"/{name} ROLE" in welcome for name in ("interview", "scorecard", "jd"))
 
 
 async def test_a_role_brief_has_the_toolkit_under_it_and_its_kit_button_gives_the_kit(
@@ -102,7 +108,7 @@ async def test_a_role_brief_has_the_toolkit_under_it_and_its_kit_button_gives_th
     assert parts[0]["text"].startswith("Interview kit: chief medical information officer (CMIO)")
 
 
-async def test_inline_mode_offers_the_kit_to_share_when_asked_for_it(bot: Running) -> None:
+async def test_inline_mode_offers_the_kit_and_the_draft_to_share_when_asked_for_them(bot: Running) -> None:
     emu = bot.emu
     recruiter = emu.user(first_name="Recruiter")
     emu.inline_query(recruiter, "cto kit")
@@ -117,3 +123,65 @@ async def test_inline_mode_offers_the_kit_to_share_when_asked_for_it(bot: Runnin
     emu.inline_query(recruiter, "cto")
     await emu.wait_for(lambda: len(emu.inline_answers) == 2, timeout=60)
     assert [r["title"] for r in emu.inline_answers[1]["results"]] == ["Role brief: chief technology officer (CTO)"]
+    emu.inline_query(recruiter, "CMIO job description")
+    await emu.wait_for(lambda: len(emu.inline_answers) == 3, timeout=60)
+    titles = [r["title"] for r in emu.inline_answers[2]["results"]]
+    assert "Job description draft: chief medical information officer (CMIO)" in titles
+    draft = next(r for r in emu.inline_answers[2]["results"] if r["title"].startswith("Job description"))
+    assert "Draft to edit" in parse_html(draft["input_message_content"]["message_text"], strict_ampersand=True)[0]
+
+
+# ------------------------------------------------------------------------------------------ /scorecard, /jd
+
+
+async def downloaded(bot: Running, message: dict[str, Any]) -> bytes:
+    """A document the bot sent, fetched through the emulator's file API (getFile, then the file URL)."""
+    file = await bot.app.bot.get_file(message["document"]["file_id"])
+    return bytes(await file.download_as_bytearray())
+
+
+def docx_tables(data: bytes) -> list[list[list[str]]]:
+    document = docx.Document(io.BytesIO(data))
+    return [[[cell.text for cell in row.cells] for row in table.rows] for table in document.tables]
+
+
+async def test_scorecard_sends_a_summary_and_a_docx_that_opens_as_real_tables(bot: Running) -> None:
+    user, chat = alice(bot)
+    summary, document = await bot.reply(chat, lambda: bot.emu.send_text(chat, user, "/scorecard CTO"), 2)
+    assert summary["text"].startswith("Scorecard: Chief technology officer (CTO)")
+    assert "1 Strong no · 2 No · 3 Yes · 4 Strong yes" in summary["text"] and "Bonnie Siegel" in summary["text"]
+    assert document["document"]["file_name"] == "scorecard-cto.docx"
+    tables = docx_tables(await downloaded(bot, document))
+    criteria = next(t for t in tables if t[0][0].startswith("Criterion"))
+    assert len(criteria) - 1 == summary["text"].count("• ") >= 4
+    assert all(re.search(r"\[\d+\]$", row[0]) for row in criteria[1:])  # every criterion cited
+
+
+async def test_the_hiring_committee_gets_a_scorecard_from_the_brief_button_in_its_group(bot: Running) -> None:
+    emu = bot.emu
+    member = emu.user(first_name="Carol")
+    group = emu.group_chat(title="CTO search committee")
+    brief = await bot.say(group, member, f"/brief@{BOT_NAME} CTO")
+    assert {"🧰 Interview kit", "📋 Scorecard", "📝 Draft JD"} <= set(buttons(brief))
+    data = buttons(brief)["📋 Scorecard"]
+    summary, document = await bot.reply(group, lambda: emu.press_button(group, member, brief, data), 2)
+    assert summary["text"].startswith("Scorecard: Chief technology officer (CTO)")
+    assert docx_tables(await downloaded(bot, document))
+
+
+async def test_jd_sends_the_draft_labelled_as_one_and_its_docx(bot: Running) -> None:
+    user, chat = alice(bot)
+    draft, document = await bot.reply(chat, lambda: bot.emu.send_text(chat, user, "/jd CMIO"), 2)
+    text = draft["text"]
+    assert text.startswith("Job description (draft): Chief medical information officer (CMIO)\nDraft to edit.")
+    headings = ["Summary", "Responsibilities", "Qualifications", "Experience", "Sources"]
+    assert [text.index(f"\n{h}\n") for h in headings] == sorted(text.index(f"\n{h}\n") for h in headings)
+    assert document["document"]["file_name"] == "job-description-cmio.docx"
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(await downloaded(bot, document))).paragraphs]
+    assert "Responsibilities" in paragraphs and any("Hillary Ross" in p for p in paragraphs)
+
+
+async def test_scorecard_without_a_role_offers_a_picker(bot: Running) -> None:
+    user, chat = alice(bot)
+    picker = await bot.say(chat, user, "/scorecard")
+    assert {"📋 CTO scorecard", "📋 CMIO scorecard"} <= set(buttons(picker))

@@ -156,6 +156,8 @@ def _register(app: TelegramApp) -> None:
         "brief": handlers.brief,
         "compare": handlers.compare,
         "interview": toolkit.interview,
+        "scorecard": toolkit.scorecard,
+        "jd": toolkit.jd,
         "sources": handlers.sources,
         "reset": handlers.reset,
         "privacy": handlers.privacy,

@@ -276,6 +276,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await toolkit.send_role_brief(context, user_id, target, press.arg)
     elif press.kind == "kit":
         await toolkit.send_kit(context, user_id, target, press.arg)
+    elif press.kind == "card":
+        await toolkit.send_scorecard(context, user_id, target, press.arg)
+    elif press.kind == "jd":
+        await toolkit.send_jd(context, user_id, target, press.arg)
     elif press.kind == "src":
         articles = await asyncio.to_thread(svc.advisor.articles)
         await send_doc(context.bot, target, full_sources_doc(list(press.sources), articles))

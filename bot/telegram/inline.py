@@ -1,10 +1,10 @@
 """Inline mode: `@bot cto` in any chat offers role briefs (and an answer for free text) to share;
-`@bot cto kit` offers the role's interview kit too.
+`@bot cto kit` offers the role's interview kit too, `@bot cto jd` its job-description draft.
 
 Recruiters forward these to candidates and colleagues, so results are complete, cited HTML messages
 with previews off. Briefs are cached per live version because clients query on every keystroke; the
 toolkit's documents for SHARE_TTL_S (a new article shows in them within that time), and built only
-when the query asks for them by a word (KIT_WORDS), so a plain role name costs no more than before.
+when the query asks for them by a word (SHARES), so a plain role name costs no more than before.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from bot.telegram.answering import advise, cached_brief, computing, rate_wait
 from bot.telegram.render import Doc, answer_doc, brief_doc, first_message
 from bot.telegram.send import NO_PREVIEW, answer_query
 from bot.telegram.services import Services, services
-from bot.telegram.toolkit_render import kit_doc
+from bot.telegram.toolkit_render import jd_doc, kit_doc
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,13 @@ SHARES = (
         "Interview kit: {title}",
         "Competencies, questions, probes and red flags, each criterion cited",
         lambda svc, role: kit_doc(svc.toolkit.kit(role)),
+    ),
+    Share(
+        "jd",
+        re.compile(r"\b(?:jds?|job descriptions?|drafts?|postings?|job ads?)\b", re.IGNORECASE),
+        "Job description draft: {title}",
+        "Summary, responsibilities, qualifications, experience: a cited draft to edit",
+        lambda svc, role: jd_doc(svc.toolkit.jd(role)),
     ),
 )
 

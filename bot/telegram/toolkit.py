@@ -1,4 +1,4 @@
-"""The hiring toolkit in Telegram: /interview ROLE (and the role brief's toolkit buttons).
+"""The hiring toolkit in Telegram: /interview, /scorecard and /jd ROLE, and the role brief's toolkit buttons.
 
 Every document is built by bot.toolkit's service in a worker thread, holding one of the CPU slots and
 counted by the rate limit, as briefs are; the handlers only pick the role, the chat and the rendering.
@@ -7,11 +7,14 @@ counted by the rate limit, as briefs are; the handlers only pick the role, the c
 from __future__ import annotations
 
 import asyncio
+import functools
+import html
 import logging
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
-from telegram import Update
+from telegram import Bot, Message, Update
 from telegram.ext import ContextTypes
 
 from bot.answer.advisor import UnknownRoleError
@@ -19,20 +22,25 @@ from bot.telegram.answering import cached_brief, computing, within_rate
 from bot.telegram.conversation import command_argument, message_of
 from bot.telegram.keyboards import RoleKind, roles_keyboard, tools_keyboard
 from bot.telegram.render import brief_doc
-from bot.telegram.send import Target, send_doc, send_text, typing
+from bot.telegram.send import Target, deliver, send_doc, send_text, typing
 from bot.telegram.services import services
-from bot.telegram.toolkit_render import kit_doc
+from bot.telegram.toolkit_render import jd_doc, kit_doc, scorecard_doc
+from bot.toolkit.documents import jd_docx, scorecard_docx
+from bot.toolkit.jd import JobDescription
+from bot.toolkit.scorecard import Scorecard
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 TOOLKIT_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("interview", "An interview kit for a role: /interview ROLE", "an interview kit: questions, probes, red flags"),
+    ("scorecard", "A scorecard to rate candidates: /scorecard ROLE", "a scorecard: a Word table to rate candidates"),
+    ("jd", "A job-description draft: /jd ROLE", "a job-description draft to edit, with a Word copy"),
 )
 """(command, its line in the command menu, what /help says it gives): the toolkit as users find it."""
-BRIEF_TOOLS: tuple[RoleKind, ...] = ("kit",)
+BRIEF_TOOLS: tuple[RoleKind, ...] = ("kit", "card", "jd")
 """The toolkit's buttons under a role brief."""
-INLINE_SHARES = "a kit"
+INLINE_SHARES = "a kit, “jd” for a draft"
 """What inline mode offers besides briefs (inline.py), as /help names it."""
 MAX_ROLE_CHARS = 120
 """A role is a word or a title; a longer argument is not one (and is not echoed back)."""
@@ -106,3 +114,71 @@ async def interview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     role = await role_argument(update, context, "kit", "interview")
     if role is not None:
         await send_kit(context, user_id_of(update), Target.of(message_of(update)), role)
+
+
+def file_name(kind: str, role: str) -> str:
+    """'scorecard-cto.docx': the role as a file name can hold it, whatever an article calls it."""
+    slug = re.sub(r"[^a-z0-9]+", "-", role.lower()).strip("-")[:40] or "role"
+    return f"{kind}-{slug}.docx"
+
+
+async def send_file(bot: Bot, target: Target, data: bytes, name: str, caption: str) -> Message:
+    """A document from bytes in memory (nothing is written to disk), retried like every message."""
+    return await deliver(
+        "sendDocument",
+        functools.partial(
+            bot.send_document,
+            target.chat_id,
+            data,
+            filename=name,
+            caption=html.escape(caption, quote=False),
+            message_thread_id=target.thread_id,
+        ),
+    )
+
+
+def _scorecard_file(svc_scorecard: Callable[[str], Scorecard], role: str) -> tuple[Scorecard, bytes]:
+    card = svc_scorecard(role)
+    return card, scorecard_docx(card)
+
+
+def _jd_file(svc_jd: Callable[[str], JobDescription], role: str) -> tuple[JobDescription, bytes]:
+    draft = svc_jd(role)
+    return draft, jd_docx(draft)
+
+
+async def send_scorecard(context: ContextTypes.DEFAULT_TYPE, user_id: int, target: Target, role: str) -> None:
+    """A short summary, then the scorecard as a Word document (built in memory)."""
+    build = functools.partial(_scorecard_file, services(context).toolkit.scorecard)
+    made = await built(context, user_id, target, build, role)
+    if made is None:
+        return
+    card, data = made
+    log.info("scorecard for %s (%d criteria) to user %s in chat %s", card.role, len(card.rows), user_id, target.chat_id)
+    await send_doc(context.bot, target, scorecard_doc(card))
+    await send_file(context.bot, target, data, file_name("scorecard", card.role), card.heading)
+
+
+async def send_jd(context: ContextTypes.DEFAULT_TYPE, user_id: int, target: Target, role: str) -> None:
+    """The draft as a message to read, then as a Word document to edit."""
+    made = await built(context, user_id, target, functools.partial(_jd_file, services(context).toolkit.jd), role)
+    if made is None:
+        return
+    draft, data = made
+    log.info("job-description draft for %s to user %s in chat %s", draft.role, user_id, target.chat_id)
+    await send_doc(context.bot, target, jd_doc(draft))
+    await send_file(context.bot, target, data, file_name("job-description", draft.role), draft.heading)
+
+
+async def scorecard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/scorecard ROLE, or a role picker; in groups too, for the hiring committee."""
+    role = await role_argument(update, context, "card", "scorecard")
+    if role is not None:
+        await send_scorecard(context, user_id_of(update), Target.of(message_of(update)), role)
+
+
+async def jd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/jd ROLE, or a role picker."""
+    role = await role_argument(update, context, "jd", "jd")
+    if role is not None:
+        await send_jd(context, user_id_of(update), Target.of(message_of(update)), role)

@@ -1,4 +1,4 @@
-"""Telegram documents for the hiring toolkit: the interview kit (and the other toolkit replies), built from
+"""Telegram documents for the hiring toolkit (the kit, the scorecard's summary, the draft), built from
 render.py's styled spans so articles' words are escaped and nothing in them can be tapped.
 
 The toolkit's own `.text` is for terminals; here headings are bold and each criterion is quoted, and
@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from bot.telegram.render import Doc, bold, italic, line, quoted, sources_doc
 from bot.toolkit.criteria import KIND_NAMES
+from bot.toolkit.jd import LABEL as JD_LABEL
+from bot.toolkit.jd import NOTHING as JD_NOTHING
+from bot.toolkit.jd import JobDescription
 from bot.toolkit.kit import DRAFT_NOTE, InterviewKit
+from bot.toolkit.scorecard import ANCHORS, Scorecard
 
 
 def kit_doc(kit: InterviewKit) -> Doc:
@@ -33,3 +37,33 @@ def kit_doc(kit: InterviewKit) -> Doc:
         doc += [(), line(bold("Red flags (from the articles' watch-outs)"))]
         doc += [line("• ", *quoted(p.text), f" [{p.source}]") for p in criteria.red_flags]
     return [*doc, (), *sources_doc(criteria.sources)]
+
+
+def scorecard_doc(card: Scorecard) -> Doc:
+    """The short message that goes with the scorecard's DOCX: what it holds, the criteria by name, the sources."""
+    scale = " · ".join(f"{a.rating} {a.label}" for a in ANCHORS)
+    doc: Doc = [
+        line(bold(card.heading)),
+        line(
+            f"{len(card.rows)} criteria from the articles, each cited, rated {scale} (no neutral middle), "
+            "with evidence notes and an overall recommendation. The Word document is below."
+        ),
+        (),
+    ]
+    doc += [line("• ", *quoted(r.criterion.name), f" [{r.criterion.source}]") for r in card.rows] or [
+        line("The knowledge base states no criteria for this role yet.")
+    ]
+    return [*doc, (), *sources_doc(card.sources)]
+
+
+def jd_doc(draft: JobDescription) -> Doc:
+    """The job-description draft as a message: labelled a draft, a heading per section, each bullet cited."""
+    doc: Doc = [line(bold(draft.heading)), line(italic(JD_LABEL))]
+    for i, section in enumerate(draft.sections):
+        doc += [(), line(bold(section.heading))]
+        if i == 0:
+            doc.append(tuple(quoted(draft.lead)))
+        elif not section.points:
+            doc.append(line(italic(JD_NOTHING)))
+        doc += [line("• ", *quoted(p.text), f" [{p.source}]") for p in section.points]
+    return [*doc, (), *sources_doc(draft.sources)]
