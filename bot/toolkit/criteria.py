@@ -95,7 +95,8 @@ def criterion_name(text: str, words: int = NAME_WORDS) -> str:
     return " ".join(tokens).rstrip(".")
 
 
-def _usable(c: Candidate) -> bool:
+def usable(c: Candidate) -> bool:
+    """Whether a sentence can stand alone as a criterion: it speaks of the role, not of the author or reader."""
     return not _FIRST_OR_SECOND_PERSON.search(c.text) and not _PRONOUN_OPENING.match(c.text)
 
 
@@ -103,7 +104,7 @@ def build_criteria(rank: Rank, role: str) -> RoleCriteria:
     """4 to 8 criteria (fewer only when the articles hold fewer), taken in turn from each primary kind so
     a kit covers qualities, ownership and background; up to 3 red flags from the watch-outs."""
     picked = dict(section_points(rank, role, MAX_CRITERIA, SECTIONS, FACETS))
-    pools = {kind: [c for c in picked[kind] if _usable(c)][:PER_KIND] for kind in KIND_NAMES}
+    pools = {kind: [c for c in picked[kind] if usable(c)][:PER_KIND] for kind in KIND_NAMES}
     chosen: list[tuple[str, Candidate]] = []
     for turn in range(PER_KIND):
         for kind in PRIMARY:
@@ -111,7 +112,7 @@ def build_criteria(rank: Rank, role: str) -> RoleCriteria:
                 chosen.append((kind, pools[kind][turn]))
     # Where the role is heading counts only when the articles say too little of the rest (a thin article).
     chosen += [("trend", c) for c in pools["trend"][: max(0, MIN_CRITERIA - len(chosen))]]
-    flags = [c for c in picked["watch-out"] if _usable(c)][:MAX_RED_FLAGS]
+    flags = [c for c in picked["watch-out"] if usable(c)][:MAX_RED_FLAGS]
     groups, sources = numbered([[c for _, c in chosen], flags])
     criteria = [
         Criterion(criterion_name(c.text), kind, trim(c.text, CRITERION_CHARS), point.source)

@@ -14,7 +14,7 @@ from typing import Any
 from bot.answer.briefs import Rank, section_points
 from bot.answer.extractive import Candidate, trim
 from bot.answer.types import Point, Source
-from bot.toolkit.criteria import CRITERION_CHARS, FACETS, SECTIONS, RoleCriteria, _usable, sources_json
+from bot.toolkit.criteria import CRITERION_CHARS, FACETS, SECTIONS, RoleCriteria, sources_json, usable
 from bot.toolkit.scorecard import capitalised, source_line
 
 SECTION_KINDS: tuple[tuple[str, str], ...] = (
@@ -93,7 +93,7 @@ def build_jd(criteria: RoleCriteria, rank: Rank) -> JobDescription:
     points = {kind: [Point(c.text, c.source) for c in criteria.criteria if c.kind == kind] for _, kind in SECTION_KINDS}
     sources = list(criteria.sources)
     if not points["trend"]:
-        picked = next((c for c in direction(rank, criteria.role) if _usable(c)), None)
+        picked = next((c for c in direction(rank, criteria.role) if usable(c)), None)
         if picked is not None:
             n, sources = cite(picked.passage.source, sources)
             points["trend"] = [Point(trim(picked.text, CRITERION_CHARS), n)]
