@@ -13,12 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, TextIO, TypeVar
 
+from bot.toolkit.cvtext import CVRefused
 from bot.toolkit.documents import JD_FORMATS, SCORECARD_FORMATS
 from bot.toolkit.outfile import OutFileError, check_out, write_atomic
 from bot.toolkit.service import Toolkit
 from ingest.errors import EXIT_ERROR, EXIT_USAGE
+from ingest.loaders.documents import LoadError, LoadLimits
+from ingest.loaders.limits import read_bytes
 
-COMMANDS = ("interview", "scorecard", "jd")
+COMMANDS = ("interview", "scorecard", "jd", "screen")
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -34,6 +37,12 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     jd.add_argument("role")
     jd.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE.docx or .md")
     jd.add_argument("--json", action="store_true", help="print its sections and sources as JSON")
+    screen = sub.add_parser(
+        "screen", parents=[common], help="a CV's evidence for each of a role's criteria (no verdict, nothing stored)"
+    )
+    screen.add_argument("role")
+    screen.add_argument("cv_file", type=Path, metavar="CV_FILE", help="the CV: .pdf, .docx, .txt or .md")
+    screen.add_argument("--json", action="store_true", help="print the check as JSON")
 
 
 def run_command(args: argparse.Namespace, toolkit: Toolkit, out: TextIO) -> int:
@@ -46,6 +55,8 @@ def run_command(args: argparse.Namespace, toolkit: Toolkit, out: TextIO) -> int:
         return _document(args, out, SCORECARD_FORMATS, lambda: toolkit.scorecard(args.role))
     if args.command == "jd":
         return _document(args, out, JD_FORMATS, lambda: toolkit.jd(args.role))
+    if args.command == "screen":
+        return _screen(args, toolkit, out)
     raise ValueError(f"not a toolkit command: {args.command}")
 
 
@@ -84,4 +95,17 @@ def _document(
         out.write(f"{document.heading}: written to {path}\n")
     else:
         out.write(document.text + "\n")
+    return 0
+
+
+def _screen(args: argparse.Namespace, toolkit: Toolkit, out: TextIO) -> int:
+    """Screen a CV file: a file the check cannot use is one line on stderr and exit 2 (the file's name is
+    the user's own argument, so it is not logged)."""
+    try:
+        data = read_bytes(args.cv_file, LoadLimits().max_bytes)
+        screening = toolkit.screen(args.role, data, args.cv_file.name)
+    except (LoadError, CVRefused) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    out.write((json.dumps(screening.to_json(), ensure_ascii=False) if args.json else screening.text) + "\n")
     return 0

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from bot.answer.advisor import Advisor
 from bot.toolkit.criteria import RoleCriteria, build_criteria
+from bot.toolkit.cvtext import read_cv
 from bot.toolkit.jd import JobDescription, build_jd
 from bot.toolkit.kit import InterviewKit, build_kit
 from bot.toolkit.scorecard import Scorecard, build_scorecard
+from bot.toolkit.screen import Screening, screen
 
 
 class Toolkit:
@@ -34,3 +36,9 @@ class Toolkit:
     def jd(self, role: str) -> JobDescription:
         """The job-description draft for `role` (blocking)."""
         return build_jd(self.criteria(role), self.advisor.rank_section)
+
+    def screen(self, role: str, data: bytes, filename: str) -> Screening:
+        """The CV evidence check of one CV, read from memory and kept nowhere (blocking); CVRefused (one line)
+        for a file that is unreadable or no CV, UnknownRoleError for a role no article is about."""
+        criteria = self.criteria(role)
+        return screen(criteria, read_cv(data, filename), self.advisor.index.embedder.encode)

@@ -14,19 +14,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from ingest.loaders.cleaning import clean_meta_string, clean_text, has_words
 from ingest.loaders.decoding import decode_text
 from ingest.loaders.errors import LoadError
 from ingest.loaders.frontmatter import split_front_matter
-from ingest.loaders.limits import LoadLimits, check_docx_archive, read_bytes
+from ingest.loaders.limits import LoadLimits, check_docx_archive, check_size, read_bytes
 from ingest.loaders.pool import ParserPool
 from ingest.loaders.protocol import Block, ParserKind, SandboxError, SandboxResult
 from ingest.loaders.sandbox import run_parser
 
 # The loading API, importable from here whichever module holds each piece.
-__all__ = ["SUPPORTED_SUFFIXES", "LoadError", "LoadLimits", "LoadedDocument", "clean_text", "load_document"]
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "LoadError",
+    "LoadLimits",
+    "LoadedDocument",
+    "clean_text",
+    "load_bytes",
+    "load_document",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -56,14 +64,28 @@ def load_document(
     pool: parse PDF/DOCX/HTML in this pool's warm processes (a batch of files) instead of a
     one-shot child per file.
     """
-    suffix = path.suffix.lower()
+    loader = _loader_for(path.suffix.lower())
+    data = read_bytes(path, limits.max_bytes)
+    return loader(data, _Context(limits, pool))
+
+
+def load_bytes(data: bytes, name: str, limits: LoadLimits = _DEFAULT_LIMITS) -> LoadedDocument:
+    """Load a file held in memory, by the suffix of its `name`, under the same limits and sandbox as a
+    file on disk; nothing is written anywhere (a CV checked by bot.toolkit.screen is never stored)."""
+    loader = _loader_for(PurePath(name).suffix.lower())
+    check_size(len(data), limits.max_bytes)
+    if not data:
+        raise LoadError("file is empty")
+    return loader(data, _Context(limits, None))
+
+
+def _loader_for(suffix: str) -> Callable[[bytes, _Context], LoadedDocument]:
     loader = _LOADERS.get(suffix)
     if loader is None:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
         shown = f"unsupported format '{suffix}'" if suffix else "file has no extension"
         raise LoadError(f"{shown}; supported: {supported}")
-    data = read_bytes(path, limits.max_bytes)
-    return loader(data, _Context(limits, pool))
+    return loader
 
 
 @dataclass(frozen=True)

@@ -43,19 +43,19 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             raise LoadError("not a regular file")
-        _check_size(info.st_size, max_bytes)
+        check_size(info.st_size, max_bytes)
         with path.open("rb") as handle:
             # Read one byte past the limit in case the file grew since stat().
             data = handle.read(max_bytes + 1)
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
-    _check_size(len(data), max_bytes)
+    check_size(len(data), max_bytes)
     if not data:
         raise LoadError("file is empty")
     return data
 
 
-def _check_size(size: int, max_bytes: int) -> None:
+def check_size(size: int, max_bytes: int) -> None:
     """Refuse a file (by its stat size or the bytes read) over the byte limit."""
     if size > max_bytes:
         raise LoadError(f"file is {human_size(size)}, over the {human_size(max_bytes, exact=True)} limit")
