@@ -91,10 +91,10 @@ async def test_the_menu_help_and_welcome_list_the_toolkit(bot: Running) -> None:
     assert "interview" in menu and menu.index("interview") == menu.index("compare") + 1
     help_text = (await bot.say(chat, user, "/help"))["text"]
     assert "Hiring toolkit" in help_text and "/interview ROLE" in help_text and f"@{BOT_NAME}" in help_text
-    assert {"interview", "scorecard", "jd"} <= set(menu)
-    assert all(f"/{name} ROLE" in help_text for name in ("interview", "scorecard", "jd"))
+    assert {"interview", "scorecard", "jd", "screen"} <= set(menu)
+    assert all(f"/{name} ROLE" in help_text for name in ("interview", "scorecard", "jd", "screen"))
     welcome = (await bot.say(chat, user, "/start"))["text"]
-    assert all(f"/{name} ROLE" in welcome for name in ("interview", "scorecard", "jd"))
+    assert all(f"/{name} ROLE" in welcome for name in ("interview", "scorecard", "jd", "screen"))
 
 
 async def test_a_role_brief_has_the_toolkit_under_it_and_its_kit_button_gives_the_kit(

@@ -36,7 +36,7 @@ from telegram.ext import (
 from bot.answer.advisor import Advisor
 from bot.env import TELEGRAM_TOKEN, load_secrets, revealed
 from bot.settings import Settings
-from bot.telegram import admin, handlers, inline, toolkit
+from bot.telegram import admin, cv_check, handlers, inline, toolkit
 from bot.telegram.access import gate
 from bot.telegram.buttons_file import ButtonsFile, buttons_path
 from bot.telegram.errors import on_error
@@ -158,6 +158,7 @@ def _register(app: TelegramApp) -> None:
         "interview": toolkit.interview,
         "scorecard": toolkit.scorecard,
         "jd": toolkit.jd,
+        "screen": cv_check.screen,
         "sources": handlers.sources,
         "reset": handlers.reset,
         "privacy": handlers.privacy,
@@ -170,7 +171,8 @@ def _register(app: TelegramApp) -> None:
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=only_new))
     app.add_handler(MessageHandler(filters.COMMAND & only_new, handlers.other_command))
-    app.add_handler(MessageHandler(filters.Document.ALL & only_new, admin.on_document))
+    # CVs for /screen first; every other document goes on to admin.on_document.
+    app.add_handler(MessageHandler(filters.Document.ALL & only_new, cv_check.on_document))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & only_new, handlers.on_text))
     app.add_handler(CallbackQueryHandler(handlers.on_button))
     app.add_handler(InlineQueryHandler(inline.on_inline_query))
@@ -193,6 +195,7 @@ def build_application(
     if not token:
         raise ValueError(f"{TELEGRAM_TOKEN} is not set")
     redactor().add(token)
+    cv_check.withhold_cv_calls()
     tg = settings.telegram
     changes = changes or KnowledgeChanges(settings)  # its own model, loaded at the first change, unless shared
     services = Services(

@@ -93,7 +93,7 @@ def _help_doc(roles: list[str], admin: bool, bot_name: str) -> Doc:
         line("/privacy: what I store, and /forget_me to delete it"),
         (),
         line(bold("Hiring toolkit")),
-        line("Built from the same articles, every criterion cited; in groups too, for the hiring committee."),
+        line("Built from the same articles, every criterion cited. Kits, scorecards and drafts work in groups too."),
         *[line(f"/{name} ROLE: {what}") for name, _, what in toolkit.TOOLKIT_COMMANDS],
         line(f"Inline, in any chat: @{bot_name} ROLE shares a brief; add “kit” for {toolkit.INLINE_SHARES}."),
     ]
@@ -218,6 +218,8 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         line("• Questions I could not answer, so the administrators know which articles are missing."),
         line("• Your 👍 / 👎 votes on answers."),
         line("• Daily counts of questions answered and unanswered, with no names."),
+        (),
+        line(toolkit.CV_PRIVACY),
         (),
         line(f"Everything is deleted after {state.retention_days} days."),
         line("/reset forgets this conversation now; /forget_me deletes everything I store about you."),

@@ -49,6 +49,8 @@ class Services:
     last_purge: float = field(default_factory=time.monotonic)
     shares: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
     """Inline mode's toolkit documents: (kind, role) -> (when built, first message) (bot.telegram.inline)."""
+    cv_requests: dict[tuple[int, int], tuple[float, str]] = field(default_factory=dict)
+    """(chat, user) -> (until when, role): a /screen waiting for its CV file, in memory only (cv_check)."""
     menu_task: asyncio.Task[None] | None = None
     """Completes the command menu once the store is back (started only if it was down at start-up)."""
 

@@ -36,8 +36,14 @@ TOOLKIT_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("interview", "An interview kit for a role: /interview ROLE", "an interview kit: questions, probes, red flags"),
     ("scorecard", "A scorecard to rate candidates: /scorecard ROLE", "a scorecard: a Word table to rate candidates"),
     ("jd", "A job-description draft: /jd ROLE", "a job-description draft to edit, with a Word copy"),
+    ("screen", "Check a CV against a role (private): /screen ROLE", "a CV's evidence per criterion (private chats)"),
 )
 """(command, its line in the command menu, what /help says it gives): the toolkit as users find it."""
+CV_PRIVACY = (
+    "CVs sent for /screen (private chats only) are read in memory for the reply alone: never stored, "
+    "never logged, gone once I have answered."
+)
+"""What /privacy says of CVs (bot.telegram.cv_check holds to it)."""
 BRIEF_TOOLS: tuple[RoleKind, ...] = ("kit", "card", "jd")
 """The toolkit's buttons under a role brief."""
 INLINE_SHARES = "a kit, “jd” for a draft"

@@ -1,4 +1,4 @@
-"""Telegram documents for the hiring toolkit (the kit, the scorecard's summary, the draft), built from
+"""Telegram documents for the hiring toolkit (kit, scorecard summary, draft, CV check), built from
 render.py's styled spans so articles' words are escaped and nothing in them can be tapped.
 
 The toolkit's own `.text` is for terminals; here headings are bold and each criterion is quoted, and
@@ -14,6 +14,7 @@ from bot.toolkit.jd import NOTHING as JD_NOTHING
 from bot.toolkit.jd import JobDescription
 from bot.toolkit.kit import DRAFT_NOTE, InterviewKit
 from bot.toolkit.scorecard import ANCHORS, Scorecard
+from bot.toolkit.screen import NOTICE, Screening
 
 
 def kit_doc(kit: InterviewKit) -> Doc:
@@ -67,3 +68,26 @@ def jd_doc(draft: JobDescription) -> Doc:
             doc.append(line(italic(JD_NOTHING)))
         doc += [line("• ", *quoted(p.text), f" [{p.source}]") for p in section.points]
     return [*doc, (), *sources_doc(draft.sources)]
+
+
+def screening_doc(screening: Screening) -> Doc:
+    """A CV check: what it is not (no verdict, no score) and the privacy line first, then per criterion
+    the CV's own sentences (quoted: nothing in them can be tapped) or the question to probe it."""
+    criteria = screening.criteria
+    doc: Doc = [line(bold(f"CV evidence check: {criteria.title}")), line(italic(NOTICE))]
+    if not screening.findings:
+        doc += [(), line("The knowledge base states no criteria for this role yet.")]
+    for i, finding in enumerate(screening.findings, 1):
+        c = finding.criterion
+        doc += [
+            (),
+            line(bold(f"{i}. "), *quoted(c.name, "b"), italic(f" ({KIND_NAMES[c.kind]})")),
+            line(italic("Criterion: "), *quoted(c.text), f" [{c.source}]"),
+        ]
+        if finding.evidence:
+            doc.append(line(italic("Evidence in the CV:")))
+            doc += [line("• “", *quoted(s), "”") for s in finding.evidence]
+        else:
+            doc.append(line(italic("No evidence found in the CV. Ask in the interview:")))
+            doc.append(line("• ", *quoted(finding.probe or "")))
+    return [*doc, (), *sources_doc(criteria.sources)]
