@@ -24,6 +24,7 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import numpy as np
 from langchain_core.documents import Document
 
 from bot.answer.briefs import Brief, Comparison, build_brief, build_comparison
@@ -115,6 +116,11 @@ class Advisor:
             )
             for i, (d, e) in enumerate(ordered)
         ]
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Normalised vectors from the embedding model answers use (blocking), for the toolkit's CV check:
+        one model per process, and callers need not know the index behind the advisor."""
+        return self.index.embedder.encode(texts)
 
     def warm_up(self) -> None:
         """Load the model, open the live version and build the keyword index before the first user."""

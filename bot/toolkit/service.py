@@ -41,4 +41,4 @@ class Toolkit:
         """The CV evidence check of one CV, read from memory and kept nowhere (blocking); CVRefused (one line)
         for a file that is unreadable or no CV, UnknownRoleError for a role no article is about."""
         criteria = self.criteria(role)
-        return screen(criteria, read_cv(data, filename), self.advisor.index.embedder.encode)
+        return screen(criteria, read_cv(data, filename), self.advisor.encode)
