@@ -36,7 +36,7 @@ from telegram.ext import (
 from bot.answer.advisor import Advisor
 from bot.env import TELEGRAM_TOKEN, load_secrets, revealed
 from bot.settings import Settings
-from bot.telegram import admin, handlers, inline
+from bot.telegram import admin, cv_check, handlers, inline, toolkit
 from bot.telegram.access import gate
 from bot.telegram.buttons_file import ButtonsFile, buttons_path
 from bot.telegram.errors import on_error
@@ -46,6 +46,7 @@ from bot.telegram.ratelimit import RateLimiter
 from bot.telegram.send import NO_PREVIEW
 from bot.telegram.services import SERVICES_KEY, Services
 from bot.telegram.state import StateStore
+from bot.toolkit.service import Toolkit
 from ingest.changes import KnowledgeChanges
 from ingest.errors import IngestError
 from ingest.logs import redactor
@@ -154,6 +155,10 @@ def _register(app: TelegramApp) -> None:
         "ask": handlers.ask,
         "brief": handlers.brief,
         "compare": handlers.compare,
+        "interview": toolkit.interview,
+        "scorecard": toolkit.scorecard,
+        "jd": toolkit.jd,
+        "screen": cv_check.screen,
         "sources": handlers.sources,
         "reset": handlers.reset,
         "privacy": handlers.privacy,
@@ -166,7 +171,8 @@ def _register(app: TelegramApp) -> None:
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=only_new))
     app.add_handler(MessageHandler(filters.COMMAND & only_new, handlers.other_command))
-    app.add_handler(MessageHandler(filters.Document.ALL & only_new, admin.on_document))
+    # CVs for /screen first; every other document goes on to admin.on_document.
+    app.add_handler(MessageHandler(filters.Document.ALL & only_new, cv_check.on_document))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & only_new, handlers.on_text))
     app.add_handler(CallbackQueryHandler(handlers.on_button))
     app.add_handler(InlineQueryHandler(inline.on_inline_query))
@@ -189,10 +195,17 @@ def build_application(
     if not token:
         raise ValueError(f"{TELEGRAM_TOKEN} is not set")
     redactor().add(token)
+    cv_check.withhold_cv_calls()
     tg = settings.telegram
     changes = changes or KnowledgeChanges(settings)  # its own model, loaded at the first change, unless shared
     services = Services(
-        settings, advisor, RateLimiter(tg.rate_limit_per_minute), changes, state, owns_state=state is None
+        settings,
+        advisor,
+        RateLimiter(tg.rate_limit_per_minute),
+        changes,
+        Toolkit(advisor),
+        state_store=state,
+        owns_state=state is None,
     )
     app: TelegramApp = (
         ApplicationBuilder()

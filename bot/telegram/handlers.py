@@ -14,8 +14,9 @@ from telegram import BotCommand, Message, MessageEntity, Update
 from telegram.ext import ContextTypes
 
 from bot.answer.advisor import FACETS, UnknownRoleError
+from bot.telegram import toolkit
 from bot.telegram.access import is_admin
-from bot.telegram.answering import Asker, answer_question, computing, send_brief, within_rate
+from bot.telegram.answering import Asker, answer_question, computing, within_rate
 from bot.telegram.conversation import (
     addressed_text,
     command_argument,
@@ -48,8 +49,10 @@ USER_COMMANDS: tuple[tuple[str, str], ...] = (
 
 
 def user_commands(roles: list[str]) -> list[BotCommand]:
-    """The command menu, with a /brief_<role> shortcut per role in the knowledge base."""
+    """The command menu, the hiring toolkit after /compare, and a /brief_<role> shortcut per role."""
     commands = [BotCommand(name, text) for name, text in USER_COMMANDS]
+    after = next(i for i, c in enumerate(commands) if c.command == "compare") + 1
+    commands[after:after] = [BotCommand(name, text) for name, text, _ in toolkit.TOOLKIT_COMMANDS]
     for role in roles:
         if re.fullmatch(r"[A-Za-z0-9]{1,24}", role):
             commands.insert(4, BotCommand(f"brief_{role.lower()}", f"Role brief: {role}"))
@@ -74,7 +77,7 @@ def _examples(roles: list[str]) -> list[str]:
     return [FACETS[0].format(r=roles[0]), FACETS[1].format(r=roles[-1])]
 
 
-def _help_doc(roles: list[str], admin: bool) -> Doc:
+def _help_doc(roles: list[str], admin: bool, bot_name: str) -> Doc:
     names = " and ".join(roles) or "health-system executive"
     doc: Doc = [
         line(bold("Hiring Advisor")),
@@ -88,6 +91,11 @@ def _help_doc(roles: list[str], admin: bool) -> Doc:
         line("/sources: the articles I answer from"),
         line("/reset: forget this conversation"),
         line("/privacy: what I store, and /forget_me to delete it"),
+        (),
+        line(bold("Hiring toolkit")),
+        line("Built from the same articles, every criterion cited. Kits, scorecards and drafts work in groups too."),
+        *[line(f"/{name} ROLE: {what}") for name, _, what in toolkit.TOOLKIT_COMMANDS],
+        line(f"Inline, in any chat: @{bot_name} ROLE shares a brief; add “kit” for {toolkit.INLINE_SHARES}."),
     ]
     if admin:
         doc += [
@@ -114,6 +122,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         ),
         (),
         line("Tap a role brief or an example question below, or just write your own. /help lists everything."),
+        (),
+        line(
+            "For the search itself: "
+            + ", ".join(f"/{name} ROLE ({what.split(':')[0]})" for name, _, what in toolkit.TOOLKIT_COMMANDS)
+            + "."
+        ),
     ]
     await send_doc(context.bot, Target.of(message), doc, keyboard)
 
@@ -123,7 +137,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     svc = services(context)
     roles = await asyncio.to_thread(svc.advisor.roles)
     admin = is_admin(svc.settings, _user_id(update))
-    await send_doc(context.bot, Target.of(message_of(update)), _help_doc(roles, admin))
+    await send_doc(context.bot, Target.of(message_of(update)), _help_doc(roles, admin, context.bot.username))
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -151,7 +165,7 @@ async def brief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             context.bot, Target.of(message), "Which role? Tap one, or send /brief ROLE.", roles_keyboard(roles)
         )
         return
-    await send_brief(context, _user_id(update), Target.of(message), role)
+    await toolkit.send_role_brief(context, _user_id(update), Target.of(message), role)
 
 
 async def compare(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -205,6 +219,8 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         line("• Your 👍 / 👎 votes on answers."),
         line("• Daily counts of questions answered and unanswered, with no names."),
         (),
+        line(toolkit.CV_PRIVACY),
+        (),
         line(f"Everything is deleted after {state.retention_days} days."),
         line("/reset forgets this conversation now; /forget_me deletes everything I store about you."),
     ]
@@ -231,7 +247,7 @@ async def other_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return  # another bot's command in a group
     shortcut = BRIEF_SHORTCUT.match(name)
     if shortcut:
-        await send_brief(context, _user_id(update), Target.of(message), shortcut.group(1).upper())
+        await toolkit.send_role_brief(context, _user_id(update), Target.of(message), shortcut.group(1).upper())
     elif is_private(message):
         await send_text(context.bot, Target.of(message), "I don't know that command. /help lists what I can do.")
 
@@ -259,7 +275,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await answer_button(query)
     if press.kind == "brief":
-        await send_brief(context, user_id, target, press.arg)
+        await toolkit.send_role_brief(context, user_id, target, press.arg)
+    elif press.kind == "kit":
+        await toolkit.send_kit(context, user_id, target, press.arg)
+    elif press.kind == "card":
+        await toolkit.send_scorecard(context, user_id, target, press.arg)
+    elif press.kind == "jd":
+        await toolkit.send_jd(context, user_id, target, press.arg)
     elif press.kind == "src":
         articles = await asyncio.to_thread(svc.advisor.articles)
         await send_doc(context.bot, target, full_sources_doc(list(press.sources), articles))

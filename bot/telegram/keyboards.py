@@ -27,7 +27,18 @@ MAX_QUESTION_CHARS = 1000
 _ROLE = re.compile(r"^[A-Z0-9]{1,24}$")
 _BUTTON_CHARS = 60
 
-Kind = Literal["fb", "src", "ask", "brief"]
+Kind = Literal["fb", "src", "ask", "brief", "kit", "card", "jd"]
+RoleKind = Literal["brief", "kit", "card", "jd"]
+"""The presses that carry a role name: a brief, or one of the hiring toolkit's documents for the role."""
+ROLE_KINDS: tuple[RoleKind, ...] = ("brief", "kit", "card", "jd")
+ROLE_LABELS: dict[RoleKind, str] = {
+    "brief": "📄 {role} brief",
+    "kit": "🧰 {role} interview kit",
+    "card": "📋 {role} scorecard",
+    "jd": "📝 {role} job description",
+}
+TOOL_LABELS: dict[RoleKind, str] = {"kit": "🧰 Interview kit", "card": "📋 Scorecard", "jd": "📝 Draft JD"}
+"""The toolkit's buttons under a role brief (the role is the brief's own)."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,8 @@ class Offer:
 
 @dataclass(frozen=True)
 class Press:
-    """A decoded button press: `arg` is "+"/"-" for feedback, the role for a brief, the question for ask."""
+    """A decoded button press: `arg` is "+"/"-" for feedback, the role for a brief or a toolkit document,
+    the question for ask."""
 
     kind: Kind
     arg: str = ""
@@ -84,8 +96,9 @@ def parse(data: object) -> Press | None:
     kind, arg = data
     if kind == "fb" and arg in ("+", "-"):
         return Press("fb", arg)
-    if kind == "brief" and isinstance(arg, str) and _ROLE.match(arg):
-        return Press("brief", arg)
+    role_kind = next((k for k in ROLE_KINDS if k == kind), None)
+    if role_kind is not None and isinstance(arg, str) and _ROLE.match(arg):
+        return Press(role_kind, arg)
     if kind == "ask" and isinstance(arg, str) and 0 < len(arg) <= MAX_QUESTION_CHARS:
         return Press("ask", arg)
     if kind == "src" and isinstance(arg, list | tuple) and arg:
@@ -102,10 +115,11 @@ def _label(text: str) -> str:
     return text if len(text) <= _BUTTON_CHARS else text[: _BUTTON_CHARS - 1] + "…"
 
 
-def _role_buttons(roles: Sequence[str]) -> list[InlineKeyboardButton]:
+def _role_buttons(roles: Sequence[str], kind: RoleKind = "brief") -> list[InlineKeyboardButton]:
     """Only role names that match _ROLE: parse() accepts no other."""
+    label = ROLE_LABELS[kind]
     return [
-        InlineKeyboardButton(f"📄 {role} brief", callback_data=["brief", role]) for role in roles if _ROLE.match(role)
+        InlineKeyboardButton(label.format(role=role), callback_data=[kind, role]) for role in roles if _ROLE.match(role)
     ]
 
 
@@ -137,6 +151,13 @@ def start_keyboard(roles: Sequence[str], offer: Offer) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(_rows(_role_buttons(roles)) + _question_rows(offer.suggestions))
 
 
-def roles_keyboard(roles: Sequence[str]) -> InlineKeyboardMarkup:
-    """The role picker for /brief without an argument."""
-    return InlineKeyboardMarkup(_rows(_role_buttons(roles)))
+def roles_keyboard(roles: Sequence[str], kind: RoleKind = "brief") -> InlineKeyboardMarkup:
+    """The role picker for /brief (or a toolkit command: /interview, ...) without an argument."""
+    return InlineKeyboardMarkup(_rows(_role_buttons(roles, kind), per_row=2 if kind != "brief" else 3))
+
+
+def tools_keyboard(role: str, kinds: Sequence[RoleKind] = ("kit", "card", "jd")) -> InlineKeyboardMarkup | None:
+    """Under a role brief: the hiring toolkit for that role, one tap each (None for a name parse() refuses)."""
+    if not _ROLE.match(role):
+        return None
+    return InlineKeyboardMarkup(_rows([InlineKeyboardButton(TOOL_LABELS[k], callback_data=[k, role]) for k in kinds]))

@@ -18,6 +18,7 @@ from bot.answer.advisor import Advisor
 from bot.settings import Settings
 from bot.telegram.ratelimit import RateLimiter
 from bot.telegram.state import StateStore
+from bot.toolkit.service import Toolkit
 from ingest.changes import KnowledgeChanges
 
 SERVICES_KEY = "services"
@@ -38,12 +39,18 @@ class Services:
     limiter: RateLimiter
     changes: KnowledgeChanges
     """Adding, removing and re-ingesting articles: the same service as `python -m ingest add|remove`."""
+    toolkit: Toolkit
+    """Interview kits, scorecards, drafts and CV checks, built on the same advisor (bot.toolkit.service)."""
     state_store: StateStore | None = None
     owns_state: bool = True
     ingest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     answer_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(cpu_count()))
     """Answers, briefs and comparisons computed at once (see bot.telegram.answering.computing)."""
     last_purge: float = field(default_factory=time.monotonic)
+    shares: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
+    """Inline mode's toolkit documents: (kind, role) -> (when built, first message) (bot.telegram.inline)."""
+    cv_requests: dict[tuple[int, int], tuple[float, str]] = field(default_factory=dict)
+    """(chat, user) -> (until when, role): a /screen waiting for its CV file, in memory only (cv_check)."""
     menu_task: asyncio.Task[None] | None = None
     """Completes the command menu once the store is back (started only if it was down at start-up)."""
 
