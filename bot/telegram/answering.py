@@ -30,7 +30,7 @@ from bot.answer.advisor import UnknownRoleError
 from bot.answer.briefs import Brief
 from bot.answer.types import Answer, Final
 from bot.telegram.conversation import Conversation
-from bot.telegram.keyboards import Offer, answer_keyboard
+from bot.telegram.keyboards import BRIEF_TOOLS, Offer, answer_keyboard, tools_keyboard
 from bot.telegram.render import answer_doc, brief_doc, first_message, streaming_doc, to_messages
 from bot.telegram.send import NO_PREVIEW, Target, edit_html, send_doc, send_html, send_text, typing
 from bot.telegram.services import Services, services
@@ -184,7 +184,8 @@ async def cached_brief(svc: Services, role: str) -> Brief:
 
 
 async def send_brief(context: ContextTypes.DEFAULT_TYPE, user_id: int, target: Target, role: str) -> None:
-    """A role brief for recruiters; an unknown role gets the list of roles there are."""
+    """A role brief for recruiters, with the toolkit for that role one tap away under it; an unknown role
+    gets the list of roles there are."""
     if not await within_rate(context, user_id, target):
         return
     svc = services(context)
@@ -194,4 +195,4 @@ async def send_brief(context: ContextTypes.DEFAULT_TYPE, user_id: int, target: T
     except UnknownRoleError as exc:
         await send_text(context.bot, target, str(exc))
         return
-    await send_doc(context.bot, target, brief_doc(brief))
+    await send_doc(context.bot, target, brief_doc(brief), tools_keyboard(brief.role, BRIEF_TOOLS))

@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 from bot.answer.advisor import FACETS, UnknownRoleError
 from bot.telegram import toolkit
 from bot.telegram.access import is_admin
-from bot.telegram.answering import Asker, answer_question, computing, within_rate
+from bot.telegram.answering import Asker, answer_question, computing, send_brief, within_rate
 from bot.telegram.conversation import (
     addressed_text,
     command_argument,
@@ -165,7 +165,7 @@ async def brief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             context.bot, Target.of(message), "Which role? Tap one, or send /brief ROLE.", roles_keyboard(roles)
         )
         return
-    await toolkit.send_role_brief(context, _user_id(update), Target.of(message), role)
+    await send_brief(context, _user_id(update), Target.of(message), role)
 
 
 async def compare(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -247,7 +247,7 @@ async def other_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return  # another bot's command in a group
     shortcut = BRIEF_SHORTCUT.match(name)
     if shortcut:
-        await toolkit.send_role_brief(context, _user_id(update), Target.of(message), shortcut.group(1).upper())
+        await send_brief(context, _user_id(update), Target.of(message), shortcut.group(1).upper())
     elif is_private(message):
         await send_text(context.bot, Target.of(message), "I don't know that command. /help lists what I can do.")
 
@@ -275,7 +275,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await answer_button(query)
     if press.kind == "brief":
-        await toolkit.send_role_brief(context, user_id, target, press.arg)
+        await send_brief(context, user_id, target, press.arg)
     elif press.kind == "kit":
         await toolkit.send_kit(context, user_id, target, press.arg)
     elif press.kind == "card":

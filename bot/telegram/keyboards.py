@@ -31,6 +31,8 @@ Kind = Literal["fb", "src", "ask", "brief", "kit", "card", "jd"]
 RoleKind = Literal["brief", "kit", "card", "jd"]
 """The presses that carry a role name: a brief, or one of the hiring toolkit's documents for the role."""
 ROLE_KINDS: tuple[RoleKind, ...] = ("brief", "kit", "card", "jd")
+BRIEF_TOOLS: tuple[RoleKind, ...] = ("kit", "card", "jd")
+"""The toolkit's buttons under a role brief."""
 ROLE_LABELS: dict[RoleKind, str] = {
     "brief": "📄 {role} brief",
     "kit": "🧰 {role} interview kit",

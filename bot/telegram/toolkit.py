@@ -10,7 +10,6 @@ import asyncio
 import functools
 import html
 import logging
-import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -18,16 +17,16 @@ from telegram import Bot, Message, Update
 from telegram.ext import ContextTypes
 
 from bot.answer.advisor import UnknownRoleError
-from bot.telegram.answering import cached_brief, computing, within_rate
+from bot.telegram.answering import computing, within_rate
 from bot.telegram.conversation import command_argument, message_of
-from bot.telegram.keyboards import RoleKind, roles_keyboard, tools_keyboard
-from bot.telegram.render import brief_doc
+from bot.telegram.keyboards import RoleKind, roles_keyboard
 from bot.telegram.send import Target, deliver, send_doc, send_text, typing
 from bot.telegram.services import services
 from bot.telegram.toolkit_render import jd_doc, kit_doc, scorecard_doc
 from bot.toolkit.documents import jd_docx, scorecard_docx
 from bot.toolkit.jd import JobDescription
 from bot.toolkit.scorecard import Scorecard
+from ingest.articles import slugify
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +43,6 @@ CV_PRIVACY = (
     "never logged, gone once I have answered."
 )
 """What /privacy says of CVs (bot.telegram.cv_check holds to it)."""
-BRIEF_TOOLS: tuple[RoleKind, ...] = ("kit", "card", "jd")
-"""The toolkit's buttons under a role brief."""
 INLINE_SHARES = "a kit, “jd” for a draft"
 """What inline mode offers besides briefs (inline.py), as /help names it."""
 MAX_ROLE_CHARS = 120
@@ -102,19 +99,6 @@ async def send_kit(context: ContextTypes.DEFAULT_TYPE, user_id: int, target: Tar
     await send_doc(context.bot, target, kit_doc(kit))
 
 
-async def send_role_brief(context: ContextTypes.DEFAULT_TYPE, user_id: int, target: Target, role: str) -> None:
-    """A role brief, with the toolkit for that role one tap away under it."""
-    if not await within_rate(context, user_id, target):
-        return
-    try:
-        async with typing(context.bot, target):
-            brief = await cached_brief(services(context), role)
-    except UnknownRoleError as exc:
-        await send_text(context.bot, target, str(exc))
-        return
-    await send_doc(context.bot, target, brief_doc(brief), tools_keyboard(brief.role, BRIEF_TOOLS))
-
-
 async def interview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/interview ROLE, or a role picker; in groups too, for the hiring committee."""
     role = await role_argument(update, context, "kit", "interview")
@@ -124,7 +108,7 @@ async def interview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def file_name(kind: str, role: str) -> str:
     """'scorecard-cto.docx': the role as a file name can hold it, whatever an article calls it."""
-    slug = re.sub(r"[^a-z0-9]+", "-", role.lower()).strip("-")[:40] or "role"
+    slug = slugify(role)[:40].strip("-") or "role"
     return f"{kind}-{slug}.docx"
 
 
