@@ -3,7 +3,6 @@ cited criteria, labelled a draft to edit, as JSON, Markdown or DOCX; for the shi
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
@@ -13,23 +12,16 @@ import pytest
 
 from bot.answer.advisor import Advisor
 from bot.answer.types import Source
-from bot.cli import main
 from bot.settings import Settings
 from bot.toolkit.jd import cite
 from bot.toolkit.service import Toolkit
 from ingest.embedding.factory import Embedder
 from tests.conftest import MakeSettings, advisor_with_cnio_article
 from tests.test_toolkit_scorecard import CNIO_BODY
+from tests.toolkit_cli import run
 
 HEADINGS = ["Summary", "Responsibilities", "Qualifications", "Experience"]
 KIND_OF = {"Responsibilities": "responsibility", "Qualifications": "quality", "Experience": "background"}
-
-
-def run(args: list[str], settings: Settings, advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
-    monkeypatch.setattr("bot.cli.build_advisor", lambda *_: advisor)
-    out = io.StringIO()
-    code = main([*args, "--config", str(settings.config_dir / "config.yaml")], out=out)
-    return code, out.getvalue()
 
 
 def check_json(data: dict[str, object]) -> None:

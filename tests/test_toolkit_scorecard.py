@@ -17,7 +17,6 @@ from docx.table import Table
 
 from bot.answer.advisor import Advisor
 from bot.answer.types import Point, Source
-from bot.cli import main
 from bot.settings import Settings
 from bot.toolkit.criteria import Criterion, RoleCriteria
 from bot.toolkit.documents import scorecard_csv
@@ -26,6 +25,7 @@ from bot.toolkit.scorecard import ANCHORS, RECOMMENDATION, build_scorecard
 from bot.toolkit.service import Toolkit
 from ingest.embedding.factory import Embedder
 from tests.conftest import MakeSettings, advisor_with_cnio_article
+from tests.toolkit_cli import run
 
 CNIO_BODY = (
     "## What the CNIO owns\n\n"
@@ -42,13 +42,6 @@ CNIO_BODY = (
     "planned with data.\n"
 )
 CITED = re.compile(r"\[(\d+)\]$")
-
-
-def run(args: list[str], settings: Settings, advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
-    monkeypatch.setattr("bot.cli.build_advisor", lambda *_: advisor)
-    out = io.StringIO()
-    code = main([*args, "--config", str(settings.config_dir / "config.yaml")], out=out)
-    return code, out.getvalue()
 
 
 def criteria_table(path: Path) -> Table:
