@@ -22,7 +22,7 @@ import openai
 from langchain.chat_models import init_chat_model
 from langchain_core.exceptions import ModelError
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from bot.answer.hygiene import AnswerCleaner, StreamCleaner, clean_answer
 from bot.answer.prompts import answer_messages, condense_messages, tidy_condensed
@@ -173,6 +173,11 @@ class LLMAnswerer:
             raise LLMUnavailable("LLM answer was empty")
         if final != shown:
             yield final
+
+    async def write(self, op: str, instructions: str, request: str) -> str:
+        """The model's raw text for a task of our own (e.g. the toolkit phrasing interview questions); the
+        caller checks what comes back. LLMUnavailable on any client failure."""
+        return await self._complete(op, [SystemMessage(instructions), HumanMessage(request)])
 
     async def condense(self, question: str, history: list[str]) -> str:
         """A standalone version of a follow-up ("and for CMIOs?"), so retrieval sees the whole question."""

@@ -86,9 +86,11 @@ async def built(
 
 async def send_kit(context: ContextTypes.DEFAULT_TYPE, user_id: int, target: Target, role: str) -> None:
     """The role's interview kit, split between lines when it is longer than one message."""
-    kit = await built(context, user_id, target, services(context).toolkit.kit, role)
+    svc = services(context)
+    kit = await built(context, user_id, target, svc.toolkit.kit, role)
     if kit is None:
         return
+    kit = await svc.toolkit.phrased(kit)  # LLM mode: the model phrases the questions; templates otherwise
     log.info(
         "interview kit for %s (%d competencies) to user %s in chat %s",
         kit.criteria.role,

@@ -7,6 +7,7 @@ messages in bot.cli, the one edge.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Callable
@@ -49,6 +50,8 @@ def run_command(args: argparse.Namespace, toolkit: Toolkit, out: TextIO) -> int:
     """Run one toolkit command; the exit code (errors are raised for bot.cli to turn into messages)."""
     if args.command == "interview":
         kit = toolkit.kit(args.role)
+        if toolkit.advisor.uses_llm:  # llm.enabled: the model phrases the questions, templates on any failure
+            kit = asyncio.run(toolkit.phrased(kit))
         out.write((json.dumps(kit.to_json(), ensure_ascii=False) if args.json else kit.text) + "\n")
         return 0
     if args.command == "scorecard":

@@ -47,6 +47,10 @@ LOOK_FOR = (
     "“{name}”; not general statements of intent."
 )
 DRAFT_NOTE = "Generated from the knowledge base's articles: review it before the panel uses it."
+PHRASED_NOTE = (
+    "Questions phrased by the configured language model from each cited criterion; the criteria are the "
+    "articles' words."
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class InterviewKit:
     criteria: RoleCriteria
     competencies: list[Competency]
     text: str
+    mode: str = "template"
+    """"template", or "llm" when the model phrased the questions (bot.toolkit.phrasing)."""
 
     def to_json(self) -> dict[str, Any]:
         sources = [s.to_json() for s in self.criteria.sources]
@@ -85,6 +91,7 @@ class InterviewKit:
             "role": self.criteria.role,
             "competencies": [c.to_json(sources) for c in self.competencies],
             "sources": sources,
+            "mode": self.mode,
         }
 
 
@@ -107,11 +114,12 @@ def build_kit(criteria: RoleCriteria) -> InterviewKit:
     competencies = [
         Competency(c, questions_for(c), PROBE, LOOK_FOR.format(name=c.name), flags) for c in criteria.criteria
     ]
-    return InterviewKit(criteria, competencies, _render(criteria, competencies))
+    return InterviewKit(criteria, competencies, render(criteria, competencies))
 
 
-def _render(criteria: RoleCriteria, competencies: list[Competency]) -> str:
-    lines = [f"Interview kit: {criteria.title}", DRAFT_NOTE]
+def render(criteria: RoleCriteria, competencies: list[Competency], phrased: bool = False) -> str:
+    """What a chat shows of a kit; `phrased` says the model wrote its questions."""
+    lines = [f"Interview kit: {criteria.title}", DRAFT_NOTE, *([PHRASED_NOTE] if phrased else [])]
     if not competencies:
         lines += ["", "The knowledge base states no criteria for this role yet."]
     for i, comp in enumerate(competencies, 1):

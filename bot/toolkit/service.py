@@ -5,6 +5,8 @@ It builds on the advisor's public ranking and role resolution only, so it never 
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.answer.advisor import Advisor
 from bot.toolkit.criteria import RoleCriteria, build_criteria
 from bot.toolkit.cvtext import read_cv
@@ -24,6 +26,17 @@ class Toolkit:
         """The role's cited criteria (blocking); UnknownRoleError when no article is about `role`."""
         resolved = self.advisor.role(role)
         return build_criteria(self.advisor.rank_section, resolved)
+
+    async def phrased(self, kit: InterviewKit) -> InterviewKit:
+        """In LLM mode, the kit with its questions phrased by the model (bot.toolkit.phrasing); else `kit`."""
+        if not self.advisor.uses_llm:
+            return kit
+        llm = await asyncio.to_thread(self.advisor.llm.built)
+        if llm is None:
+            return kit
+        from bot.toolkit.phrasing import phrase_kit  # LLM mode only: nothing LLM-related loads otherwise
+
+        return await phrase_kit(kit, llm)
 
     def kit(self, role: str) -> InterviewKit:
         """The interview kit for `role` (blocking)."""
