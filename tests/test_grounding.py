@@ -79,6 +79,19 @@ def test_a_widened_claim_is_a_lexical_miss() -> None:
     assert "always" in lexical_misses("The CTO must always translate technical concepts.", PRESENCE)
 
 
+def test_a_credential_the_cited_text_lacks_is_a_lexical_miss() -> None:
+    assert "M.D." in lexical_misses(
+        "Pat Lee, M.D., leads the search practice.", "Pat Lee, J.D. leads the search practice."
+    )
+    assert lexical_misses("Pat Lee, Ph.D., leads it.", "Pat Lee, PhD, leads it.") == ()
+
+
+def test_one_of_the_most_narrowed_to_the_most_is_a_lexical_miss() -> None:
+    cited = "One of the most demanding roles in a hospital is the night manager."
+    assert "the most" in lexical_misses("The night manager is the most demanding role in a hospital.", cited)
+    assert lexical_misses("The night manager is one of the most demanding roles in a hospital.", cited) == ()
+
+
 def test_an_ordinal_generation_must_match() -> None:
     assert lexical_misses("First-generation CMIOs tend to be strategic.", SECOND_GENERATION) == ("first-",)
 

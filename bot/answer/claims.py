@@ -110,6 +110,28 @@ def _names(sentence: str) -> set[str]:
     return out
 
 
+#: Dotted abbreviations ("M.D.", "J.D.", "Ph.D."): a credential is a claim about a person, and the name
+#: check cannot see one, since it reads "M.D." as two one-letter words.
+_DOTTED = re.compile(r"(?<![A-Za-z])(?:[A-Z][a-z]?\.){2,}")
+#: "One of the most critical ..." narrowed to "the most critical ...": a member of a group made its top.
+_ONE_OF = re.compile(r"\bone of the (most|best|top|largest|biggest|greatest|leading|key|main|few)\b", re.IGNORECASE)
+
+
+def _credentials(sentence: str, cited: str) -> list[str]:
+    have = set(re.findall(r"[a-z]+", cited.lower().replace(".", "")))  # "PhD" meets "Ph.D."
+    return sorted({d for d in _DOTTED.findall(sentence) if d.replace(".", "").lower() not in have})
+
+
+def superlatives(sentence: str, cited: str) -> list[str]:
+    """'the most X' where the cited text says only 'one of the most X'."""
+    lower = sentence.lower()
+    out = []
+    for word in {m.group(1).lower() for m in _ONE_OF.finditer(cited)}:
+        if re.search(rf"\bthe {word}\b", lower) and not re.search(rf"\bone of the {word}\b", lower):
+            out.append(f"the {word}")
+    return sorted(out)
+
+
 def _stem(word: str) -> str:
     """A light fold so that 'lead', 'leads' and 'leading' meet: enough for an overlap check, not a stemmer."""
     for suffix in ("ing", "ed", "es", "s"):
@@ -131,6 +153,8 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     missing.extend(
         sorted(w for w in set(re.findall(r"[a-z]+", sentence.lower())) & _QUANTIFIERS if w not in cited_words)
     )
+    missing.extend(_credentials(sentence, cited))
+    missing.extend(superlatives(sentence, cited))
     missing.extend(reversals(sentence, cited))
     missing.extend(antonyms(sentence, cited))
     return tuple(missing)
