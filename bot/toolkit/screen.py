@@ -5,10 +5,18 @@ It prepares an interview; it is no verdict. So it gives no score, no ranking and
 and says so. A sentence is evidence when its meaning is close to the criterion's (the MiniLM vectors'
 cosine) and, blended in, it shares the criterion's content words; the weights and the threshold were
 calibrated on the dev CVs of tests/eval/cvs (labels.yaml), never on the test ones.
+
+Two things the bare cosine gets wrong, and what is done about them:
+- A long criterion that lists many things ("project management, process mapping, group presentation, ...")
+  is far in meaning from a short CV sentence that shows one of them. So a criterion is matched by its
+  pieces too (its clauses and list items, `criterion_pieces`), and the best piece counts.
+- A CV's summary line or a decoy sentence is a little close to every criterion. So a sentence is evidence
+  only for the criteria it matches best, or within MARGIN of its best (competitive assignment).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -27,8 +35,10 @@ Encode = Callable[[Sequence[str]], np.ndarray]
 
 KEYWORD_WEIGHT = 0.2
 """How much sharing the criterion's content words adds to the cosine (calibrated on the dev CVs)."""
-THRESHOLD = 0.44
+THRESHOLD = 0.40
 """A sentence's blended score from which it is evidence (calibrated on the dev CVs)."""
+MARGIN = 0.02
+"""How far below its best criterion a sentence may score for another and still count for it (dev CVs)."""
 KEYWORD_SATURATION = 3
 """Shared content words beyond this add nothing: a long list of skills must not drown a short criterion."""
 MAX_EVIDENCE = 3
@@ -42,6 +52,8 @@ NOT_A_CV = (
     "education or role titles"
 )
 
+_PIECE_BREAK = re.compile(r"[,;:]\s|\s[–—-]\s|\s(?:and|who|with)\s")
+MIN_PIECE_WORDS = 2
 _WORD = re.compile(r"[a-z][a-z'-]+")
 _STOPWORD_TEXT = (
     "a an the and or of in to for with on at by from as is are was were be been being has have had that "
@@ -105,13 +117,25 @@ def content_words(text: str, drop: frozenset[str] = frozenset()) -> set[str]:
     return words
 
 
+def criterion_pieces(text: str) -> list[str]:
+    """The criterion and its clauses and list items of at least MIN_PIECE_WORDS words, split at commas,
+    semicolons, dashes and "and", "who", "with": "someone who has executive presence, can manage people"
+    gives "has executive presence" and "can manage people", each of which one CV sentence may show."""
+    pieces = [p.strip(" .") for p in _PIECE_BREAK.split(text)]
+    return list(dict.fromkeys([text, *(p for p in pieces if len(p.split()) >= MIN_PIECE_WORDS)]))
+
+
 def scores(criteria: Sequence[Criterion], sentences: Sequence[str], encode: Encode, role: str) -> np.ndarray:
-    """criteria x sentences: cosine of the vectors plus KEYWORD_WEIGHT times the criterion's content words
-    the sentence holds, each weighted by how few of the role's criteria use it (a word all of them share,
-    "nurse" for a nursing role, tells them apart no better than the role name, which counts for nothing),
-    saturating at KEYWORD_SATURATION distinctive words."""
-    vectors = encode([c.text for c in criteria] + list(sentences))
-    cosine = vectors[: len(criteria)] @ vectors[len(criteria) :].T
+    """criteria x sentences: the best cosine over the criterion's pieces (criterion_pieces) plus
+    KEYWORD_WEIGHT times the criterion's content words the sentence holds, each weighted by how few of the
+    role's criteria use it (a word all of them share, "nurse" for a nursing role, tells them apart no better
+    than the role name, which counts for nothing), saturating at KEYWORD_SATURATION distinctive words."""
+    pieces = [criterion_pieces(c.text) for c in criteria]
+    flat = [p for ps in pieces for p in ps]
+    vectors = encode(flat + list(sentences))
+    piece_cosine = vectors[: len(flat)] @ vectors[len(flat) :].T
+    starts = np.cumsum([0, *(len(ps) for ps in pieces)])
+    cosine = np.stack([piece_cosine[a:b].max(axis=0) for a, b in itertools.pairwise(starts)])
     drop = frozenset({role.lower(), role.lower() + "s"})
     criterion_words = [content_words(c.text, drop) for c in criteria]
     weight = _rarity(criterion_words)
@@ -135,11 +159,14 @@ def _rarity(word_sets: Sequence[set[str]]) -> dict[str, float]:
 
 
 def screen(criteria: RoleCriteria, cv: CVText, encode: Encode) -> Screening:
-    """Each criterion with its evidence sentences (best first, at most MAX_EVIDENCE) or its probe;
+    """Each criterion with its evidence sentences (at most MAX_EVIDENCE, in the CV's order) or its probe;
     CVRefused when the file is no CV (no sentence is evidence for anything and it has no CV markers)."""
     found: list[tuple[str, ...]] = [() for _ in criteria.criteria]
     if criteria.criteria and cv.sentences:
         matrix = scores(criteria.criteria, cv.sentences, encode, criteria.role)
+        # Each sentence counts only where it fits best (or nearly): a summary line or a decoy, a little
+        # close to everything, stops being evidence for all the criteria it does not speak to.
+        matrix = np.where(matrix >= matrix.max(axis=0) - MARGIN, matrix, -np.inf)
         for i, row in enumerate(matrix):
             best = [j for j in np.argsort(-row, kind="stable") if row[j] >= THRESHOLD][:MAX_EVIDENCE]
             found[i] = tuple(cv.sentences[j] for j in sorted(best))
