@@ -18,6 +18,7 @@ from bot.toolkit.protected import protected_attribute
 from bot.toolkit.screen import NOTICE
 from bot.toolkit.service import Toolkit
 from ingest.embedding.factory import Embedder
+from tests.badfiles.docx_files import Repeated, docx_document
 from tests.conftest import MakeSettings, advisor_with_cnio_article
 from tests.loader_fixtures import pdf_bytes
 from tests.screen_quality import CNIO_ARTICLE, load_cvs, measure
@@ -121,8 +122,13 @@ def test_lines_stating_protected_attributes_are_dropped_before_matching() -> Non
 
 @pytest.mark.parametrize(
     ("name", "data"),
-    [("recipe.txt", RECIPE.encode()), ("empty.pdf", pdf_bytes([""])), ("cv.doc", b"\xd0\xcf\x11\xe0 old word")],
-    ids=["a recipe", "an empty PDF", "an unreadable format"],
+    [
+        ("recipe.txt", RECIPE.encode()),
+        ("empty.pdf", pdf_bytes([""])),
+        ("cv.doc", b"\xd0\xcf\x11\xe0 old word"),
+        ("cv.docx", docx_document(["Jane Roe, CTO"], [("word/media/zeros.bin", Repeated(bytes(1 << 20), 40))])),
+    ],
+    ids=["a recipe", "an empty PDF", "an unreadable format", "a zip bomb"],
 )
 def test_a_file_that_is_no_readable_cv_is_refused_in_one_line_with_exit_2(
     built: tuple[Settings, Advisor],
