@@ -124,6 +124,13 @@ def test_a_newly_added_role_gets_a_kit_with_no_code_change(
         advisor.index.close()
 
 
+def test_a_name_is_what_the_criterion_asks_for_when_it_says_so() -> None:
+    text = "The generalist has given way to someone who has executive presence, can manage people and budgets."
+    assert criterion_name(text) == "Executive presence"
+    assert criterion_name("Look for a leader who can explain risk to physicians.") == "Explain risk to physicians"
+    assert criterion_name("The CISO is responsible for the security program.") == "The security program"
+
+
 def test_a_name_is_the_criterion_s_opening_words() -> None:
     assert (
         criterion_name("Luckily, the skills are transferable to healthcare.")

@@ -52,6 +52,11 @@ _FIRST_OR_SECOND_PERSON = re.compile(r"\b(?:I|you|your|we|our|my|me)\b")
 # A sentence that opens with a pronoun ("They worked on ...") needs the sentence before it to say who:
 # out of context it is no criterion.
 _PRONOUN_OPENING = re.compile(r"^(?:They|He|She|It|This|These|Those)\b")
+# Generic English for "what the role asks for", after which the criterion's own phrase follows.
+_ASKS_FOR = re.compile(
+    r"\b(?:someone|somebody|a [a-z]+|one|candidates?|leaders?)\s+(?:who|that)\s+(?:has|have|can|is|are)\s+(.{3,})"
+    r"|\bsomeone with\s+(.{3,})|\bis responsible for\s+(.{3,})"
+)
 _LEAD_IN = re.compile(r"^(?:[A-Z][a-z]+ly|However|Today|Also|In [^,]{1,40}),\s+")
 
 
@@ -81,11 +86,18 @@ class RoleCriteria:
 
 
 def criterion_name(text: str, words: int = NAME_WORDS) -> str:
-    """A short handle for a criterion: its opening words, without a lead-in ("Luckily, ...")
-    and cut at a clause boundary. Always the author's words, so the name never claims more than the text."""
+    """A short handle for a criterion: what it asks for ("someone who has executive presence" gives
+    "Executive presence"), else its opening words without a lead-in ("Luckily, ..."); cut at a clause
+    boundary. Always the author's words, so the name never claims more than the text."""
     body = _LEAD_IN.sub("", text.strip())
+    asked = _ASKS_FOR.search(body)
+    short = False
+    if asked:
+        body, short = next(g for g in asked.groups() if g), True
     body = body[0].upper() + body[1:] if body else body
-    clause = re.split(r"[,;:.(]\s|\s[–—]\s", body + " ", maxsplit=1)[0].strip()
+    clause = re.split(r"[,;:.(]\s|\s[–—]\s", body + " ", maxsplit=1)[0].strip().rstrip(".")
+    if short and len(clause.split()) <= words:
+        return clause
     tokens = clause.split() if len(clause.split()) >= 3 else body.split()  # "Strong planning, organization, ..."
     if len(tokens) > words:
         tokens = tokens[:words]
