@@ -27,6 +27,7 @@ from bot.settings import Settings, load_settings
 from bot.toolkit.commands import COMMANDS as TOOLKIT_COMMANDS
 from bot.toolkit.commands import add_commands as add_toolkit_commands
 from bot.toolkit.commands import run_command as run_toolkit_command
+from bot.toolkit.kit import InterviewKit
 from bot.toolkit.service import Toolkit
 from ingest.embedding.factory import Embedder
 from ingest.env import prepare_process
@@ -166,9 +167,17 @@ CHAT_HELP = """Ask anything about hiring a health-system CTO or CMIO; follow-ups
 Commands: /brief ROLE · /compare ROLE ROLE · /interview ROLE · /sources · /reset · /help · /quit"""
 
 
-def chat(advisor: Advisor, read: Callable[[str], str] = input, out: TextIO = sys.stdout, ask: Ask | None = None) -> int:
-    """The console chat: same advisor, answer path and follow-up memory as Telegram, in a terminal."""
+def chat(
+    advisor: Advisor,
+    read: Callable[[str], str] = input,
+    out: TextIO = sys.stdout,
+    ask: Ask | None = None,
+    kit: Callable[[str], InterviewKit] | None = None,
+) -> int:
+    """The console chat: same advisor, answer path and follow-up memory as Telegram, in a terminal.
+    `ask` and `kit` default to the extractive answer and the template kit."""
     ask = ask or advisor.ask_sync
+    kit = kit or Toolkit(advisor).kit
     history: list[str] = []
     roles = ", ".join(advisor.roles())
     out.write(f"Hiring Advisor (console). Roles in the knowledge base: {roles}.\n{CHAT_HELP}\n")
@@ -194,7 +203,7 @@ def chat(advisor: Advisor, read: Callable[[str], str] = input, out: TextIO = sys
             elif command == "/brief":
                 text = advisor.brief_sync(rest or (advisor.roles() or ["CTO"])[0]).text
             elif command == "/interview":
-                text = Toolkit(advisor).kit(rest).text if rest else "Usage: /interview ROLE, e.g. /interview CTO"
+                text = kit(rest).text if rest else "Usage: /interview ROLE, e.g. /interview CTO"
             elif command == "/compare":
                 parts = rest.split()
                 if len(parts) != 2:
@@ -282,14 +291,18 @@ def main(argv: Iterable[str] | None = None, stdin: TextIO = sys.stdin, out: Text
         return _command(args, settings, token, resources, stdin, out)
 
 
-def _asker(advisor: Advisor, resources: contextlib.ExitStack) -> Ask:
-    """The answer path Telegram uses, for a terminal: the LLM one (guarded, with its fallbacks) when
-    configured, else the extractive one. One event loop serves the whole command, since the LLM
-    client's connections belong to the loop they were opened on."""
+def _asker(advisor: Advisor, resources: contextlib.ExitStack) -> tuple[Ask, Callable[[str], InterviewKit]]:
+    """The answer and kit paths Telegram uses, for a terminal: the LLM ones (guarded, with their fallbacks)
+    when configured, else the extractive answer and the template kit. One event loop serves the whole
+    command, since the LLM client's connections belong to the loop they were opened on."""
+    toolkit = Toolkit(advisor)
     if not advisor.uses_llm:
-        return advisor.ask_sync
+        return advisor.ask_sync, toolkit.kit
     runner = resources.enter_context(asyncio.Runner())
-    return lambda question, history: runner.run(advisor.ask(question, history))
+    return (
+        lambda question, history: runner.run(advisor.ask(question, history)),
+        lambda role: runner.run(toolkit.phrased(toolkit.kit(role))),
+    )
 
 
 def _command(
@@ -303,11 +316,11 @@ def _command(
     try:
         embedder = Embedder(settings.embedding)  # one model: answers and, in the bot, admins' changes
         advisor = build_advisor(settings, KnowledgeIndex(settings, embedder))
-        ask = _asker(advisor, resources)
+        ask, kit = _asker(advisor, resources)
         if args.command == "ask":
             return cmd_ask(ask, args, stdin, out)
         if args.command == "chat":
-            return chat(advisor, out=out, ask=ask)
+            return chat(advisor, out=out, ask=ask, kit=kit)
         if args.command == "brief":
             brief = advisor.brief_sync(args.role)
             out.write((json.dumps(brief.to_json(), ensure_ascii=False) if args.json else _wrap(brief.text)) + "\n")

@@ -187,3 +187,20 @@ def test_nothing_llm_is_imported_when_it_is_off(built: tuple[Settings, Advisor])
     result = cli_python(probe)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def kit_reply(messages: Messages) -> str:
+    """Two questions for a kit request; an answer for anything else (the chat's first question)."""
+    if "Criterion:" in str(messages[-1]["content"]):
+        return "Tell me about a time you showed this at a health system?\nHow would you show it here in a year?"
+    return planted_reply(messages)
+
+
+@pytest.mark.parametrize("command", [["chat"], ["interview", "CTO", "--json"]])
+def test_kits_in_the_terminal_are_phrased_by_the_model(llm_config: Path, fake: FakeOpenAI, command: list[str]) -> None:
+    fake.reply = kit_reply
+    stdin = "/interview CTO\n/quit\n" if command == ["chat"] else ""
+    result = cli(*command, "--config", str(llm_config), stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    assert "Tell me about a time you showed this at a health system?" in result.stdout
+    assert "Executive presence" in result.stdout  # the criteria stay the articles'
