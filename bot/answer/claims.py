@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from bot.answer.retrieval import STOPWORDS, terms
+from bot.answer.retrieval import STOPWORDS, stem, terms
 
 
 def _words(text: str) -> frozenset[str]:
@@ -132,14 +132,6 @@ def superlatives(sentence: str, cited: str) -> list[str]:
     return sorted(out)
 
 
-def _stem(word: str) -> str:
-    """A light fold so that 'lead', 'leads' and 'leading' meet: enough for an overlap check, not a stemmer."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
 def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     """The numbers, names and quantifiers of `sentence` that `cited` (its passages and sources) lacks, and
     the words whose polarity it reverses (see `reversals`, `antonyms`)."""
@@ -165,16 +157,16 @@ def novel_share(sentence: str, cited: str, question: str = "") -> float:
     words = [t for t in terms(sentence) if t not in _FRAMING]
     if not words:
         return 0.0
-    known = {_stem(t) for t in terms(cited)} | {_stem(t) for t in terms(question)}
-    return sum(1 for w in words if _stem(w) not in known) / len(words)
+    known = {stem(t) for t in terms(cited)} | {stem(t) for t in terms(question)}
+    return sum(1 for w in words if stem(w) not in known) / len(words)
 
 
 def asserts_nothing(sentence: str, question: str = "") -> bool:
     """A lead or a statement of silence: no content beyond the question's own words and framing."""
     if _SILENCE.search(sentence):
         return True
-    asked = {_stem(t) for t in terms(question)}
-    words = [t for t in terms(sentence) if t not in _FRAMING and _stem(t) not in asked]
+    asked = {stem(t) for t in terms(question)}
+    words = [t for t in terms(sentence) if t not in _FRAMING and stem(t) not in asked]
     asked_names = {n.lower() for n in _names(question)} | set(question.lower().split())
     names = {n for n in _names(sentence) if n.lower() not in asked_names}
     return not words and not _normal_numbers(sentence) and not names

@@ -176,6 +176,15 @@ def _fold(word: str) -> str:
     return word
 
 
+def stem(word: str) -> str:
+    """A light fold so that 'lead', 'leads' and 'leading' meet: enough for an overlap check (the guard's
+    novel words, the CV check's shared words), not a stemmer."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
 _FOLDED: dict[str, str] = {}
 """word -> term, memoised: the vocabulary is small and terms() runs over every chunk at each BM25 build."""
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.answer.retrieval import stem
 from bot.answer.types import sources_footer
 from bot.toolkit.criteria import KIND_NAMES, Criterion, RoleCriteria
 from bot.toolkit.cvtext import CVRefused, CVText
@@ -109,11 +110,7 @@ def content_words(text: str, drop: frozenset[str] = frozenset()) -> set[str]:
     for word in _WORD.findall(text.lower()):
         if word in _STOPWORDS or word in drop or len(word) < 3:
             continue
-        for suffix in ("ing", "ed", "es", "s"):
-            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-                word = word[: -len(suffix)]
-                break
-        words.add(word)
+        words.add(stem(word))
     return words
 
 
