@@ -8,13 +8,25 @@ send_doc splits a long kit between lines like a brief.
 from __future__ import annotations
 
 from bot.telegram.render import Doc, bold, italic, line, quoted, sources_doc
-from bot.toolkit.criteria import KIND_NAMES
+from bot.toolkit.criteria import KIND_NAMES, Criterion
 from bot.toolkit.jd import LABEL as JD_LABEL
 from bot.toolkit.jd import NOTHING as JD_NOTHING
 from bot.toolkit.jd import JobDescription
 from bot.toolkit.kit import DRAFT_NOTE, InterviewKit
 from bot.toolkit.scorecard import ANCHORS, Scorecard
 from bot.toolkit.screen import NOTICE, Screening
+
+NO_CRITERIA = "The knowledge base states no criteria for this role yet."
+
+
+def criterion_heading(number: int, criterion: Criterion) -> Doc:
+    """A blank line, then a kit's or a CV check's heading for one criterion: its number, name and kind,
+    then the criterion itself, cited."""
+    return [
+        (),
+        line(bold(f"{number}. "), *quoted(criterion.name, "b"), italic(f" ({KIND_NAMES[criterion.kind]})")),
+        line(italic("Criterion: "), *quoted(criterion.text), f" [{criterion.source}]"),
+    ]
 
 
 def kit_doc(kit: InterviewKit) -> Doc:
@@ -23,13 +35,10 @@ def kit_doc(kit: InterviewKit) -> Doc:
     criteria = kit.criteria
     doc: Doc = [line(bold(f"Interview kit: {criteria.title}")), line(italic(DRAFT_NOTE))]
     if not kit.competencies:
-        doc += [(), line("The knowledge base states no criteria for this role yet.")]
+        doc += [(), line(NO_CRITERIA)]
     for i, comp in enumerate(kit.competencies, 1):
-        c = comp.criterion
         doc += [
-            (),
-            line(bold(f"{i}. "), *quoted(c.name, "b"), italic(f" ({KIND_NAMES[c.kind]})")),
-            line(italic("Criterion: "), *quoted(c.text), f" [{c.source}]"),
+            *criterion_heading(i, comp.criterion),
             *[line("• ", *quoted(q)) for q in comp.questions],
             line(italic("Probe: "), *quoted(comp.probe)),
             line(italic("Good evidence: "), *quoted(comp.look_for)),
@@ -51,9 +60,7 @@ def scorecard_doc(card: Scorecard) -> Doc:
         ),
         (),
     ]
-    doc += [line("• ", *quoted(r.criterion.name), f" [{r.criterion.source}]") for r in card.rows] or [
-        line("The knowledge base states no criteria for this role yet.")
-    ]
+    doc += [line("• ", *quoted(r.criterion.name), f" [{r.criterion.source}]") for r in card.rows] or [line(NO_CRITERIA)]
     return [*doc, (), *sources_doc(card.sources)]
 
 
@@ -76,14 +83,9 @@ def screening_doc(screening: Screening) -> Doc:
     criteria = screening.criteria
     doc: Doc = [line(bold(f"CV evidence check: {criteria.title}")), line(italic(NOTICE))]
     if not screening.findings:
-        doc += [(), line("The knowledge base states no criteria for this role yet.")]
+        doc += [(), line(NO_CRITERIA)]
     for i, finding in enumerate(screening.findings, 1):
-        c = finding.criterion
-        doc += [
-            (),
-            line(bold(f"{i}. "), *quoted(c.name, "b"), italic(f" ({KIND_NAMES[c.kind]})")),
-            line(italic("Criterion: "), *quoted(c.text), f" [{c.source}]"),
-        ]
+        doc += criterion_heading(i, finding.criterion)
         if finding.evidence:
             doc.append(line(italic("Evidence in the CV:")))
             doc += [line("• “", *quoted(s), "”") for s in finding.evidence]
