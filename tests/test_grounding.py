@@ -29,9 +29,10 @@ SECOND_GENERATION = (
     "high-level planning that goes into making the right investments in IT."
 )
 
-#: What make test holds the held-out pairs to, beside issue 16's target: measured once on the g2-* set after the
-#: polarity and antonym rules, with weights refitted on calibrate only (0.911 / 0.745), rounded down.
-FLOOR = {"precision": 0.91, "recall": 0.74}
+#: What make test holds the held-out pairs to, beside issue 16's target: measured once on the fresh g3-* set with
+#: the guard as it stood when the set was committed (0.826 / 0.750), rounded down. (The g2-* set, now calibrate,
+#: had given 0.911 / 0.745: the new writer's paraphrases are harder for it.)
+FLOOR = {"precision": 0.82, "recall": 0.75}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
