@@ -25,10 +25,11 @@ from tests.screen_quality import CNIO_ARTICLE, load_cvs, measure
 
 TARGET = 0.90
 """Issue 17's bar for recall and precision of the statuses on the test CVs."""
-FLOOR_PRECISION, FLOOR_RECALL = 0.73, 0.66
-"""Measured once on the test CVs with the dev-calibrated matcher (criterion pieces and competitive assignment:
-0.737 and 0.667; before them 0.579 and 0.524); below TARGET, so `make test` holds the measured floor until the
-matcher improves. Dev (9 CVs, 55 statuses): 0.679 and 0.826."""
+FLOOR_PRECISION, FLOOR_RECALL = 0.62, 0.76
+"""Measured once on the test CVs with the dev-calibrated matcher, below TARGET, so `make test` holds the measured
+floor until the matcher improves. The 7 test CVs we wrote gave 0.737 and 0.667 (criterion pieces and competitive
+assignment; before them 0.579 and 0.524); with the 9 blind-written ones added (session 11, 93 statuses) 0.625 and
+0.761. Dev (9 CVs, 55 statuses): 0.679 and 0.826."""
 
 PROTECTED_VALUES = (
     "1974", "Freedonian", "Ruritanian", "Elbonian", "married", "divorced", "widower", "two children",
