@@ -5,7 +5,8 @@ word, and it scores on-topic questions the articles are silent on (a salary, a r
 as answerable ones. So the decision weighs: the best passage's and the best sentence's similarity, how
 much of the question's content the knowledge base's vocabulary knows, how much of it the best sentences
 hold, whether it names a person, organisation or phrase of the articles, and whether it names a role
-the articles are about. A small multinomial logistic model over these features, fitted on the dev set
+the articles are about, and whether it asks for a specific thing (a salary figure, a reporting line)
+that the best sentences do not hold. A small multinomial logistic model over these features, fitted on the dev set
 with scikit-learn (`python -m bot.quality.calibrate`), decides between answer, gap and decline; its weights
 are data (`scope_model.json`), applied here with numpy alone.
 """
@@ -74,7 +75,7 @@ QUESTION_WORDS = frozenset(
     ]
 )
 MODEL_FILE = Path(__file__).with_name("scope_model.json")
-FEATURES = ("dense", "sentence", "known", "matched", "entity", "role")
+FEATURES = ("dense", "sentence", "known", "matched", "entity", "role", "specific")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’/-]*")
 # Where a capital says nothing: what stands between a word and the one before it when the word opens a
 # sentence, a line, a bullet or a heading, or a quotation.
@@ -91,6 +92,8 @@ class Evidence:
     matched: float
     entity: float
     role: float
+    specific: float = 0.0
+    """1 when the question asks for a specific thing (bot.answer.specific) that its best sentences do not hold."""
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, f) for f in FEATURES], dtype=np.float64)

@@ -22,7 +22,11 @@ from bot.answer.retrieval import HybridRetriever, terms
 from bot.answer.roles import find_roles
 from bot.answer.scope import QUESTION_WORDS, Evidence, best_sentences_terms, names_in, unmatched_span, weighted_share
 from bot.answer.settings import AdvisorSettings
+from bot.answer.specific import unanswered
 from ingest.store.index import KnowledgeIndex
+
+SPECIFIC_DEPTH = 5
+"""How many of the best sentences may hold what a specific ask wants (a figure need not be the very best one)."""
 
 
 class Found(NamedTuple):
@@ -110,10 +114,20 @@ class QuestionSearch:
             matched=weighted_share(words, best.__contains__, self.retriever.idf),
             entity=1.0 if names_in(resolved.question, self.words().names, self.roles()) else 0.0,
             role=1.0 if found.roles else 0.0,
+            specific=1.0 if self.unanswered(resolved.question, found.ranked) else 0.0,
         )
 
+    def unanswered(self, question: str, ranked: Sequence[Candidate]) -> list[str]:
+        """The question's words for the specific things it asks (a salary range, a reporting line) that the
+        sentences an answer would quote do not hold (bot.answer.specific)."""
+        return unanswered(question, [c.text for c in ranked[:SPECIFIC_DEPTH]])
+
     def missing(self, question: str, ranked: Sequence[Candidate]) -> str:
-        """The words of a question that no passage found for it addresses (bot.answer.scope.unmatched_span)."""
+        """The words of a question that no passage found for it addresses: the specific thing it asks for
+        when there is one ("salary range"), else its unmatched words (bot.answer.scope.unmatched_span)."""
+        asked = self.unanswered(self.understood(question), ranked)
+        if asked:
+            return asked[0]
         best = best_sentences_terms([c.text for c in ranked])
         known = self.words().speller.known
         return unmatched_span(

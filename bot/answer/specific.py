@@ -1,0 +1,100 @@
+"""Specific things a question asks for that an answer must actually hold: a salary figure, a reporting
+line, a search timeline, an interview process, a vendor, a certification, clinical time, a fee, a count.
+
+Issue 13's gaps: "what's a typical CTO salary?" is on topic and scores as high on similarity as an
+answerable question, yet no article gives a figure. Similarity cannot tell the two apart; whether the
+best sentences hold *that kind of thing* can. Each kind is a pair of patterns written by hand (a
+question's wording of the ask, and what a sentence answering it must contain), because these are the
+few asks recruiters' articles typically leave out and a pattern pair is exact and cheap; the decision
+itself stays with the fitted scope model (this is one of its features). An admin's article that does give
+a figure ("$450,000 base") makes the same question answerable, with no change here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SpecificAsk:
+    """One kind of specific ask: how a question words it, and what an answer to it must contain."""
+
+    kind: str
+    asked: re.Pattern[str]
+    answered: re.Pattern[str]
+
+
+def _ask(kind: str, asked: str, answered: str) -> SpecificAsk:
+    return SpecificAsk(kind, re.compile(asked, re.IGNORECASE), re.compile(answered, re.IGNORECASE))
+
+
+_TIME = r"\b(?:weeks?|months?)\b"
+_HIRING = r"\b(?:search(?:es)?|recruit\w*|hiring|onboard\w*)\b"
+ASKS: tuple[SpecificAsk, ...] = (
+    _ask(
+        "salary",
+        r"\b(?:base )?salar(?:y|ies)(?: (?:range|band|figure|level)s?)?\b|\b(?:pay|compensation|comp)\s+"
+        r"(?:range|band|package|level|figure)s?\b|\bhow much\b.{0,40}\b(?:pay|earn|paid|make)\b|\bmarket rate\b"
+        r"|\bbonus(?:es)?\b|\bequity\b",
+        r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:k|million|000)\b|\bsalar(?:y|ies) (?:of|between|around)\b",
+    ),
+    _ask(
+        "reporting line",
+        r"\breport(?:s|ing)?\s+(?:to|into|line)\b|\breporting\b",
+        r"\breport(?:s|ing)?\s+(?:to|into)\b|\breporting\b",
+    ),
+    _ask(
+        "search timeline",
+        rf"{_HIRING}.{{0,40}}\b(?:take|last|timeline)\b|\bhow long\b.{{0,40}}(?:{_HIRING}|\bfill\b)",
+        rf"{_HIRING}.*{_TIME}|{_TIME}.*{_HIRING}",
+    ),
+    _ask("duration", r"\bhow long\b|\btimeline\b", r"\b(?:weeks?|months?|days?|years?|decades?)\b"),
+    _ask(
+        "interview process",
+        r"\binterview(?:s|ing)?\b.{0,30}\b(?:rounds?|stages?|steps?|process|panel|format|structure)\b"
+        r"|\b(?:rounds?|stages?) of interview",
+        r"\binterview",
+    ),
+    _ask(
+        "vendor",
+        r"\bwhich (?:ehr|emr|vendor|platform|product|software|tools?)\b"
+        r"|\b(?:epic|cerner|meditech|allscripts|workday)\b",
+        r"\b(?:epic|cerner|meditech|allscripts|workday|oracle)\b",
+    ),
+    _ask("certification", r"\bcertif(?:ied|ication)\w*(?: in [\w ]{3,30})?|\blicens\w+", r"certif|licens"),
+    _ask(
+        "clinical time",
+        r"\b(?:seeing|see|treat|treating) patients\b|\bclinical (?:hours|time|duties|practice|shifts?)\b"
+        r"|\bpractic(?:e|ing) medicine\b",
+        r"\bpatients\b|\bclinical (?:hours|time|practice)\b",
+    ),
+    _ask(
+        "fee",
+        r"\b(?:cost|fees?)\b.{0,40}\b(?:search|recruit\w*|hire|hiring|firm)\b"
+        r"|\b(?:search|recruit\w*|hiring|firm)\b.{0,40}\b(?:cost|fees?)\b",
+        r"\b(?:cost|fees?)\b",
+    ),
+    _ask(
+        "count",
+        r"\bhow many\s+\w+(?: of \w+)?",
+        r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|dozen)\b",
+    ),
+)
+"""Most specific first: a search timeline is named as such, not as a bare duration."""
+
+
+def unanswered(question: str, sentences: Sequence[str]) -> list[str]:
+    """The question's own words for each specific thing it asks that none of `sentences` (the ones an
+    answer would quote) holds: ["salary range"], ["report to"]; empty when it asks none or they answer."""
+    spans: list[str] = []
+    kinds: set[str] = set()
+    for ask in ASKS:
+        match = ask.asked.search(question)
+        if match is None or (ask.kind == "duration" and "search timeline" in kinds):
+            continue
+        kinds.add(ask.kind)
+        if not any(ask.answered.search(s) for s in sentences):
+            spans.append(match.group().strip())
+    return spans
