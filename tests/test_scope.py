@@ -77,3 +77,12 @@ def test_typos_are_corrected_into_the_articles_words_only() -> None:
     assert speller.correct("salary of a similar organization") == "salary of a similar organization"
     assert speller.correct("EXPERIANCE") == "EXPERIENCE"
     assert speller.correct("whats a similar one") == "whats a similar one"  # an apostrophe left out is no typo
+
+
+def test_a_word_the_model_knows_better_wins_over_an_articles_near_miss() -> None:
+    """ "explane" means "explain", which no article uses, not the articles' "expanded"; and a word derived from a
+    known one ("technologist" from "technology") is English, not a typo."""
+    speller = Speller(["The role has expanded to new technologies."], frozenset({"explain", "technology"}))
+    assert speller.correct("can they explane it") == "can they explain it"
+    assert speller.correct("physician-technologist leaders") == "physician-technologist leaders"
+    assert speller.correct("it has expandd") == "it has expanded"  # a typo is still corrected

@@ -21,6 +21,13 @@ MIN_SIMILARITY = 80.0
 """rapidfuzz's ratio (0-100) a correction needs: one or two letters wrong in a word of 5 to 12."""
 
 
+_DERIVED = ("ists", "ist", "isms", "ism", "ians", "ian", "ical", "ics", "ness", "ments", "ment", "ity")
+"""Endings that make a new word from a known one ("technologist" from "technology"): such a word is English,
+not a typo, though the tokenizer has no piece for it whole."""
+_BASE_ENDINGS = ("", "y", "e", "ic", "ical", "ize", "ion", "ate", "al")
+MIN_STEM = 5
+
+
 class Speller:
     """Corrects the unknown words of a question into the articles' words; deterministic."""
 
@@ -29,15 +36,31 @@ class Speller:
         # Most frequent first, so a tie between two equally close words goes to the commoner one.
         self.words = [w for w, _ in counts.most_common() if len(w) >= MIN_LENGTH]
         self.known = frozenset(counts) | lexicon
+        # The model's own words, as candidates too: "explane" is "explain" (which no article uses), not
+        # the articles' "expanded"; a correction into a word the model knows still embeds as meant.
+        self.english = sorted(w for w in lexicon - frozenset(counts) if len(w) >= MIN_LENGTH)
+
+    def knows(self, lowered: str) -> bool:
+        """A word of the articles or the model, or one derived from such a word ("technologist")."""
+        if lowered in self.known:
+            return True
+        for ending in _DERIVED:
+            stem = lowered[: -len(ending)]
+            if lowered.endswith(ending) and len(stem) >= MIN_STEM:
+                return any(stem + base in self.known for base in _BASE_ENDINGS)
+        return False
 
     def word(self, word: str) -> str:
         lowered = word.lower()
-        if len(lowered) < MIN_LENGTH or lowered in self.known:
+        if len(lowered) < MIN_LENGTH or self.knows(lowered):
             return word
         match = process.extractOne(lowered, self.words, scorer=fuzz.ratio, score_cutoff=MIN_SIMILARITY)
         if match is None or lowered == f"{match[0]}s":  # "whats", "ctos": an apostrophe left out, not a typo
             return word
         corrected = str(match[0])
+        other = process.extractOne(lowered, self.english, scorer=fuzz.ratio, score_cutoff=match[1] + 0.01)
+        if other is not None:  # a word the articles do not use is clearly closer: that is what was meant
+            corrected = str(other[0])
         return corrected.upper() if word.isupper() else corrected
 
     def correct(self, question: str) -> str:
