@@ -9,7 +9,7 @@ written to disk. Lines that state a protected attribute are dropped here, before
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.toolkit.protected import without_protected
 from ingest.loaders.documents import LoadError, LoadLimits, load_bytes
@@ -29,6 +29,23 @@ CV_MARKERS = re.compile(
 )
 _PERIOD = re.compile(r"\b(?:19|20)\d{2}\s*(?:-|–|—|to)\s*(?:(?:19|20)\d{2}|present|now|today)\b", re.I)
 MIN_MARKERS = 2
+# The headings of a CV's sections whose sentences say something other than what the candidate did: their
+# own summary of themself and their schooling. The check weighs these apart (bot.toolkit.screen): they can
+# show a background, hardly a quality or a responsibility.
+SECTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "summary",
+        re.compile(
+            r"^(?:professional |personal |career |executive )?"
+            r"(?:summary|profile|about(?: me)?|statement|objective|overview)\s*:?$",
+            re.I,
+        ),
+    ),
+    ("education", re.compile(r"^(?:education|qualifications|training|certifications?)(?: and \w+)?\s*:?$", re.I)),
+)
+_HEADING = re.compile(r"^[A-Za-z][A-Za-z &/'-]{0,40}:?$")
+"""A line that may head a section: a few words with no digit, comma or full stop (also a name line)."""
+HEADING_WORDS = 3
 
 
 class CVRefused(Exception):  # noqa: N818 - read as "the CV was refused"
@@ -45,6 +62,8 @@ class CVText:
 
     sentences: list[str]
     looks_like_cv: bool
+    sections: dict[str, str] = field(default_factory=dict)
+    """A sentence's section when it is one of SECTIONS' ("summary", "education")."""
 
 
 def read_cv(data: bytes, filename: str, limits: LoadLimits | None = None) -> CVText:
@@ -57,11 +76,24 @@ def read_cv(data: bytes, filename: str, limits: LoadLimits | None = None) -> CVT
 
 
 def cv_text(text: str) -> CVText:
-    """Split a CV's text into lines, then sentences; drop protected ones and count the CV markers."""
+    """Split a CV's text into lines, then sentences; drop protected ones, count the CV markers and note which
+    sentences stand under a summary or education heading."""
     lines = [_BULLET.sub("", line).strip() for line in text.splitlines()]
     kept = without_protected([line for line in lines if line])
     markers = sum(len(CV_MARKERS.findall(line)) for line in kept)
-    # A title line with its dates ("Director, Wexbridge Health (2012 - 2016)") is a marker, not a sentence.
-    sentences = [s.strip() for line in kept if not _PERIOD.search(line) for s in _SENTENCE_END.split(line)]
-    sentences = without_protected([s for s in sentences if len(s.split()) >= MIN_WORDS])
-    return CVText(list(dict.fromkeys(sentences)), markers >= MIN_MARKERS)
+    sentences: list[str] = []
+    sections: dict[str, str] = {}
+    section = ""
+    for line in kept:
+        if len(line.split()) <= HEADING_WORDS and _HEADING.match(line):
+            section = next((name for name, heading in SECTIONS if heading.match(line.strip("# "))), "")
+            continue
+        if _PERIOD.search(line):  # a title line with its dates ("Director, Wexbridge Health (2012 - 2016)")
+            section = "" if section == "summary" else section
+            continue
+        for sentence in without_protected([s.strip() for s in _SENTENCE_END.split(line)]):
+            if len(sentence.split()) >= MIN_WORDS:
+                sentences.append(sentence)
+                if section:
+                    sections.setdefault(sentence, section)
+    return CVText(list(dict.fromkeys(sentences)), markers >= MIN_MARKERS, sections)

@@ -2,16 +2,23 @@
 when there are none, the interview question that probes it.
 
 It prepares an interview; it is no verdict. So it gives no score, no ranking and no hire or no-hire line,
-and says so. A sentence is evidence when its meaning is close to the criterion's (the MiniLM vectors'
-cosine) and, blended in, it shares the criterion's content words; the weights and the threshold were
-calibrated on the dev CVs of tests/eval/cvs (labels.yaml), never on the test ones.
+and says so. A sentence is evidence when its meaning is close to a piece of the criterion (the MiniLM
+vectors' cosine), closer than ordinary CV sentences come to that piece, and, blended in, it shares the
+criterion's content words. The weights, the margin and the threshold were chosen on the dev CVs of
+tests/eval/cvs (labels.yaml) by leave-one-CV-out, never on the test ones (tests/screen_calibrate.py).
 
-Two things the bare cosine gets wrong, and what is done about them:
+What the bare cosine gets wrong, and what is done about it:
 - A long criterion that lists many things ("project management, process mapping, group presentation, ...")
   is far in meaning from a short CV sentence that shows one of them. So a criterion is matched by its
   pieces too (its clauses and list items, `criterion_pieces`), and the best piece counts.
-- A CV's summary line or a decoy sentence is a little close to every criterion. So a sentence is evidence
-  only for the criteria it matches best, or within MARGIN of its best (competitive assignment).
+- Some pieces are close to almost any CV sentence ("leadership", "communication skills"), others to very
+  few. So a piece's cosine counts only above what it reaches with ordinary CV sentences: the
+  BACKGROUND_QUANTILE of its cosines over cv_background.txt, generic lines written for no role.
+- A CV's summary line ("strategic thinker and clear communicator") or a degree is a little close to
+  everything, and is the candidate's own claim. Such a sentence may show a background (a nurse's degree,
+  years in hospitals) but weighs SECTION_PENALTY less for a quality or a responsibility.
+- A sentence counts only for the criteria it matches best, or within MARGIN of its best (competitive
+  assignment), so one sentence is not evidence for everything it is near.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,12 +43,18 @@ from bot.toolkit.kit import questions_for
 Encode = Callable[[Sequence[str]], np.ndarray]
 """Texts to normalised vectors, one row each (ingest.embedding.factory.Embedder.encode)."""
 
-KEYWORD_WEIGHT = 0.2
-"""How much sharing the criterion's content words adds to the cosine (calibrated on the dev CVs)."""
-THRESHOLD = 0.40
-"""A sentence's blended score from which it is evidence (calibrated on the dev CVs)."""
-MARGIN = 0.02
+KEYWORD_WEIGHT = 0.3
+"""How much sharing the criterion's content words adds to the cosine (chosen on the dev CVs)."""
+SECTION_PENALTY = 0.3
+"""What a summary or education sentence loses for a criterion that is no background (chosen on the dev CVs)."""
+THRESHOLD = 0.10
+"""A sentence's score from which it is evidence: its cosine above the background's, blended (dev CVs)."""
+MARGIN = 0.10
 """How far below its best criterion a sentence may score for another and still count for it (dev CVs)."""
+BACKGROUND_QUANTILE = 0.95
+"""How close ordinary CV sentences come to a criterion's piece: this quantile of their cosines (dev CVs)."""
+BACKGROUND_FILE = Path(__file__).with_name("cv_background.txt")
+OFF_TOPIC_SECTIONS = frozenset({"summary", "education"})
 KEYWORD_SATURATION = 3
 """Shared content words beyond this add nothing: a long list of skills must not drown a short criterion."""
 MAX_EVIDENCE = 3
@@ -122,17 +137,64 @@ def criterion_pieces(text: str) -> list[str]:
     return list(dict.fromkeys([text, *(p for p in pieces if len(p.split()) >= MIN_PIECE_WORDS)]))
 
 
-def scores(criteria: Sequence[Criterion], sentences: Sequence[str], encode: Encode, role: str) -> np.ndarray:
-    """criteria x sentences: the best cosine over the criterion's pieces (criterion_pieces) plus
-    KEYWORD_WEIGHT times the criterion's content words the sentence holds, each weighted by how few of the
-    role's criteria use it (a word all of them share, "nurse" for a nursing role, tells them apart no better
-    than the role name, which counts for nothing), saturating at KEYWORD_SATURATION distinctive words."""
+@cache
+def background_sentences() -> tuple[str, ...]:
+    """The ordinary CV sentences of BACKGROUND_FILE (comments and blank lines left out)."""
+    lines = BACKGROUND_FILE.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the signals blend into a score and where evidence starts (tests/screen_calibrate.py varies them)."""
+
+    keyword: float = KEYWORD_WEIGHT
+    section: float = SECTION_PENALTY
+    margin: float = MARGIN
+    threshold: float = THRESHOLD
+
+
+@dataclass(frozen=True)
+class Signals:
+    """criteria x sentences: what a sentence's score for a criterion is made of (see `signals`)."""
+
+    closeness: np.ndarray
+    keyword: np.ndarray
+    off_topic: np.ndarray
+
+    def evidence(self, weights: Weights = Weights()) -> list[list[int]]:
+        """For each criterion, its evidence sentences' indices, best first, at most MAX_EVIDENCE."""
+        matrix = self.closeness + weights.keyword * self.keyword - weights.section * self.off_topic
+        # Each sentence counts only where it fits best (or nearly): a summary line or a decoy, a little
+        # close to everything, stops being evidence for all the criteria it does not speak to.
+        matrix = np.where(matrix >= matrix.max(axis=0) - weights.margin, matrix, -np.inf)
+        order = np.argsort(-matrix, axis=1, kind="stable")
+        return [
+            [int(j) for j in row if matrix[i, j] >= weights.threshold][:MAX_EVIDENCE] for i, row in enumerate(order)
+        ]
+
+
+def signals(
+    criteria: Sequence[Criterion], cv: CVText, encode: Encode, role: str, background: np.ndarray | None = None
+) -> Signals:
+    """closeness: the best, over the criterion's pieces (criterion_pieces), of the piece's cosine with the
+    sentence less the BACKGROUND_QUANTILE of its cosines with ordinary CV sentences. keyword: the criterion's
+    content words the sentence holds, each weighted by how few of the role's criteria use it (a word all of
+    them share, "nurse" for a nursing role, tells them apart no better than the role name, which counts for
+    nothing), saturating at KEYWORD_SATURATION distinctive words, scaled to [0, 1]. off_topic: 1 for a summary
+    or education sentence and a criterion that is no background. `background`: the vectors of
+    background_sentences(), when the caller keeps them (else encoded here)."""
+    sentences = cv.sentences
     pieces = [criterion_pieces(c.text) for c in criteria]
     flat = [p for ps in pieces for p in ps]
     vectors = encode(flat + list(sentences))
-    piece_cosine = vectors[: len(flat)] @ vectors[len(flat) :].T
+    if background is None:
+        background = encode(background_sentences())
+    piece_vectors = vectors[: len(flat)]
+    bar = np.quantile(piece_vectors @ background.T, BACKGROUND_QUANTILE, axis=1)
+    piece_cosine = piece_vectors @ vectors[len(flat) :].T - bar[:, None]
     starts = np.cumsum([0, *(len(ps) for ps in pieces)])
-    cosine = np.stack([piece_cosine[a:b].max(axis=0) for a, b in itertools.pairwise(starts)])
+    closeness = np.stack([piece_cosine[a:b].max(axis=0) for a, b in itertools.pairwise(starts)])
     drop = frozenset({role.lower(), role.lower() + "s"})
     criterion_words = [content_words(c.text, drop) for c in criteria]
     weight = _rarity(criterion_words)
@@ -141,7 +203,11 @@ def scores(criteria: Sequence[Criterion], sentences: Sequence[str], encode: Enco
         [[min(sum(weight[w] for w in cw & sw), KEYWORD_SATURATION) for sw in sentence_words] for cw in criterion_words],
         dtype=np.float32,
     ).reshape(len(criteria), len(sentences))
-    return np.asarray(cosine + KEYWORD_WEIGHT * keyword / KEYWORD_SATURATION)
+    off_topic = np.array(
+        [[c.kind != "background" and cv.sections.get(s) in OFF_TOPIC_SECTIONS for s in sentences] for c in criteria],
+        dtype=np.float32,
+    ).reshape(len(criteria), len(sentences))
+    return Signals(closeness, keyword / KEYWORD_SATURATION, off_topic)
 
 
 def _rarity(word_sets: Sequence[set[str]]) -> dict[str, float]:
@@ -155,18 +221,14 @@ def _rarity(word_sets: Sequence[set[str]]) -> dict[str, float]:
     return {w: math.log((n + 1) / (df + 0.5)) / top for w, df in counts.items()}
 
 
-def screen(criteria: RoleCriteria, cv: CVText, encode: Encode) -> Screening:
+def screen(criteria: RoleCriteria, cv: CVText, encode: Encode, background: np.ndarray | None = None) -> Screening:
     """Each criterion with its evidence sentences (at most MAX_EVIDENCE, in the CV's order) or its probe;
-    CVRefused when the file is no CV (no sentence is evidence for anything and it has no CV markers)."""
+    CVRefused when the file is no CV (no sentence is evidence for anything and it has no CV markers).
+    `background`: the vectors of background_sentences(), when the caller keeps them."""
     found: list[tuple[str, ...]] = [() for _ in criteria.criteria]
     if criteria.criteria and cv.sentences:
-        matrix = scores(criteria.criteria, cv.sentences, encode, criteria.role)
-        # Each sentence counts only where it fits best (or nearly): a summary line or a decoy, a little
-        # close to everything, stops being evidence for all the criteria it does not speak to.
-        matrix = np.where(matrix >= matrix.max(axis=0) - MARGIN, matrix, -np.inf)
-        for i, row in enumerate(matrix):
-            best = [j for j in np.argsort(-row, kind="stable") if row[j] >= THRESHOLD][:MAX_EVIDENCE]
-            found[i] = tuple(cv.sentences[j] for j in sorted(best))
+        chosen = signals(criteria.criteria, cv, encode, criteria.role, background).evidence()
+        found = [tuple(cv.sentences[j] for j in sorted(best)) for best in chosen]
     if not any(found) and not cv.looks_like_cv:
         raise CVRefused(NOT_A_CV)
     findings = [

@@ -6,6 +6,9 @@ It builds on the advisor's public ranking and role resolution only, so it never 
 from __future__ import annotations
 
 import asyncio
+from functools import cached_property
+
+import numpy as np
 
 from bot.answer.advisor import Advisor
 from bot.toolkit.criteria import RoleCriteria, build_criteria
@@ -13,7 +16,7 @@ from bot.toolkit.cvtext import read_cv
 from bot.toolkit.jd import JobDescription, build_jd
 from bot.toolkit.kit import InterviewKit, build_kit
 from bot.toolkit.scorecard import Scorecard, build_scorecard
-from bot.toolkit.screen import Screening, screen
+from bot.toolkit.screen import Screening, background_sentences, screen
 
 
 class Toolkit:
@@ -54,4 +57,9 @@ class Toolkit:
         """The CV evidence check of one CV, read from memory and kept nowhere (blocking); CVRefused (one line)
         for a file that is unreadable or no CV, UnknownRoleError for a role no article is about."""
         criteria = self.criteria(role)
-        return screen(criteria, read_cv(data, filename), self.advisor.encode)
+        return screen(criteria, read_cv(data, filename), self.advisor.encode, self.background)
+
+    @cached_property
+    def background(self) -> np.ndarray:
+        """The vectors of the CV check's ordinary CV sentences, encoded once per toolkit (no CV text)."""
+        return self.advisor.encode(background_sentences())
