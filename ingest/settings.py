@@ -8,6 +8,7 @@ store layout. Secrets never live here: they come from the environment (bot/env.p
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -211,6 +212,15 @@ def _override(raw: dict[str, Any], overrides: dict[str, Any], source: Path) -> N
         node[leaf] = value
 
 
+def _refuse_near_misses(raw: dict[str, Any], model: type[BaseModel], source: Path) -> None:
+    """A model that ignores other parts' sections still refuses a misspelling of its own ("knowldge" would
+    otherwise run on the default knowledge folder): a top-level key it does not have, close to one it has."""
+    own = [name for name in model.model_fields if name != CONFIG_DIR]
+    for key in raw:
+        if key not in own and (near := difflib.get_close_matches(str(key), own, n=1, cutoff=0.8)):
+            raise ConfigError(f"{source}: {key}: unknown key (did you mean {near[0]}? see README 'Configuration')")
+
+
 def load_config(path: Path | str, model: type[S], overrides: dict[str, Any] | None = None) -> S:
     """Read config.yaml into `model` (ingest's Settings or a part's composition of it), validated.
 
@@ -220,6 +230,8 @@ def load_config(path: Path | str, model: type[S], overrides: dict[str, Any] | No
     source = Path(path)
     raw = _read(source)
     _override(raw, overrides or {}, source)
+    if model.model_config.get("extra") == "ignore":
+        _refuse_near_misses(raw, model, source)
     base = source.resolve().parent
     data_dir = environment().data_dir
     folders = {CONFIG_DIR: base, DATA_ROOT: data_dir.resolve() if data_dir else base}

@@ -128,3 +128,13 @@ def test_cli_reports_config_errors_in_one_clean_line(tmp_path: Path) -> None:
     )
     assert out.returncode == 2
     assert "store.mode" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_python_m_ingest_refuses_a_misspelt_section_of_its_own_and_keeps_the_bots(tmp_path: Path) -> None:
+    """Ingest ignores the bot's sections, but "knowldge" is a typo of its own, not someone else's section:
+    run on the defaults it would index the wrong folder."""
+    cfg = write_config(tmp_path / "c.yaml", {"knowldge": {"dir": "articles"}, "telegram": {"admin_ids": [1]}})
+    with pytest.raises(ConfigError, match=r": knowldge: unknown key \(did you mean knowledge\?"):
+        load_ingest_settings(cfg)
+    write_config(cfg, {"knowledge": {"dir": "articles"}, "telegram": {"admin_ids": [1]}, "llm": {}})
+    assert load_ingest_settings(cfg).knowledge.dir.name == "articles"
