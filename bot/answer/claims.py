@@ -40,6 +40,8 @@ _NUMBER_WORDS = {
     "forty": "40",
     "fifty": "50",
     "dozen": "12",
+    "half": "1/2",
+    "quarter": "1/4",
     "thousand": "1000",
     "million": "1000000",
     "billion": "1000000000",
@@ -152,13 +154,44 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     return tuple(missing)
 
 
+def content_words(text: str) -> list[str]:
+    """The words of `text` that carry a claim: its terms less the framing ("the article says")."""
+    return [t for t in terms(text) if t not in _FRAMING]
+
+
 def novel_share(sentence: str, cited: str, question: str = "") -> float:
     """Share of the sentence's content words found neither in the cited text nor in the question."""
-    words = [t for t in terms(sentence) if t not in _FRAMING]
+    words = content_words(sentence)
     if not words:
         return 0.0
     known = {stem(t) for t in terms(cited)} | {stem(t) for t in terms(question)}
     return sum(1 for w in words if stem(w) not in known) / len(words)
+
+
+#: Words that deny or belittle ("little", "struggled", "kept from", "limited to"): a contradiction in other
+#: words than the reversal rules read, which MiniLM likens to its source. Weighed, not a hard rule: a
+#: paraphrase may say "few" for "one of the most".
+_DENIALS = _words(
+    "little hardly barely scarcely lack lacks lacked lacking struggle struggles struggled struggling unable "
+    "limited limit limits kept keep keeps prevent prevents prevented fail fails failed failing hard difficult "
+    "weak rarely seldom few fewer less lower reduced replace replaces replaced instead brand new delegate "
+    "delegated delegates avoid avoids nobody nothing not no never without cannot"
+)
+
+
+_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def denials(sentence: str, cited: str) -> int:
+    """How many denying words ("little", "struggled", "not") the sentence uses that the cited text does not."""
+    have = {_negation(w) for w in _TOKEN.findall(cited.lower().replace("’", "'"))}
+    words = [_negation(w) for w in _TOKEN.findall(sentence.lower().replace("’", "'"))]
+    return sum(1 for w in words if w in _DENIALS and w not in have)
+
+
+def _negation(word: str) -> str:
+    """A contraction ("don't", "isn't") is the same denial as "not"."""
+    return "not" if word.endswith("n't") else word
 
 
 def asserts_nothing(sentence: str, question: str = "") -> bool:
