@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from bot.answer.retrieval import STOPWORDS, stem, terms
+from bot.answer.swaps import exchanges
 
 
 def _words(text: str) -> frozenset[str]:
@@ -73,6 +74,16 @@ _QUANTIFIERS = _words(
     "exclusively guarantee guarantees guaranteed invariably necessarily entirely fully completely most "
     "majority usually typically generally often rarely seldom best worst primary main"
 )
+#: Quantifiers of one reach: a paraphrase may say "every" for "all", "generally" for "tend to".
+_SAME_REACH = [
+    _words("all every each"),
+    _words("usually typically generally tend tends commonly"),
+    _words("required requires require mandatory necessary essential"),
+    _words("only sole solely exclusively"),
+    _words("rarely seldom"),
+    _words("main primary chief principal"),
+    _words("most majority"),
+]
 #: Words that frame a sentence without asserting anything about the roles.
 _FRAMING = _words(
     "article articles passage passages source sources author authors recruiter recruiters say says said "
@@ -135,8 +146,8 @@ def superlatives(sentence: str, cited: str) -> list[str]:
 
 
 def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
-    """The numbers, names and quantifiers of `sentence` that `cited` (its passages and sources) lacks, and
-    the words whose polarity it reverses (see `reversals`, `antonyms`)."""
+    """The numbers, names and quantifiers of `sentence` that `cited` (its passages and sources) lacks, the
+    words whose polarity it reverses (see `reversals`, `antonyms`) and the phrases it swaps (`exchanges`)."""
     lower = cited.lower()
     missing = sorted(_normal_numbers(sentence) - _normal_numbers(cited))
     for name in sorted(_names(sentence)):
@@ -145,18 +156,24 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
             missing.append(name)
     cited_words = set(re.findall(r"[a-z]+", lower))
     missing.extend(
-        sorted(w for w in set(re.findall(r"[a-z]+", sentence.lower())) & _QUANTIFIERS if w not in cited_words)
+        sorted(w for w in set(re.findall(r"[a-z]+", sentence.lower())) & _QUANTIFIERS if not _reach(w) & cited_words)
     )
     missing.extend(_credentials(sentence, cited))
     missing.extend(superlatives(sentence, cited))
     missing.extend(reversals(sentence, cited))
     missing.extend(antonyms(sentence, cited))
+    missing.extend(exchanges(sentence, cited))
     return tuple(missing)
 
 
 def content_words(text: str) -> list[str]:
     """The words of `text` that carry a claim: its terms less the framing ("the article says")."""
     return [t for t in terms(text) if t not in _FRAMING]
+
+
+def _reach(quantifier: str) -> frozenset[str]:
+    """The quantifier and those of the same reach."""
+    return frozenset({quantifier}).union(*(group for group in _SAME_REACH if quantifier in group))
 
 
 def novel_share(sentence: str, cited: str, question: str = "") -> float:

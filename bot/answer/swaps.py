@@ -1,0 +1,59 @@
+"""Swapped roles: a sentence that keeps its passage's words but exchanges who does what to whom.
+
+Why: "Some CMIOs don't know what to do with their health systems" against "Some health systems don't know
+what to do with their CMIOs" shares every word and every likeness measure with its source, and so does
+"skills from healthcare transfer to other industries" against "skills from other industries transfer to
+healthcare". What changed is order: two short phrases traded places around the same words. A paraphrase
+moves whole clauses, or changes its wording while it reorders, so the rule asks for nearly all of the
+sentence's words in one cited sentence, and for two phrases of at most two content words each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+
+from bot.answer.retrieval import stem, terms
+from ingest.chunking import split_sentences
+
+_SHARED = 0.8
+"""Share of the sentence's content words that one cited sentence must hold for a reordering to mean a swap."""
+_MIN_SHARED = 4
+_PHRASE = 2
+"""At most this many content words in each of the two exchanged phrases."""
+
+
+def _increasing(xs: Sequence[int]) -> bool:
+    return all(a < b for a, b in pairwise(xs))
+
+
+def _exchange(order: Sequence[int]) -> tuple[int, int] | None:
+    """Positions (a, c) of two short blocks order[a:b], order[c:d] with words between them whose
+    exchange makes `order` increasing; None when no such pair exists."""
+    n = len(order)
+    for a in range(n):
+        for b in range(a + 1, min(n, a + _PHRASE + 1)):
+            for c in range(b + 1, n):
+                for d in range(c + 1, min(n, c + _PHRASE) + 1):
+                    if _increasing([*order[:a], *order[c:d], *order[b:c], *order[a:b], *order[d:]]):
+                        return a, c
+    return None
+
+
+def exchanges(sentence: str, cited: str) -> list[str]:
+    """'swapped A and B' for two phrases of `sentence` that stand in each other's place in a cited sentence."""
+    own = list(dict.fromkeys(stem(t) for t in terms(sentence)))
+    for source in split_sentences(cited) or [cited]:
+        first: dict[str, int] = {}
+        for i, word in enumerate(stem(t) for t in terms(source)):
+            first.setdefault(word, i)
+        shared = [w for w in own if w in first]
+        if len(shared) < max(_MIN_SHARED, _SHARED * len(own)):
+            continue
+        order = [first[w] for w in shared]
+        if _increasing(order):
+            continue
+        found = _exchange(order)
+        if found:
+            return [f"swapped {shared[found[0]]} and {shared[found[1]]}"]
+    return []
