@@ -190,9 +190,9 @@ def novel_share(sentence: str, cited: str, question: str = "") -> float:
 #: paraphrase may say "few" for "one of the most".
 _DENIALS = _words(
     "little hardly barely scarcely lack lacks lacked lacking struggle struggles struggled struggling unable "
-    "limited limit limits kept keep keeps prevent prevents prevented fail fails failed failing hard difficult "
-    "weak rarely seldom few fewer less lower reduced replace replaces replaced instead brand new delegate "
-    "delegated delegates avoid avoids nobody nothing not no never without cannot"
+    "limited prevent prevents prevented fail fails failed failing hard difficult weak rarely seldom replace "
+    "replaces replaced instead brand delegate delegated delegates avoid avoids leave leaves nobody nothing "
+    "not no never without cannot"
 )
 
 
@@ -354,9 +354,10 @@ _IRREGULAR = {
 
 
 def _lemmas(text: str) -> set[str]:
-    """Each word, its irregular base form and its light stem (with an 'e' back where that names a word)."""
+    """Each word, its irregular base form and its light stem (with an 'e' back where that names a word); a
+    hyphenated compound is one word ("high-level" planning is not the opposite of "lower" costs)."""
     out: set[str] = set()
-    for word in re.findall(r"[a-z]+", text.lower()):
+    for word in re.findall(r"[a-z]+(?:-[a-z]+)*", text.lower()):
         stem = next(
             (word[: -len(s)] for s in ("ing", "ed", "er", "es", "s") if len(word) > len(s) + 3 and word.endswith(s)),
             word,

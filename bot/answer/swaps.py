@@ -21,6 +21,14 @@ _SHARED = 0.8
 _MIN_SHARED = 4
 _PHRASE = 2
 """At most this many content words in each of the two exchanged phrases."""
+_MAX_SHARED = 40
+"""Longer runs of shared words are not searched: the search grows with the cube of their number."""
+
+
+def _key(term: str) -> str:
+    """The light stem, and a plural acronym's "s" off too ("CTOs" meets "CTO"; stem keeps short words whole)."""
+    word = stem(term)
+    return word[:-1] if len(word) >= 4 and word.endswith("s") else word
 
 
 def _increasing(xs: Sequence[int]) -> bool:
@@ -42,13 +50,13 @@ def _exchange(order: Sequence[int]) -> tuple[int, int] | None:
 
 def exchanges(sentence: str, cited: str) -> list[str]:
     """'swapped A and B' for two phrases of `sentence` that stand in each other's place in a cited sentence."""
-    own = list(dict.fromkeys(stem(t) for t in terms(sentence)))
+    own = list(dict.fromkeys(_key(t) for t in terms(sentence)))
     for source in split_sentences(cited) or [cited]:
         first: dict[str, int] = {}
-        for i, word in enumerate(stem(t) for t in terms(source)):
+        for i, word in enumerate(_key(t) for t in terms(source)):
             first.setdefault(word, i)
         shared = [w for w in own if w in first]
-        if len(shared) < max(_MIN_SHARED, _SHARED * len(own)):
+        if not max(_MIN_SHARED, _SHARED * len(own)) <= len(shared) <= _MAX_SHARED:
             continue
         order = [first[w] for w in shared]
         if _increasing(order):
