@@ -84,13 +84,15 @@ _SAME_REACH = [
     _words("main primary chief principal"),
     _words("most majority"),
 ]
-#: Words that frame a sentence without asserting anything about the roles.
+#: Words that frame a sentence without asserting anything about the roles, among them the advice frame an
+#: answer to a hiring manager (a CIO) puts around a claim: "CIOs should consider candidates who ...".
 _FRAMING = _words(
     "article articles passage passages source sources author authors recruiter recruiters say says said "
     "according note notes mention mentions mentioned cover covers covered address addresses addressed "
     "describe describes described discuss discusses discussed point points answer answers question "
     "questions following below above here summary summarise summarize detail details information specific "
-    "specifically hire hiring here"
+    "specifically hire hiring here look looking consider considering seek seeking candidate candidates someone "
+    "cio cios"
 )
 _SILENCE = re.compile(
     r"\b(?:do(?:es)?\s*n[o’']t|do(?:es)? not|don[’']t|doesn[’']t|no passage|none of the|nothing)\b.{0,40}?"
@@ -190,9 +192,8 @@ def novel_share(sentence: str, cited: str, question: str = "") -> float:
 #: paraphrase may say "few" for "one of the most".
 _DENIALS = _words(
     "little hardly barely scarcely lack lacks lacked lacking struggle struggles struggled struggling unable "
-    "limited prevent prevents prevented fail fails failed failing hard difficult weak rarely seldom replace "
-    "replaces replaced instead brand delegate delegated delegates avoid avoids leave leaves nobody nothing "
-    "not no never without cannot"
+    "limited prevent prevents prevented fail fails failed failing hard difficult weak rarely seldom instead "
+    "brand delegate delegated delegates avoid avoids leave leaves nobody nothing not no never without cannot"
 )
 
 
@@ -203,7 +204,13 @@ def denials(sentence: str, cited: str) -> int:
     """How many denying words ("little", "struggled", "not") the sentence uses that the cited text does not."""
     have = {_negation(w) for w in _TOKEN.findall(cited.lower().replace("’", "'"))}
     words = [_negation(w) for w in _TOKEN.findall(sentence.lower().replace("’", "'"))]
-    return sum(1 for w in words if w in _DENIALS and w not in have)
+    count = 0
+    for i, word in enumerate(words):
+        after = words[i + 1 : i + 4]
+        if word in _NEGATORS and any(w.startswith(v) for w in after for v in _NEGATIVE_VERBS):
+            continue  # "shouldn't overlook", "never loses": a denied denial asserts
+        count += word in _DENIALS and word not in have
+    return count
 
 
 def _negation(word: str) -> str:
