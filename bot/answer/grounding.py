@@ -7,7 +7,8 @@ sentence says against what its cited passages say, with two kinds of evidence:
   "only", "required") in the sentence must appear in the cited text;
 - semantic, as a small logistic model (weights in grounding_model.json, fitted by
   `python -m bot.quality.grounding` on our own labelled sentence-passage pairs): the sentence's likeness
-  to the cited units and windows of them, and the share of its content words the cited text lacks.
+  to the cited units and windows of them, the share of its content words the cited text lacks, how
+  closely each of its words meets a cited word (a soft overlap: synonyms count), and its denying words.
 A sentence that cites nothing is held to the same check against all the passages given. A sentence
 that asserts nothing (a lead such as "Here is what the articles say:", or "The articles do not cover
 salaries.") is kept as it is.

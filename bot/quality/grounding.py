@@ -6,6 +6,9 @@ decide first; a logistic regression (scikit-learn, standardised features) over t
 the `calibrate` split only, and its threshold is the one with the best F1 at catching unsupported
 sentences there. The `heldout` split is only ever scored. The weights go to
 bot/answer/grounding_model.json, which the guard applies with numpy alone.
+
+Tuning (features, rules, C) is chosen with `--cv` (grouped cross-validation on the calibrate split) and
+refitted with `--calibrate-only`: neither scores the heldout split, so it stays a fair test.
 """
 
 from __future__ import annotations
