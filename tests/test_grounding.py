@@ -93,6 +93,13 @@ def test_two_phrases_that_trade_places_are_a_swap() -> None:
     skills = "Skills from other industries are transferable to healthcare and provide fresh insight."
     assert exchanges("Skills from healthcare are transferable to other industries and provide fresh insight.", skills)
     assert exchanges(skills, skills) == []
+    assert exchanges("The CIO reports to the CTO about the search.", "The CTO reports to the CIO about the search.")
+
+
+def test_phrases_of_one_list_may_trade_places() -> None:
+    cited = "The CTO training and skills from other industries are transferable to healthcare."
+    paraphrase = "Skills and training that CTOs build in other industries are transferable to healthcare."
+    assert exchanges(paraphrase, cited) == []
 
 
 def test_a_paraphrase_that_moves_a_whole_clause_is_no_swap() -> None:
