@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer.claims import antonyms, asserts_nothing, clauses, lexical_misses, reversals
+from bot.answer.claims import antonyms, asserts_nothing, clauses, denials, lexical_misses, reversals
 from bot.answer.grounding import Guard
+from bot.answer.swaps import exchanges
 from bot.answer.types import Passage, Source
 from bot.quality.grounding import _titles, load_pairs, report, score
 from ingest.embedding.factory import Embedder
@@ -78,6 +79,39 @@ def test_a_name_the_source_line_holds_is_no_miss() -> None:
 
 def test_a_widened_claim_is_a_lexical_miss() -> None:
     assert "always" in lexical_misses("The CTO must always translate technical concepts.", PRESENCE)
+
+
+def test_a_quantifier_of_the_same_reach_is_no_miss() -> None:
+    assert lexical_misses("Lead every network activity.", "Lead all network activities.") == ()
+    assert lexical_misses("CMIOs are generally strategic.", "CMIOs tend to be strategic.") == ()
+    assert "always" in lexical_misses("CMIOs are always strategic.", "CMIOs tend to be strategic.")
+
+
+def test_two_phrases_that_trade_places_are_a_swap() -> None:
+    cited = "Some health systems don't know what to do with their CMIOs after the implementation is done."
+    assert exchanges("Some CMIOs don't know what to do with their health systems after the implementation.", cited)
+    skills = "Skills from other industries are transferable to healthcare and provide fresh insight."
+    assert exchanges("Skills from healthcare are transferable to other industries and provide fresh insight.", skills)
+    assert exchanges(skills, skills) == []
+    assert exchanges("The CIO reports to the CTO about the search.", "The CTO reports to the CIO about the search.")
+
+
+def test_phrases_of_one_list_may_trade_places() -> None:
+    cited = "The CTO training and skills from other industries are transferable to healthcare."
+    paraphrase = "Skills and training that CTOs build in other industries are transferable to healthcare."
+    assert exchanges(paraphrase, cited) == []
+
+
+def test_a_paraphrase_that_moves_a_whole_clause_is_no_swap() -> None:
+    cited = "Because talent demand in healthcare is huge, professionals from other industries bridge into CTO roles."
+    moved = "Professionals from other industries bridge into CTO roles because talent demand in healthcare is huge."
+    assert exchanges(moved, cited) == []
+
+
+def test_denying_words_the_cited_text_lacks_are_counted() -> None:
+    cited = "First-generation CMIOs had significant responsibility for implementing clinical systems."
+    assert denials("First-generation CMIOs had little responsibility for implementing clinical systems.", cited) == 1
+    assert denials("Coaches don't need Latin.", "A coach does not need Latin.") == 0
 
 
 def test_a_credential_the_cited_text_lacks_is_a_lexical_miss() -> None:
@@ -182,6 +216,14 @@ def test_a_paraphrase_is_kept(guard: Guard) -> None:
         passages(),
     )
     assert grounded.removed == 0 and grounded.kept == 1
+
+
+def test_synonyms_align_where_new_words_do_not(guard: Guard) -> None:
+    """Each sentence word meets its nearest cited word: a paraphrase's synonyms align, an invention's words do not."""
+    cited = ["Someone who has been trained in large complex military or government IT roles would be a good contender."]
+    paraphrase = guard.features("Candidates schooled in big IT operations in the armed forces could contend.", cited)
+    invention = guard.features("Candidates should present a budget for onboarding and a vacation plan.", cited)
+    assert paraphrase.align > invention.align and paraphrase.align_low < invention.align_low
 
 
 def test_a_sentence_citing_nothing_is_checked_against_every_passage(guard: Guard) -> None:

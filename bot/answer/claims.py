@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from bot.answer.retrieval import STOPWORDS, stem, terms
+from bot.answer.swaps import exchanges
 
 
 def _words(text: str) -> frozenset[str]:
@@ -40,6 +41,8 @@ _NUMBER_WORDS = {
     "forty": "40",
     "fifty": "50",
     "dozen": "12",
+    "half": "1/2",
+    "quarter": "1/4",
     "thousand": "1000",
     "million": "1000000",
     "billion": "1000000000",
@@ -71,13 +74,25 @@ _QUANTIFIERS = _words(
     "exclusively guarantee guarantees guaranteed invariably necessarily entirely fully completely most "
     "majority usually typically generally often rarely seldom best worst primary main"
 )
-#: Words that frame a sentence without asserting anything about the roles.
+#: Quantifiers of one reach: a paraphrase may say "every" for "all", "generally" for "tend to".
+_SAME_REACH = [
+    _words("all every each"),
+    _words("usually typically generally tend tends commonly"),
+    _words("required requires require mandatory necessary essential"),
+    _words("only sole solely exclusively"),
+    _words("rarely seldom"),
+    _words("main primary chief principal"),
+    _words("most majority"),
+]
+#: Words that frame a sentence without asserting anything about the roles, among them the advice frame an
+#: answer to a hiring manager (a CIO) puts around a claim: "CIOs should consider candidates who ...".
 _FRAMING = _words(
     "article articles passage passages source sources author authors recruiter recruiters say says said "
     "according note notes mention mentions mentioned cover covers covered address addresses addressed "
     "describe describes described discuss discusses discussed point points answer answers question "
     "questions following below above here summary summarise summarize detail details information specific "
-    "specifically hire hiring here"
+    "specifically hire hiring here look looking consider considering seek seeking candidate candidates someone "
+    "cio cios"
 )
 _SILENCE = re.compile(
     r"\b(?:do(?:es)?\s*n[o’']t|do(?:es)? not|don[’']t|doesn[’']t|no passage|none of the|nothing)\b.{0,40}?"
@@ -133,8 +148,8 @@ def superlatives(sentence: str, cited: str) -> list[str]:
 
 
 def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
-    """The numbers, names and quantifiers of `sentence` that `cited` (its passages and sources) lacks, and
-    the words whose polarity it reverses (see `reversals`, `antonyms`)."""
+    """The numbers, names and quantifiers of `sentence` that `cited` (its passages and sources) lacks, the
+    words whose polarity it reverses (see `reversals`, `antonyms`) and the phrases it swaps (`exchanges`)."""
     lower = cited.lower()
     missing = sorted(_normal_numbers(sentence) - _normal_numbers(cited))
     for name in sorted(_names(sentence)):
@@ -143,22 +158,64 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
             missing.append(name)
     cited_words = set(re.findall(r"[a-z]+", lower))
     missing.extend(
-        sorted(w for w in set(re.findall(r"[a-z]+", sentence.lower())) & _QUANTIFIERS if w not in cited_words)
+        sorted(w for w in set(re.findall(r"[a-z]+", sentence.lower())) & _QUANTIFIERS if not _reach(w) & cited_words)
     )
     missing.extend(_credentials(sentence, cited))
     missing.extend(superlatives(sentence, cited))
     missing.extend(reversals(sentence, cited))
     missing.extend(antonyms(sentence, cited))
+    missing.extend(exchanges(sentence, cited))
     return tuple(missing)
+
+
+def content_words(text: str) -> list[str]:
+    """The words of `text` that carry a claim: its terms less the framing ("the article says")."""
+    return [t for t in terms(text) if t not in _FRAMING]
+
+
+def _reach(quantifier: str) -> frozenset[str]:
+    """The quantifier and those of the same reach."""
+    return frozenset({quantifier}).union(*(group for group in _SAME_REACH if quantifier in group))
 
 
 def novel_share(sentence: str, cited: str, question: str = "") -> float:
     """Share of the sentence's content words found neither in the cited text nor in the question."""
-    words = [t for t in terms(sentence) if t not in _FRAMING]
+    words = content_words(sentence)
     if not words:
         return 0.0
     known = {stem(t) for t in terms(cited)} | {stem(t) for t in terms(question)}
     return sum(1 for w in words if stem(w) not in known) / len(words)
+
+
+#: Words that deny or belittle ("little", "struggled", "kept from", "limited to"): a contradiction in other
+#: words than the reversal rules read, which MiniLM likens to its source. Weighed, not a hard rule: a
+#: paraphrase may say "few" for "one of the most".
+_DENIALS = _words(
+    "little hardly barely scarcely lack lacks lacked lacking struggle struggles struggled struggling unable "
+    "limited prevent prevents prevented fail fails failed failing hard difficult weak rarely seldom instead "
+    "brand delegate delegated delegates avoid avoids leave leaves nobody nothing not no never without cannot"
+)
+
+
+_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def denials(sentence: str, cited: str) -> int:
+    """How many denying words ("little", "struggled", "not") the sentence uses that the cited text does not."""
+    have = {_negation(w) for w in _TOKEN.findall(cited.lower().replace("’", "'"))}
+    words = [_negation(w) for w in _TOKEN.findall(sentence.lower().replace("’", "'"))]
+    count = 0
+    for i, word in enumerate(words):
+        after = words[i + 1 : i + 4]
+        if word in _NEGATORS and any(w.startswith(v) for w in after for v in _NEGATIVE_VERBS):
+            continue  # "shouldn't overlook", "never loses": a denied denial asserts
+        count += word in _DENIALS and word not in have
+    return count
+
+
+def _negation(word: str) -> str:
+    """A contraction ("don't", "isn't") is the same denial as "not"."""
+    return "not" if word.endswith("n't") else word
 
 
 def asserts_nothing(sentence: str, question: str = "") -> bool:
@@ -304,9 +361,10 @@ _IRREGULAR = {
 
 
 def _lemmas(text: str) -> set[str]:
-    """Each word, its irregular base form and its light stem (with an 'e' back where that names a word)."""
+    """Each word, its irregular base form and its light stem (with an 'e' back where that names a word); a
+    hyphenated compound is one word ("high-level" planning is not the opposite of "lower" costs)."""
     out: set[str] = set()
-    for word in re.findall(r"[a-z]+", text.lower()):
+    for word in re.findall(r"[a-z]+(?:-[a-z]+)*", text.lower()):
         stem = next(
             (word[: -len(s)] for s in ("ing", "ed", "er", "es", "s") if len(word) > len(s) + 3 and word.endswith(s)),
             word,

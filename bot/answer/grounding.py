@@ -7,7 +7,8 @@ sentence says against what its cited passages say, with two kinds of evidence:
   "only", "required") in the sentence must appear in the cited text;
 - semantic, as a small logistic model (weights in grounding_model.json, fitted by
   `python -m bot.quality.grounding` on our own labelled sentence-passage pairs): the sentence's likeness
-  to the cited units and windows of them, and the share of its content words the cited text lacks.
+  to the cited units and windows of them, the share of its content words the cited text lacks, how
+  closely each of its words meets a cited word (a soft overlap: synonyms count), and its denying words.
 A sentence that cites nothing is held to the same check against all the passages given. A sentence
 that asserts nothing (a lead such as "Here is what the articles say:", or "The articles do not cover
 salaries.") is kept as it is.
@@ -27,8 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answer.claims import asserts_nothing, clauses, lexical_misses, novel_share
+from bot.answer.claims import asserts_nothing, clauses, content_words, denials, lexical_misses, novel_share
 from bot.answer.hygiene import cited_numbers, strip_citations
+from bot.answer.retrieval import stem
 from bot.answer.types import Passage
 from ingest.chunking import LIST_ITEM, split_sentences, units
 
@@ -36,11 +38,13 @@ Encode = Callable[[Sequence[str]], np.ndarray]
 """Normalised vectors, one row per text (ingest.embedding's Embedder.encode)."""
 
 MODEL_FILE = Path(__file__).with_name("grounding_model.json")
-FEATURES = ("unit", "window", "novel", "clause_unit", "clause_novel")
+FEATURES = ("unit", "window", "novel", "clause_unit", "clause_novel", "align", "align_low", "clause_align", "denials")
 
 _RUN_SIZES = (6, 12)
 """Word runs of a cited unit that a claim is also compared with (stride: half a run)."""
 _CACHE_LIMIT = 20_000
+_ALIGNED = 0.6
+"""A sentence word whose best cosine to any cited word is below this has no counterpart there."""
 
 
 @dataclass(frozen=True)
@@ -57,11 +61,20 @@ class Features:
     """The weakest clause's best cosine to one cited unit: a true clause must not carry an invented one."""
     clause_novel: float
     """The highest share of novel content words in any one clause."""
+    align: float = 1.0
+    """Mean over the sentence's content words of the best cosine to a cited word (1 for the same word):
+    a paraphrase's "schooled" meets "trained", an invention's "onboarding" meets nothing."""
+    align_low: float = 0.0
+    """Share of the sentence's content words with no cited counterpart (best cosine below _ALIGNED)."""
+    clause_align: float = 1.0
+    """The weakest clause's `align`: a true clause must not carry an invented one."""
+    denials: float = 0.0
+    """Denying words ("little", "struggled", "not") of the sentence that the cited text lacks."""
     missing: tuple[str, ...] = ()
     """Numbers, names and quantifiers of the sentence that the cited text lacks."""
 
     def vector(self) -> np.ndarray:
-        return np.array([self.unit, self.window, self.novel, self.clause_unit, self.clause_novel])
+        return np.array([getattr(self, f) for f in FEATURES], dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -197,14 +210,35 @@ class Guard:
         novel = novel_share(sentence, cited, question)
         parts = clauses(sentence)
         clause_novel = max(novel_share(c, cited, question) for c in parts)
+        known = content_words(f"{cited}\n{question}")
+        aligned = [self._alignment(content_words(c), known) for c in parts]
+        everything = np.concatenate(aligned)
+        lexical = {
+            "align": float(everything.mean()) if everything.size else 1.0,
+            "align_low": float((everything < _ALIGNED).mean()) if everything.size else 0.0,
+            "clause_align": min((float(a.mean()) for a in aligned if a.size), default=1.0),
+            "denials": float(denials(sentence, cited)),
+        }
         if not pieces:
-            return Features(0.0, 0.0, novel, 0.0, clause_novel, missing)
+            return Features(0.0, 0.0, novel, 0.0, clause_novel, **lexical, missing=missing)
         heads = self._encode([sentence, *parts]) if len(parts) > 1 else self._encode([sentence])
         similarity = self._evidence_vectors([*pieces, *windows]) @ heads.T  # rows: pieces, windows
         unit = float(similarity[: len(pieces), 0].max())
         window = float(similarity[len(pieces) :, 0].max()) if windows else unit
         clause_unit = float(similarity[: len(pieces), 1:].max(axis=0).min()) if len(parts) > 1 else unit
-        return Features(unit, max(unit, window), novel, clause_unit, clause_novel, missing)
+        return Features(unit, max(unit, window), novel, clause_unit, clause_novel, **lexical, missing=missing)
+
+    def _alignment(self, words: Sequence[str], known: Sequence[str]) -> np.ndarray:
+        """Per word, its best cosine to a known word, each word embedded alone (1.0 for the same stem):
+        a soft word overlap that lets a paraphrase's synonyms count where `novel` sees only new words."""
+        if not words:
+            return np.zeros(0)
+        stems = {stem(w) for w in known}
+        vocabulary = sorted(set(known))
+        best = np.zeros(len(words))
+        if vocabulary:
+            best = (self._evidence_vectors(list(words)) @ self._evidence_vectors(vocabulary).T).max(axis=1)
+        return np.array([1.0 if stem(w) in stems else float(b) for w, b in zip(words, best, strict=True)])
 
     def judge(self, sentence: str, passages: Sequence[str], context: str = "", question: str = "") -> Verdict:
         """Supported or not, with the reason: a lexical miss, or the model's probability."""

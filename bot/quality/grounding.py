@@ -6,6 +6,9 @@ decide first; a logistic regression (scikit-learn, standardised features) over t
 the `calibrate` split only, and its threshold is the one with the best F1 at catching unsupported
 sentences there. The `heldout` split is only ever scored. The weights go to
 bot/answer/grounding_model.json, which the guard applies with numpy alone.
+
+Tuning (features, rules, C) is chosen with `--cv` (grouped cross-validation on the calibrate split) and
+refitted with `--calibrate-only`: neither scores the heldout split, so it stays a fair test.
 """
 
 from __future__ import annotations
@@ -134,6 +137,31 @@ def fit(scored: Sequence[Scored], c: float) -> GroundingModel:
     return GroundingModel(model.coef, model.intercept, mean, scale, round(best[1], 2))
 
 
+def cross_validate(scored: Sequence[Scored], c: float, seeds: Sequence[int] = range(5)) -> dict[str, float]:
+    """Mean per-fold precision, recall and F1 of 5-fold CV on `scored`, folds grouped by passage (pairs on one
+    passage never sit on both sides), repeated over `seeds`: how to choose features and C without the heldout."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    passages = sorted({s.pair.passage for s in scored})
+    groups = [passages.index(s.pair.passage) for s in scored]
+    labels = [s.pair.supported for s in scored]
+    folds: list[tuple[float, float, float]] = []
+    for seed in seeds:
+        splitter = StratifiedGroupKFold(5, shuffle=True, random_state=seed)
+        for train, test in splitter.split(np.zeros(len(scored)), labels, groups):
+            model = fit([scored[i] for i in train], c)
+            r = report("fold", model, [scored[i] for i in test])
+            f1 = 2 * r.precision * r.recall / (r.precision + r.recall) if r.precision + r.recall else 0.0
+            folds.append((r.precision, r.recall, f1))
+    p, r, f = np.mean(folds, axis=0)
+    return {
+        "folds": len(folds),
+        "precision": round(float(p), 3),
+        "recall": round(float(r), 3),
+        "f1": round(float(f), 3),
+    }
+
+
 def save(model: GroundingModel, path: Path) -> None:
     data = {
         "features": list(FEATURES),
@@ -153,6 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     parser.add_argument("--report-only", action="store_true", help="score with the model on disk, fit nothing")
+    parser.add_argument(
+        "--cv", action="store_true", help="grouped 5-fold CV on the calibrate split only; fits and saves nothing"
+    )
+    parser.add_argument(
+        "--calibrate-only", action="store_true", help="fit (unless --report-only) and report without scoring heldout"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -168,13 +202,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     titles = _titles(settings.knowledge.dir)
     calibrate = score(guard, [p for p in pairs if p.split == "calibrate"], titles)
-    heldout = score(guard, [p for p in pairs if p.split == "heldout"], titles)
+    if args.cv:  # the heldout split is not even scored: tuning must never see it
+        figures = {"split": "calibrate", "pairs": len(calibrate), "c": args.c, **cross_validate(calibrate, args.c)}
+        print(json.dumps(figures) if args.json else " ".join(f"{k} {v}" for k, v in figures.items()))
+        return 0
     if args.report_only:
         model = guard.model
     else:
         model = fit(calibrate, args.c)
         save(model, args.out)
-    reports = [report("calibrate", model, calibrate), report("heldout", model, heldout)]
+    reports = [report("calibrate", model, calibrate)]
+    if not args.calibrate_only:
+        reports.append(report("heldout", model, score(guard, [p for p in pairs if p.split == "heldout"], titles)))
     if args.json:
         print(json.dumps([r.to_json() for r in reports], indent=2))
     else:

@@ -1,0 +1,82 @@
+"""Swapped roles: a sentence that keeps its passage's words but exchanges who does what to whom.
+
+Why: "Some CMIOs don't know what to do with their health systems" against "Some health systems don't know
+what to do with their CMIOs" shares every word and every likeness measure with its source, and so does
+"skills from healthcare transfer to other industries" against "skills from other industries transfer to
+healthcare". What changed is order: two short phrases traded places around the same words. A paraphrase
+moves whole clauses, or changes its wording while it reorders, so the rule asks for nearly all of the
+sentence's words in one cited sentence, and for two phrases of at most two content words each.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from itertools import pairwise
+
+from bot.answer.retrieval import stem, terms
+from ingest.chunking import split_sentences
+
+_SHARED = 0.8
+"""Share of the sentence's content words that one cited sentence must hold for a reordering to mean a swap."""
+_MIN_SHARED = 4
+_PHRASE = 2
+"""At most this many content words in each of the two exchanged phrases."""
+_JOINS = frozenset({"and", "or", ",", ";", "&"})
+"""Words that join two phrases into one list: phrases joined so in the cited sentence ("CTO training and
+skills") may trade places in a paraphrase ("skills and training that CTOs build"); roles may not."""
+_TOKEN = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*|[,;&]")
+_MAX_SHARED = 40
+"""Longer runs of shared words are not searched: the search grows with the cube of their number."""
+
+
+def _key(term: str) -> str:
+    """The light stem, and a plural acronym's "s" off too ("CTOs" meets "CTO"; stem keeps short words whole)."""
+    word = stem(term)
+    return word[:-1] if len(word) >= 4 and word.endswith("s") else word
+
+
+def _increasing(xs: Sequence[int]) -> bool:
+    return all(a < b for a, b in pairwise(xs))
+
+
+def _exchange(order: Sequence[int], joined: Callable[[int, int], bool]) -> tuple[int, int] | None:
+    """Positions (a, c) of two short blocks order[a:b], order[c:d] with words between them whose
+    exchange makes `order` increasing, and that `joined` (cited positions) does not call one list;
+    None when no such pair exists."""
+    n = len(order)
+    for a in range(n):
+        for b in range(a + 1, min(n, a + _PHRASE + 1)):
+            for c in range(b + 1, n):
+                for d in range(c + 1, min(n, c + _PHRASE) + 1):
+                    first, second = sorted((order[a:b], order[c:d]), key=min)
+                    if joined(max(first), min(second)):
+                        continue
+                    if _increasing([*order[:a], *order[c:d], *order[b:c], *order[a:b], *order[d:]]):
+                        return a, c
+    return None
+
+
+def exchanges(sentence: str, cited: str) -> list[str]:
+    """'swapped A and B' for two phrases of `sentence` that stand in each other's place in a cited sentence."""
+    own = list(dict.fromkeys(_key(t) for t in terms(sentence)))
+    for source in split_sentences(cited) or [cited]:
+        tokens = _TOKEN.findall(source.lower())
+        first: dict[str, int] = {}
+        for i, token in enumerate(tokens):
+            for term in terms(token):
+                first.setdefault(_key(term), i)
+
+        def joined(start: int, end: int, tokens: list[str] = tokens) -> bool:
+            return any(t in _JOINS for t in tokens[start + 1 : end])
+
+        shared = [w for w in own if w in first]
+        if not max(_MIN_SHARED, _SHARED * len(own)) <= len(shared) <= _MAX_SHARED:
+            continue
+        order = [first[w] for w in shared]
+        if _increasing(order):
+            continue
+        found = _exchange(order, joined)
+        if found:
+            return [f"swapped {shared[found[0]]} and {shared[found[1]]}"]
+    return []
