@@ -30,10 +30,11 @@ SECOND_GENERATION = (
     "high-level planning that goes into making the right investments in IT."
 )
 
-#: What make test holds the held-out pairs to, beside issue 16's target: measured once on the fresh g3-* set with
-#: the guard as it stood when the set was committed (0.826 / 0.750), rounded down. (The g2-* set, now calibrate,
-#: had given 0.911 / 0.745: the new writer's paraphrases are harder for it.)
-FLOOR = {"precision": 0.82, "recall": 0.75}
+#: What make test holds the held-out pairs to, beside issue 16's target: measured once on the fresh g3-* set after
+#: the word-alignment, swap and framing rules were tuned by grouped CV on calibrate only (0.824 / 0.803), rounded
+#: down. With the guard as it stood when g3 was committed: 0.826 / 0.750. (The g2-* set, now calibrate, had
+#: given 0.911 / 0.745: the new writer's paraphrases are harder for it.)
+FLOOR = {"precision": 0.82, "recall": 0.80}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
