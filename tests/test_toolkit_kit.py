@@ -169,3 +169,16 @@ def test_the_console_chat_gives_a_kit(built: tuple[Settings, Advisor]) -> None:
     assert "Interview kit: chief technology officer (CTO)" in text
     assert "Usage: /interview ROLE" in text
     assert "CFO" in text.split("Usage: /interview ROLE", 1)[1]  # the unknown role is named, the chat goes on
+
+
+def test_criteria_of_one_kind_are_asked_in_different_words(toolkit: Toolkit) -> None:
+    """The CMIO's thin article gives four criteria of one kind: four different pairs of questions, not one."""
+    for role in ("CTO", "CMIO"):
+        kit = toolkit.kit(role)
+        by_kind: dict[str, list[tuple[str, str]]] = {}
+        for comp in kit.competencies:
+            by_kind.setdefault(comp.criterion.kind, []).append(comp.questions)
+        for kind, asked in by_kind.items():
+            firsts = [q[0].split("“")[0] for q in asked[:3]]
+            seconds = [q[1] for q in asked[:3]]
+            assert len(set(firsts)) == len(firsts) and len(set(seconds)) == len(seconds), (role, kind)

@@ -2,7 +2,7 @@
 sounds like, and the role's red flags; every criterion cited to its article.
 
 Questions come from fixed templates: the first quotes the criterion in the article's words, the second
-builds on it. Why quote rather
+builds on it; each kind has a few wordings, used in turn. Why quote rather
 than splice a phrase into a sentence: the criterion may be a clause, a list of skills or a whole
 sentence, and only a quotation reads as grammatical English for all of them (tests/test_toolkit_kit.py
 checks every template over every criterion of every role).
@@ -16,31 +16,80 @@ from typing import Any
 from bot.answer.types import sources_footer
 from bot.toolkit.criteria import KIND_NAMES, Criterion, RoleCriteria
 
-QUESTIONS: dict[str, tuple[str, str]] = {
+QUESTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "quality": (
-        "Our criteria for this role include “{c}”. Tell me about a time your work showed this. What was the "
-        "situation, what did you do, and what was the result?",
-        "Imagine your first six months with us. Where would this matter most, and how would you show it?",
+        (
+            "Our criteria for this role include “{c}”. Tell me about a time your work showed this. What was the "
+            "situation, what did you do, and what was the result?",
+            "Imagine your first six months with us. Where would this matter most, and how would you show it?",
+        ),
+        (
+            "Here is one of the qualities we are hiring for: “{c}”. Give me an example from the last two years "
+            "that shows it. Who else was involved, and what was the outcome?",
+            "If we called your last team, what would they say about this, and what example would they give?",
+        ),
+        (
+            "A recruiter who knows this role puts it this way: “{c}”. Describe a recent situation where you had "
+            "to show exactly this. What did you do, and what changed because of it?",
+            "Which part of this comes least naturally to you, and what do you do about it?",
+        ),
     ),
     "responsibility": (
-        "This role owns the following: “{c}”. Tell me about a time you carried a responsibility like this. "
-        "What did you own, and how did you measure success?",
-        "Suppose you inherited this on your first day. How would you find out where things stand, and what "
-        "would you change first?",
+        (
+            "This role owns the following: “{c}”. Tell me about a time you carried a responsibility like this. "
+            "What did you own, and how did you measure success?",
+            "Suppose you inherited this on your first day. How would you find out where things stand, and what "
+            "would you change first?",
+        ),
+        (
+            "Part of this job is: “{c}”. Walk me through the last time you were accountable for something like "
+            "it. What was at stake, and what did you decide?",
+            "Which part of this would you hand to your team, and which would you keep yourself? Why?",
+        ),
+        (
+            "The role includes: “{c}”. Tell me about the hardest problem you met doing something similar. How "
+            "did you handle it, and what did you learn?",
+            "What would you want to know in your first month to do this well here, and whom would you ask?",
+        ),
     ),
     "background": (
-        "The articles we hire by say: “{c}”. Which parts of your background speak to this, and what did you "
-        "learn there that carries over to a health system?",
-        "A physician leader asks why your background fits this part of the role. What would you tell them, "
-        "with an example?",
+        (
+            "The articles we hire by say: “{c}”. Which parts of your background speak to this, and what did you "
+            "learn there that carries over to a health system?",
+            "A physician leader asks why your background fits this part of the role. What would you tell them, "
+            "with an example?",
+        ),
+        (
+            "The recruiters we follow write: “{c}”. How does your own path compare, and where does it differ?",
+            "What gap in your experience would we need to plan for, and how would you close it?",
+        ),
+        (
+            "On background, the articles say: “{c}”. Tell me about the part of your career that prepared you "
+            "best for this. What did you do there that you would do again here?",
+            "Which experience of yours would surprise a health system, and why does it matter for this role?",
+        ),
     ),
     "trend": (
-        "Here is how the role is changing: “{c}”. Tell me about a time you changed how you worked because your "
-        "role changed. What did you do differently?",
-        "Given that direction, what would you want this position to look like here in three years, and what "
-        "would you do first?",
+        (
+            "Here is how the role is changing: “{c}”. Tell me about a time you changed how you worked because "
+            "your role changed. What did you do differently?",
+            "Given that direction, what would you want this position to look like here in three years, and what "
+            "would you do first?",
+        ),
+        (
+            "The articles describe the role this way: “{c}”. Where have you seen this in your own work, and what "
+            "did you do about it?",
+            "How would you explain this change to the physicians and executives you would work with here?",
+        ),
+        (
+            "One of the articles notes: “{c}”. Tell me about a time you helped an organization through a change "
+            "like this. What was your part?",
+            "What would tell you, a year from now, that this role had moved in that direction here?",
+        ),
     ),
 }
+"""Per kind of criterion, variants of the two questions: the n-th criterion of a kind gets the n-th variant
+(round the list), so a kit with several criteria of one kind does not ask the same thing four times."""
 PROBE = "What exactly was your own part in that, and what would the people who worked with you say about it?"
 LOOK_FOR = (
     "A specific situation, the candidate's own actions and a result they can measure, that match "
@@ -100,9 +149,11 @@ def quoted(text: str) -> str:
     return text.strip().rstrip(".").strip()
 
 
-def questions_for(criterion: Criterion) -> tuple[str, str]:
-    """The two template questions for a criterion, filled with the article's own words."""
-    first, second = QUESTIONS[criterion.kind]
+def questions_for(criterion: Criterion, variant: int = 0) -> tuple[str, str]:
+    """The two template questions for a criterion (the `variant`-th wording of its kind), filled with the
+    article's own words."""
+    variants = QUESTIONS[criterion.kind]
+    first, second = variants[variant % len(variants)]
     c = quoted(criterion.text)
     return first.format(c=c), second.format(c=c)
 
@@ -111,9 +162,11 @@ def build_kit(criteria: RoleCriteria) -> InterviewKit:
     """The kit: one competency per criterion; the role's red flags go with every competency they concern
     (all of them: watch-outs in the articles are about the hire as a whole)."""
     flags = tuple(f"{p.text} [{p.source}]" for p in criteria.red_flags)
-    competencies = [
-        Competency(c, questions_for(c), PROBE, LOOK_FOR.format(name=c.name), flags) for c in criteria.criteria
-    ]
+    seen: dict[str, int] = {}
+    competencies = []
+    for c in criteria.criteria:
+        variant = seen[c.kind] = seen.get(c.kind, -1) + 1
+        competencies.append(Competency(c, questions_for(c, variant), PROBE, LOOK_FOR.format(name=c.name), flags))
     return InterviewKit(criteria, competencies, render(criteria, competencies))
 
 
