@@ -93,3 +93,17 @@ def test_resolution_replays_the_history_the_same_way_each_time() -> None:
 
 def test_resolve_one_without_context_changes_nothing() -> None:
     assert resolve_one("and for CMIOs?", None, ()) == Resolved("and for CMIOs?", ("CMIO",))
+
+
+def test_a_word_of_acknowledgement_before_and_still_continues_the_thread() -> None:
+    history = ["What kind of prior experience should a health system CTO have?"]
+    for question in ("ok and would someone from a tech vendor qualify?", "Thanks, and what about a consultant?"):
+        resolved = resolve(question, history, ["CTO", "CMIO"])
+        assert resolved.roles == ("CTO",) and resolved.carried, question
+
+
+def test_a_pronoun_after_a_question_about_a_person_carries_that_question() -> None:
+    """No role to put in place of "he": the earlier question says who is meant."""
+    resolved = resolve("what does he expect to happen to the role over time?", ["Who is Chris Wood?"], ["CMIO"])
+    assert resolved.carried and "Chris Wood" in resolved.question
+    assert not resolve("what is SFIA about exactly?", ["Who is Chris Wood?"], ["CMIO"]).carried

@@ -15,7 +15,9 @@ from bot.answer.retrieval import terms
 from bot.answer.roles import TITLES, find_roles
 
 _CONTINUATION = re.compile(
-    r"^\s*(and|also|what about|how about|same for|same question for|what of|and what about|now for|then for)\b",
+    # "ok and ...", "thanks, and what about ...": a word of acknowledgement first still continues the thread.
+    r"^\s*(?:(?:ok|okay|so|right|great|thanks|thank you|got it|cool|hmm|well|fine|sure)[,.!]?\s+)?"
+    r"(and|also|what about|how about|same for|same question for|what of|and what about|now for|then for)\b",
     re.IGNORECASE,
 )
 _PRONOUNS = {
@@ -82,7 +84,9 @@ def resolve_one(question: str, context: Resolved | None, known_roles: Iterable[s
             return Resolved(_swap_roles(context.question, context.roles, roles), roles, carried=True)
         return Resolved(question, roles)
     if not context.roles:
-        if leaning:
+        # No role to put in the pronoun's place ("Who is Chris Wood?" ... "what does he expect?"): the earlier
+        # question itself says who is meant.
+        if leaning or _PRONOUN_RE.search(question):
             return Resolved(f"{question.rstrip()} ({context.question})", (), carried=True)
         return Resolved(question, ())
     role = " and ".join(context.roles)
