@@ -39,14 +39,18 @@ TEST_SET = ROOT / "tests" / "eval" / "test.yaml"
 DEV_SET = ROOT / "tests" / "eval" / "dev.yaml"
 TARGET = {"answer_rate": 0.95, "decline_rate": 1.0, "gap_honesty": 0.9, "top1_precision": 0.85, "point_precision": 0.8}
 TARGET_MAX_MEAN_LENGTH = 700
+# Session 11: answered rose to 0.763 with the specific-ask scope feature (2ccdfc2); point precision fell
+# 0.551 -> 0.539 and the mean length rose 629 -> 640 with the typo fix a3996fe ('explane' read as 'explain', not
+# the articles' 'expanded'), which did the same on dev (0.548 -> 0.540): a right reading of the question shares
+# fewer words with the articles. Kept, as what the user is shown must be what they asked; floors follow.
 FLOOR = {
-    "answer_rate": 0.75,
+    "answer_rate": 0.76,
     "decline_rate": 0.91,
     "gap_honesty": 0.8,
-    "top1_precision": 0.67,
-    "point_precision": 0.54,
+    "top1_precision": 0.68,
+    "point_precision": 0.53,
 }
-FLOOR_MAX_MEAN_LENGTH = 630
+FLOOR_MAX_MEAN_LENGTH = 640
 
 
 def test_quality_on_our_question_set(built: tuple[Settings, Advisor]) -> None:
