@@ -20,6 +20,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import numpy as np
+
+from ingest.embedding.cache import CacheReader
 from ingest.embedding.factory import Embedder
 from ingest.errors import (
     DamagedError,
@@ -28,6 +31,7 @@ from ingest.errors import (
     StoreUnavailableError,
     VersionNotFoundError,
 )
+from ingest.sentences import as_matrix, units_key
 from ingest.settings import Settings
 from ingest.store.backend import make_backend, newest_first, read_pointer, survey
 from ingest.store.embedded import EmbeddedBackend
@@ -128,6 +132,7 @@ class KnowledgeIndex:
         self._fail_fast_until = 0.0
         self._fail_reason = ""
         self.damage: str | None = None
+        self._units = CacheReader(settings.store.path / "embeddings.sqlite3", settings.embedding.model)
 
     @property
     def backend(self) -> EmbeddedBackend | ServerBackend:
@@ -310,6 +315,13 @@ class KnowledgeIndex:
                 live.chunks = sorted(hits, key=lambda h: (h.doc_id, int(h.metadata.get("position", 0))))
             return live.chunks
 
+    def unit_vectors(self, chunk_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these chunks' quotable units (ingest.sentences), one matrix per chunk hash,
+        rows in ingest.chunking.units() order; a chunk whose matrix is not stored is absent."""
+        dimension = self.version().dimension
+        found = self._units.get_many([units_key(h) for h in chunk_hashes])
+        return {h: as_matrix(found[units_key(h)], dimension) for h in chunk_hashes if units_key(h) in found}
+
     def roles(self) -> list[str]:
         """Every role some article is about, from the live version's manifest: new roles need no code."""
         return sorted({r for d in self.version().documents.values() for r in d.roles})
@@ -319,3 +331,4 @@ class KnowledgeIndex:
             if self._backend is not None:
                 self._backend.close()
             self._backend, self._live = None, None
+        self._units.close()
