@@ -59,10 +59,10 @@ class SentenceVectors:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def of_units(self, pieces: Sequence[tuple[Unit, Passage, int]]) -> np.ndarray:
+    def of_units(self, pieces: Sequence[tuple[Unit, Passage, int]], counts: dict[str, int]) -> np.ndarray:
         """One row per (unit, its passage, its place in units(passage.text)): the stored row of the unit's
-        chunk where the ingest stored one, else its scored text embedded."""
-        counts = {p.content_hash: len(units(p.text)) for _, p, _ in pieces if p.content_hash}
+        chunk where the ingest stored one, else its scored text embedded. `counts`: the number of units
+        of each passage's chunk, by content hash."""
         # A matrix that does not fit the chunk's units (never expected) is not trusted: those are embedded.
         stored = {h: m for h, m in self.stored(list(counts)).items() if len(m) == counts[h]}
         missing = [scored_text(u, p.headings) for u, p, _ in pieces if p.content_hash not in stored]
@@ -119,12 +119,13 @@ class SentencePicker:
         """Every quotable sentence of the passages, best first; `neutral_vector` is the embedding of
         neutral(question), which the caller computes together with the retrieval vector. A sentence of
         a facet the question asks for (`wanted`, bot.answer.asked) ranks higher."""
-        pieces = [(u, p, i) for p in passages for i, u in enumerate(units(p.text)) if not u.text.rstrip().endswith(":")]
+        split = [(p, units(p.text)) for p in passages]
+        pieces = [(u, p, i) for p, found in split for i, u in enumerate(found) if not u.text.rstrip().endswith(":")]
         if not pieces:
             return []
         query = np.asarray(neutral_vector, dtype=np.float32)
         # A list item is scored under its section heading (ingest.sentences.scored_text).
-        vecs = self.vectors.of_units(pieces)
+        vecs = self.vectors.of_units(pieces, {p.content_hash: len(found) for p, found in split if p.content_hash})
         sims = vecs @ query
         # Shared words count by rarity: "framework" or "day" says more than "health" or "system".
         weights = {t: self.idf(t) for t in set(terms(neutral(question))) - {"executive"}}
