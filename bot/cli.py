@@ -36,6 +36,8 @@ from ingest.logs import setup_logging
 from ingest.store.index import KnowledgeIndex
 
 DEFAULT_CONFIG = Path("config.yaml")
+ANSWERING = frozenset({"ask", "chat", "run"})
+"""Commands whose first output needs the embedding model."""
 
 log = logging.getLogger(__name__)
 
@@ -315,6 +317,8 @@ def _command(
 ) -> int:
     try:
         embedder = Embedder(settings.embedding)  # one model: answers and, in the bot, admins' changes
+        if args.command in ANSWERING:
+            embedder.preload()  # the model loads while the live version opens (cold start)
         advisor = build_advisor(settings, KnowledgeIndex(settings, embedder))
         ask, kit = _asker(advisor, resources)
         if args.command == "ask":

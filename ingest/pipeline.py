@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ingest.chunking import CHUNKER_VERSION, Chunk, Chunker
+from ingest.chunking import CHUNKER_VERSION, Chunk, Chunker, units
 from ingest.embedding.cache import EmbeddingCache
 from ingest.embedding.factory import Embedder
 from ingest.errors import DamagedError, NoSpaceError
@@ -29,6 +29,7 @@ from ingest.loaders.pool import ParserPool
 from ingest.report import FileError, IngestReport
 from ingest.rolenames import ROLE_ACRONYM
 from ingest.scan import SourceFile, scan
+from ingest.sentences import SENTENCES_VERSION, UnitVectors, scored_text, units_key
 from ingest.settings import Settings
 from ingest.store.backend import Backend, Survey, batched, complete_versions, make_backend, survey
 from ingest.store.embedded import EmbeddedBackend
@@ -52,8 +53,9 @@ longer gets the title "Word Document", text needs a letter or digit.
 
 
 def fingerprint(settings: Settings) -> str:
-    """Everything that changes chunk text or vectors; a change means every article is re-chunked."""
+    """Everything that changes chunk text or vectors (the units' too); a change means every article is re-chunked."""
     data = [settings.embedding.model, settings.chunking.max_tokens, CHUNKER_VERSION, LOADER_VERSION, FACETS_VERSION]
+    data.append(SENTENCES_VERSION)  # an index from before stored unit vectors is rebuilt once, from cached vectors
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
 
 
@@ -296,7 +298,8 @@ class Ingestor:
                 build.docs[doc_id] = old_docs[doc_id]
 
     def _embed(self, pending: list[tuple[SourceFile, dict[str, Any], list[Chunk]]], build: _Build) -> tuple[int, int]:
-        """Vectors from the cache where the exact text was embedded before; the rest in batches."""
+        """Vectors from the cache where the exact text was embedded before; the rest in batches. Each
+        chunk's unit vectors (ingest.sentences) are stored beside them, for answers to score."""
         if not pending:
             return 0, 0
         model = self.settings.embedding.model
@@ -317,9 +320,16 @@ class Ingestor:
                     cache.put_many(fresh)
                     vectors.update(fresh)
                     bar.update(len(part))
+            unit_vectors = UnitVectors(self.embedder.encode)
+            # One call for every unit text the facets and the stored matrices need: a sentence without a
+            # role name or heading is the same text to both, embedded once.
+            unit_vectors.prepare(
+                [t for c, _ in flat for u in units(c.text) for t in (u.text, scored_text(u, " > ".join(c.headings)))]
+            )
+            tags = iter(FacetTagger(unit_vectors).tag([c for c, _ in flat]))
+            cache.put_many((units_key(h), unit_vectors.matrix(c.text, " > ".join(c.headings))) for c, h in flat)
         finally:
             cache.close()
-        tags = iter(FacetTagger(self.embedder.encode).tag([c for _, _, chunks in pending for c in chunks]))
         for source, meta, chunks in pending:
             hashes = []
             for chunk in chunks:
@@ -353,7 +363,8 @@ class Ingestor:
         return version_name(max(numbers, default=0) + 1)
 
     def _prune_cache(self, backend: Backend) -> None:
-        keep = {h for info in complete_versions(backend) for d in info.documents.values() for h in d.chunk_hashes}
+        chunks = {h for info in complete_versions(backend) for d in info.documents.values() for h in d.chunk_hashes}
+        keep = chunks | {units_key(h) for h in chunks}  # each chunk's vector and its units' (ingest.sentences)
         cache = EmbeddingCache(self.settings.store.path / "embeddings.sqlite3", self.settings.embedding.model)
         try:
             cache.prune(keep)

@@ -1,8 +1,9 @@
 """What a chief-officer role acronym looks like ("CTO", "CMIO", "CISO"), written once.
 
-The ingest reads roles from article titles with it, and the bot finds roles in questions and neutralises
-them in quoted sentences with it; a role an admin adds later ("CDAO") matches with no code change. The
-pattern is hand-written: role acronyms are our domain's convention, not something a library knows.
+The ingest reads roles from article titles with it, the bot finds roles in questions with it, and both
+neutralise role names with it and the titles below (the ingest when it stores the vectors of quotable
+sentences, the bot when it scores them); a role an admin adds later ("CDAO") matches with no code
+change. The pattern is hand-written: role acronyms are our domain's convention, not something a library knows.
 """
 
 from __future__ import annotations
@@ -14,3 +15,36 @@ ACRONYM = r"C[A-Z]{1,3}O"
 
 ROLE_ACRONYM = re.compile(rf"\b({ACRONYM})(?:s|'s|’s)?\b")
 """An acronym as text writes it, plural or possessive ("CTOs", "CMIO's"); group 1 is the role itself."""
+
+# Full titles and everyday names for common health-system executive roles (data: a role missing here
+# still matches by its acronym).
+TITLES: dict[str, tuple[str, ...]] = {
+    "CTO": ("chief technology officer", "chief technical officer", "technology chief", "tech chief"),
+    "CMIO": (
+        "chief medical information officer",
+        "chief medical informatics officer",
+        "physician informatics leader",
+        "medical informatics officer",
+        "physician informaticist",
+    ),
+    "CIO": ("chief information officer",),
+    "CISO": ("chief information security officer", "security chief"),
+    "CNIO": ("chief nursing information officer", "chief nursing informatics officer"),
+    "CNO": ("chief nursing officer", "head of nursing", "nursing chief"),
+    "CMO": ("chief medical officer",),
+    "CFO": ("chief financial officer", "finance chief"),
+    "CEO": ("chief executive officer", "chief executive"),
+    "COO": ("chief operating officer",),
+    "CDO": ("chief data officer", "chief digital officer"),
+    "CHRO": ("chief human resources officer", "head of hr"),
+}
+
+_ROLE_WORDS = re.compile(
+    rf"\b(?:{ACRONYM}s?|" + "|".join(re.escape(t) for ts in TITLES.values() for t in ts) + r")\b", re.IGNORECASE
+)
+
+
+def neutral(text: str) -> str:
+    """Role names replaced by a neutral word, so sentence scoring weighs what is said about a role,
+    not whether the role's name appears (retrieval has already filtered by role)."""
+    return _ROLE_WORDS.sub("executive", text)

@@ -16,7 +16,6 @@ from bot.answer.extractive import (
     SentenceVectors,
     fit,
     lead_line,
-    neutral,
     number_sources,
     render,
     trim,
@@ -24,6 +23,7 @@ from bot.answer.extractive import (
 )
 from bot.answer.types import Passage, Point, Source
 from ingest.embedding.factory import Embedder
+from ingest.rolenames import neutral
 
 CTO = Source(0, "The CTO role", "Bonnie Siegel", "Witt/Kieffer", "cto.md")
 CMIO = Source(0, "The next CMIO", "Hillary Ross", "", "cmio.md")

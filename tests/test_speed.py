@@ -1,5 +1,6 @@
-"""The speed work must not change a single result: our BM25 gives rank_bm25's scores bit for bit, and
-the ONNX backend gives sentence-transformers' vectors and token counts."""
+"""The speed work must not change a single result: our BM25 gives rank_bm25's scores bit for bit, the
+ONNX backend gives sentence-transformers' vectors and token counts, and role-filtered dense search
+gives what Chroma's own filter gives."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
+from bot.answer.advisor import Advisor
 from bot.answer.retrieval import STOPWORDS, _Keyword, terms
+from bot.settings import Settings
 from ingest.chunking import Chunker
 from ingest.embedding.factory import Embedder
 from ingest.settings import EmbeddingSettings
@@ -103,3 +106,16 @@ def test_onnx_backend_matches_torch(torch_embedder: Embedder) -> None:
     twice = onnx.encode(["CTO", "CMIO", "CTO"])
     assert np.array_equal(twice[0], twice[2]) and not np.array_equal(twice[0], twice[1])
     assert onnx.embed_query("CTO") == twice[0].tolist()
+
+
+def test_role_filtered_search_finds_what_chromas_own_filter_finds(built: tuple[Settings, Advisor]) -> None:
+    """The role filter applied to a widened unfiltered query (ingest.store.index) keeps the same chunks,
+    in the same order with the same similarities, as Chroma's `where` on the roles list."""
+    index = built[1].index
+    for question in ("What does a CMIO do day to day?", "Which skills matter for a CTO?", "salary"):
+        vector = index.embedder.embed_query(question)
+        for roles in (["CTO"], ["CMIO"], ["CTO", "CMIO"], ["CFO"]):
+            ours = index.search_vector(vector, 4, roles)
+            chroma = index._query(vector, 4, roles)
+            assert [(h.id, h.text, h.metadata) for h in ours] == [(h.id, h.text, h.metadata) for h in chroma]
+            assert [h.score for h in ours] == pytest.approx([h.score for h in chroma], abs=1e-6)

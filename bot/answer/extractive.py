@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answer.retrieval import terms
-from bot.answer.roles import TITLES
 from bot.answer.types import Passage, Point, Source, sources_footer
-from ingest.chunking import units
+from ingest.chunking import Unit, units
 from ingest.embedding.factory import Embedder
-from ingest.rolenames import ACRONYM
+from ingest.rolenames import neutral
+from ingest.sentences import scored_text
 
 _CLAUSE_END = re.compile(r"[;,:—–]\s")
 MAX_POINT_CHARS = 300
@@ -31,15 +31,6 @@ FACET_WEIGHT = 0.1
 """Added to a sentence of the facet the question asks for ("look for" → the article's qualities)."""
 # A point is kept only if it scores within this share of the best one: one strong point beats three weak.
 KEEP_RATIO = 0.75
-_ROLE_WORDS = re.compile(
-    rf"\b(?:{ACRONYM}s?|" + "|".join(re.escape(t) for ts in TITLES.values() for t in ts) + r")\b", re.IGNORECASE
-)
-
-
-def neutral(text: str) -> str:
-    """Role names replaced by a neutral word, so sentence scoring weighs what is said about a role,
-    not whether the role's name appears (retrieval has already filtered by role)."""
-    return _ROLE_WORDS.sub("executive", text)
 
 
 def trim(sentence: str, limit: int = MAX_POINT_CHARS) -> str:
@@ -53,13 +44,31 @@ def trim(sentence: str, limit: int = MAX_POINT_CHARS) -> str:
 
 
 class SentenceVectors:
-    """Embeddings of quoted sentences, computed once and kept (LRU) so repeated answers are cheap."""
+    """Embeddings of quoted sentences: the ones the ingest stored for each chunk (ingest.sentences), else
+    computed once and kept (LRU), for an index built before they were stored."""
 
-    def __init__(self, embedder: Embedder, capacity: int = 50_000) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        stored: Callable[[Sequence[str]], dict[str, np.ndarray]] = lambda _: {},
+        capacity: int = 50_000,
+    ) -> None:
         self.embedder = embedder
+        self.stored = stored
         self.capacity = capacity
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+
+    def of_units(self, pieces: Sequence[tuple[Unit, Passage, int]], counts: dict[str, int]) -> np.ndarray:
+        """One row per (unit, its passage, its place in units(passage.text)): the stored row of the unit's
+        chunk where the ingest stored one, else its scored text embedded. `counts`: the number of units
+        of each passage's chunk, by content hash."""
+        # A matrix that does not fit the chunk's units (never expected) is not trusted: those are embedded.
+        stored = {h: m for h, m in self.stored(list(counts)).items() if len(m) == counts[h]}
+        missing = [scored_text(u, p.headings) for u, p, _ in pieces if p.content_hash not in stored]
+        fresh = iter(self.get(missing) if missing else ())
+        rows = [stored[p.content_hash][i] if p.content_hash in stored else next(fresh) for _, p, i in pieces]
+        return np.stack(rows) if rows else np.zeros((0, 1), dtype=np.float32)
 
     def get(self, sentences: Sequence[str]) -> np.ndarray:
         keys = [hashlib.sha1(s.encode(), usedforsecurity=False).hexdigest() for s in sentences]
@@ -110,15 +119,13 @@ class SentencePicker:
         """Every quotable sentence of the passages, best first; `neutral_vector` is the embedding of
         neutral(question), which the caller computes together with the retrieval vector. A sentence of
         a facet the question asks for (`wanted`, bot.answer.asked) ranks higher."""
-        pieces = [(u, p, i) for p in passages for i, u in enumerate(units(p.text)) if not u.text.rstrip().endswith(":")]
+        split = [(p, units(p.text)) for p in passages]
+        pieces = [(u, p, i) for p, found in split for i, u in enumerate(found) if not u.text.rstrip().endswith(":")]
         if not pieces:
             return []
         query = np.asarray(neutral_vector, dtype=np.float32)
-        # A list item is embedded under its section heading ("key qualities: ..."), so it matches
-        # questions about what the list is about, which the item's own words rarely say.
-        vecs = self.vectors.get(
-            [neutral(f"{p.headings}: {u.text}" if u.intro and p.headings else u.text) for u, p, _ in pieces]
-        )
+        # A list item is scored under its section heading (ingest.sentences.scored_text).
+        vecs = self.vectors.of_units(pieces, {p.content_hash: len(found) for p, found in split if p.content_hash})
         sims = vecs @ query
         # Shared words count by rarity: "framework" or "day" says more than "health" or "system".
         weights = {t: self.idf(t) for t in set(terms(neutral(question))) - {"executive"}}

@@ -34,6 +34,7 @@ def to_passages(docs: Sequence[Document]) -> list[Passage]:
             source_of(d.metadata),
             float(d.metadata.get("rrf_score") or 0.0),
             tuple(str(f) for f in d.metadata.get("facets") or ()),
+            str(d.metadata.get("content_hash") or ""),
         )
         for i, d in enumerate(docs)
     ]

@@ -10,29 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ingest.rolenames import ROLE_ACRONYM
+from ingest.rolenames import ROLE_ACRONYM, TITLES
 
-# Full titles and everyday names for common health-system executive roles.
-TITLES: dict[str, tuple[str, ...]] = {
-    "CTO": ("chief technology officer", "chief technical officer", "technology chief", "tech chief"),
-    "CMIO": (
-        "chief medical information officer",
-        "chief medical informatics officer",
-        "physician informatics leader",
-        "medical informatics officer",
-        "physician informaticist",
-    ),
-    "CIO": ("chief information officer",),
-    "CISO": ("chief information security officer", "security chief"),
-    "CNIO": ("chief nursing information officer", "chief nursing informatics officer"),
-    "CNO": ("chief nursing officer", "head of nursing", "nursing chief"),
-    "CMO": ("chief medical officer",),
-    "CFO": ("chief financial officer", "finance chief"),
-    "CEO": ("chief executive officer", "chief executive"),
-    "COO": ("chief operating officer",),
-    "CDO": ("chief data officer", "chief digital officer"),
-    "CHRO": ("chief human resources officer", "head of hr"),
-}
+__all__ = ["TITLES", "find_roles", "full_title"]
 
 
 def full_title(role: str) -> str:

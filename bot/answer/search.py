@@ -13,7 +13,7 @@ from typing import NamedTuple
 from langchain_core.documents import Document
 
 from bot.answer.asked import asked_facets
-from bot.answer.extractive import Candidate, SentencePicker, SentenceVectors, neutral
+from bot.answer.extractive import Candidate, SentencePicker, SentenceVectors
 from bot.answer.followup import Resolved, resolve
 from bot.answer.implied import ImpliedRole
 from bot.answer.lexicon import Lexicon, LiveLexicon
@@ -23,6 +23,7 @@ from bot.answer.roles import find_roles
 from bot.answer.scope import QUESTION_WORDS, Evidence, best_sentences_terms, names_in, unmatched_span, weighted_share
 from bot.answer.settings import AdvisorSettings
 from bot.answer.specific import unanswered
+from ingest.rolenames import neutral
 from ingest.store.index import KnowledgeIndex
 
 SPECIFIC_DEPTH = 5
@@ -50,7 +51,7 @@ class QuestionSearch:
         self.cfg = cfg
         self.retriever = HybridRetriever(index=index, k=cfg.k, fetch_k=cfg.fetch_k, max_per_article=cfg.max_per_article)
         self.implied = ImpliedRole(index.embedder.encode)
-        self.picker = SentencePicker(SentenceVectors(index.embedder), self.retriever.idf)
+        self.picker = SentencePicker(SentenceVectors(index.embedder, index.unit_vectors), self.retriever.idf)
         self.lexicon = LiveLexicon(index)
 
     def roles(self) -> list[str]:

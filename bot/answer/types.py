@@ -54,6 +54,8 @@ class Passage:
     facets: tuple[str, ...] = ()
     """The facet of each quotable unit (ingest.facets), in ingest.chunking.units() order; empty when the
     index was built before facets existed."""
+    content_hash: str = ""
+    """The chunk's content hash (ingest): the key of its units' stored vectors (ingest.sentences)."""
 
     def facet(self, position: int) -> str:
         return self.facets[position] if 0 <= position < len(self.facets) else ""

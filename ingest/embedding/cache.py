@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -68,19 +69,7 @@ class EmbeddingCache:
     def get_many(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """float32 vectors (read-only views on the stored bytes, not lists of Python floats: at 21,000
         chunks lists cost ~250 MB more than arrays)."""
-        found: dict[str, np.ndarray] = {}
-        unique = list(dict.fromkeys(hashes))
-        for start in range(0, len(unique), 500):
-            part = unique[start : start + 500]
-            marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                # Only '?' placeholders are interpolated; values are bound parameters.
-                f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN ({marks})",  # noqa: S608
-                [self.model, *part],
-            )
-            for key, blob in rows:
-                found[key] = np.frombuffer(blob, dtype=np.float32)
-        return found
+        return _select(self._db, self.model, hashes)
 
     def put_many(self, items: Iterable[tuple[str, Sequence[float] | np.ndarray]]) -> None:
         self._db.executemany(
@@ -99,3 +88,59 @@ class EmbeddingCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _select(db: sqlite3.Connection, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    found: dict[str, np.ndarray] = {}
+    unique = list(dict.fromkeys(hashes))
+    for start in range(0, len(unique), 500):
+        part = unique[start : start + 500]
+        marks = ",".join("?" * len(part))
+        rows = db.execute(
+            # Only '?' placeholders are interpolated; values are bound parameters.
+            f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN ({marks})",  # noqa: S608
+            [model, *part],
+        )
+        for key, blob in rows:
+            found[key] = np.frombuffer(blob, dtype=np.float32)
+    return found
+
+
+class CacheReader:
+    """Read-only look-ups for answering processes (the stored unit vectors, ingest.sentences).
+
+    Never writes and never moves a damaged file aside: that is the ingest writer's call. A cache that is
+    missing or unreadable yields nothing, and the caller embeds what it needed instead (slower, same
+    vectors), so answers never depend on it being there.
+    """
+
+    def __init__(self, path: Path, model: str) -> None:
+        self.path = path
+        self.model = model
+        self._db: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        self._warned = False
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        with self._lock:
+            try:
+                if self._db is None:
+                    if not self.path.exists():
+                        return {}
+                    self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+                return _select(self._db, self.model, keys)
+            except sqlite3.Error as exc:
+                if not self._warned:
+                    log.warning("the stored sentence vectors cannot be read (%s); embedding them instead", exc)
+                    self._warned = True
+                self.close_unlocked()
+                return {}
+
+    def close_unlocked(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def close(self) -> None:
+        with self._lock:
+            self.close_unlocked()

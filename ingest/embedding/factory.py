@@ -7,6 +7,7 @@ configured otherwise or unavailable, then torch; both give the same vectors.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
@@ -70,6 +71,20 @@ class Embedder:
                 raise ConfigError(f"embedding.model: cannot load '{self.model_id}': {exc}") from exc
         log.info("embedding model %s loaded (%s, %d dims)", self.model_id, encoder.name, encoder.dimension)
         return encoder
+
+    def preload(self) -> None:
+        """Load the model in a background thread, so that a process about to answer loads it while it
+        opens the live version and builds what it needs from it (most of it in C++ that leaves the GIL
+        free, on a second core). The first real use waits for it under the same lock; a model that
+        cannot be loaded raises there, where the caller reports it."""
+
+        def load() -> None:
+            with contextlib.suppress(ConfigError):
+                _ = self.encoder
+
+        # Not a daemon: an early exit (no live version, a bad question) waits for the load to end instead of
+        # finalising the interpreter under a thread inside onnxruntime.
+        threading.Thread(target=load, name="embedding-preload").start()
 
     @property
     def backend(self) -> str:
