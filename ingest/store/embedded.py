@@ -172,6 +172,10 @@ class EmbeddedBackend:
             raise FileExistsError(f"version folder {folder} already exists")
         return self._client(name).create_collection(CHUNKS, configuration=HNSW, embedding_function=None)  # type: ignore[arg-type]
 
+    def max_batch_size(self, name: str) -> int:
+        """The most records one add() to version `name` takes (Chroma refuses larger batches)."""
+        return int(self._client(name).get_max_batch_size())
+
     def open_snapshot(self, name: str) -> Collection:
         """Open a private copy of a complete version, for reading (see the module docstring).
 

@@ -149,6 +149,10 @@ class ServerBackend:
             self.client.create_collection, self._collection_name(name), configuration=HNSW, embedding_function=None
         )
 
+    def max_batch_size(self, name: str) -> int:
+        """The most records one add() takes, as the server says (the same for every collection)."""
+        return int(self.call(self.client.get_max_batch_size))
+
     def open_snapshot(self, name: str) -> Collection:
         """On a server there are no local files to protect: the version's collection itself, checked
         against its manifest's chunk count (the server's own files are the server's to verify)."""
