@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 import docx
 import pytest
 
+from bot.answer.advisor import Advisor
+from bot.answer.llm import LLMAnswerer, build_chat_model
 from bot.telegram.render import MAX_MESSAGE, to_messages, utf16_len
 from bot.telegram.toolkit_render import kit_doc
 from bot.toolkit.service import Toolkit
 from tests.emulator import parse_html
+from tests.fakes.openai_server import FakeOpenAI, Messages
 from tests.telegram_fixtures import bot_fixture, clean_logs_fixture, logs_fixture, world_fixture  # noqa: F401
-from tests.telegram_harness import BOT_NAME, Running, World, buttons
+from tests.telegram_harness import BOT_NAME, WAIT_S, Running, World, buttons, running
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -51,6 +55,33 @@ async def test_interview_sends_the_roles_kit_cited_and_split_within_telegrams_li
     assert text.count("Criterion: ") >= 4 and text.count("Probe: ") == text.count("Criterion: ")
     assert "Red flags" in text and "Bonnie Siegel" in text.split("Sources")[-1]
     assert len(parts) == n > 1
+
+
+async def test_in_llm_mode_the_model_phrases_the_kits_questions_and_the_criteria_stay_cited(
+    world: World, tmp_path: Path
+) -> None:
+    """Issue 17, point 1: the same cited criteria, the model's questions; the real client against the fake."""
+    asked = "Tell me about a time you showed this at a health system?\nHow would you show it here in a year?"
+
+    def reply(messages: Messages) -> str:
+        return asked if "Criterion:" in str(messages[-1]["content"]) else "Executive presence matters [1]."
+
+    server = FakeOpenAI(api_key="test-key")
+    server.reply = reply
+    await server.start()
+    try:
+        llm = world.settings.llm.model_copy(update={"enabled": True, "base_url": server.base_url, "timeout_s": 5})
+        advisor = Advisor(world.settings, world.advisor.index, LLMAnswerer(build_chat_model(llm, "test-key"), llm))
+        async with running(world, tmp_path / "s.sqlite3", advisor=advisor) as bot:
+            user, chat = alice(bot)
+            bot.emu.send_text(chat, user, "/interview CTO")
+            await bot.emu.wait_for(lambda: "Sources" in joined(bot.emu.sent(chat)), timeout=WAIT_S)
+            text = joined(bot.emu.sent(chat))
+            assert "phrased by the configured language model" in text
+            assert text.count("Tell me about a time you showed this at a health system?") >= 4
+            assert "Criterion: " in text and "executive presence" in text and "Bonnie Siegel" in text
+    finally:
+        await server.stop()
 
 
 async def test_interview_without_a_role_offers_a_picker_whose_button_gives_the_kit(bot: Running, world: World) -> None:

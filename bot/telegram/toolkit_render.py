@@ -12,7 +12,7 @@ from bot.toolkit.criteria import KIND_NAMES, Criterion
 from bot.toolkit.jd import LABEL as JD_LABEL
 from bot.toolkit.jd import NOTHING as JD_NOTHING
 from bot.toolkit.jd import JobDescription
-from bot.toolkit.kit import DRAFT_NOTE, InterviewKit
+from bot.toolkit.kit import DRAFT_NOTE, PHRASED_NOTE, InterviewKit
 from bot.toolkit.scorecard import ANCHORS, Scorecard
 from bot.toolkit.screen import NOTICE, Screening
 
@@ -30,10 +30,12 @@ def criterion_heading(number: int, criterion: Criterion) -> Doc:
 
 
 def kit_doc(kit: InterviewKit) -> Doc:
-    """Title, the draft note, one block per competency (criterion, two questions, probe, good evidence),
-    the red flags, then the sources."""
+    """Title, the draft note (in LLM mode also who phrased the questions), one block per competency
+    (criterion, two questions, probe, good evidence), the red flags, then the sources."""
     criteria = kit.criteria
     doc: Doc = [line(bold(f"Interview kit: {criteria.title}")), line(italic(DRAFT_NOTE))]
+    if kit.mode == "llm":  # as in the terminal: the reader knows which words are a model's
+        doc.append(line(italic(PHRASED_NOTE)))
     if not kit.competencies:
         doc += [(), line(NO_CRITERIA)]
     for i, comp in enumerate(kit.competencies, 1):
