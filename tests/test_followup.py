@@ -107,3 +107,4 @@ def test_a_pronoun_after_a_question_about_a_person_carries_that_question() -> No
     resolved = resolve("what does he expect to happen to the role over time?", ["Who is Chris Wood?"], ["CMIO"])
     assert resolved.carried and "Chris Wood" in resolved.question
     assert not resolve("what is SFIA about exactly?", ["Who is Chris Wood?"], ["CMIO"]).carried
+    assert not resolve("what should the candidate know about EHR systems?", ["Who is Chris Wood?"], ["CMIO"]).carried

@@ -36,6 +36,8 @@ _PRONOUNS = {
     "this person": "the {r}",
     "the candidate": "the {r} candidate",
 }
+_PERSONAL = re.compile(r"\b(?:he|she|him|his|her|they|them|their)\b", re.IGNORECASE)
+"""Pronouns for a person, which a question about someone ("Who is Chris Wood?") gives a referent."""
 _ANAPHORA = re.compile(r"\b(that|this|it|those|these|same)\b", re.IGNORECASE)
 _PRONOUN_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _PRONOUNS), key=len, reverse=True)) + r")\b", re.I)
 
@@ -86,7 +88,7 @@ def resolve_one(question: str, context: Resolved | None, known_roles: Iterable[s
     if not context.roles:
         # No role to put in the pronoun's place ("Who is Chris Wood?" ... "what does he expect?"): the earlier
         # question itself says who is meant.
-        if leaning or _PRONOUN_RE.search(question):
+        if leaning or _PERSONAL.search(question):
             return Resolved(f"{question.rstrip()} ({context.question})", (), carried=True)
         return Resolved(question, ())
     role = " and ".join(context.roles)
