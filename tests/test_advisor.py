@@ -43,14 +43,16 @@ TARGET_MAX_MEAN_LENGTH = 700
 # 0.551 -> 0.539 and the mean length rose 629 -> 640 with the typo fix a3996fe ('explane' read as 'explain', not
 # the articles' 'expanded'), which did the same on dev (0.548 -> 0.540): a right reading of the question shares
 # fewer words with the articles. Kept, as what the user is shown must be what they asked; floors follow.
+# Session 12: the hub penalty (extractive.HUB_WEIGHT) raised point precision 0.538 -> 0.559 and cut the mean
+# length 639 -> 612; top-1 held at 0.687 (on dev it rose 0.652 -> 0.725).
 FLOOR = {
     "answer_rate": 0.76,
     "decline_rate": 0.91,
     "gap_honesty": 0.8,
     "top1_precision": 0.68,
-    "point_precision": 0.53,
+    "point_precision": 0.55,
 }
-FLOOR_MAX_MEAN_LENGTH = 640
+FLOOR_MAX_MEAN_LENGTH = 620
 
 
 def test_quality_on_our_question_set(built: tuple[Settings, Advisor]) -> None:
