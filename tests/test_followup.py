@@ -108,3 +108,15 @@ def test_a_pronoun_after_a_question_about_a_person_carries_that_question() -> No
     assert resolved.carried and "Chris Wood" in resolved.question
     assert not resolve("what is SFIA about exactly?", ["Who is Chris Wood?"], ["CMIO"]).carried
     assert not resolve("what should the candidate know about EHR systems?", ["Who is Chris Wood?"], ["CMIO"]).carried
+
+
+def test_a_role_named_with_a_new_ask_is_a_new_question_not_the_old_one_again() -> None:
+    # "what about the CMIO's salary?" asks about salary; replaying "What are the CTO's responsibilities?" for
+    # the CMIO would answer a question nobody asked (and hide that the articles give no salary).
+    resolved = resolve("what about the CMIO's salary?", ["What are the CTO's responsibilities?"])
+    assert resolved.question == "what about the CMIO's salary?"
+    assert resolved.roles == ("CMIO",)
+    assert resolve("how about for the CMIO role", ["What does a CTO do?"]).question == "What does a CMIO do?"
+    # However long the title, a bare switch is still a switch.
+    long = resolve("what about the chief medical information officer?", ["What does a CTO do?"])
+    assert long.question == "What does a CMIO do?"

@@ -27,6 +27,9 @@ NO_FIGURE = "A CTO from outside of healthcare may be willing to take perhaps les
         ("Must a CMIO be board certified in clinical informatics?", "certified in clinical informatics"),
         ("Which EHR vendor should our CTO know best?", "Which EHR"),
         ("What fee does a search firm charge?", "fee does a search firm"),
+        ("what's her fee?", "fee"),
+        ("what would the CMIO earn?", "earn"),
+        ("How much do CTOs get paid?", "How much do CTOs get paid"),
     ],
 )
 def test_a_specific_ask_no_sentence_holds_is_named_in_the_questions_own_words(question: str, named: str) -> None:

@@ -39,6 +39,8 @@ _PRONOUNS = {
 _PERSONAL = re.compile(r"\b(?:he|she|him|his|her|they|them|their)\b", re.IGNORECASE)
 """Pronouns for a person, which a question about someone ("Who is Chris Wood?") gives a referent."""
 _ANAPHORA = re.compile(r"\b(that|this|it|those|these|same)\b", re.IGNORECASE)
+_SWITCH_WORDS = frozenset({"question", "role", "position", "job", "one", "too", "well", "same", "case"})
+"""Words a bare role switch may hold ("same question for a cmio", "and for the CMIO role?") besides the role."""
 _PRONOUN_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _PRONOUNS), key=len, reverse=True)) + r")\b", re.I)
 
 
@@ -63,6 +65,13 @@ def _swap_roles(question: str, old: Sequence[str], new: Sequence[str]) -> str:
     return out
 
 
+def _asks_something_new(question: str, roles: Sequence[str]) -> bool:
+    """Whether a question that names a role also asks something of its own ("what about the CMIO's
+    salary?"), so that it is a new question about that role, not the previous one asked again."""
+    named = {t for role in roles for name in (role, *TITLES.get(role, ())) for t in terms(name)}
+    return any(t.rstrip("'") not in named | _SWITCH_WORDS for t in terms(question))
+
+
 def _fill_pronouns(question: str, role: str) -> tuple[str, bool]:
     """Replace the first pronoun that stands for the role ('they' -> 'the CTO')."""
     match = _PRONOUN_RE.search(question)
@@ -81,7 +90,7 @@ def resolve_one(question: str, context: Resolved | None, known_roles: Iterable[s
     # A short question only leans on the conversation when something in it points back.
     leaning = continuation or (short and bool(_ANAPHORA.search(question)))
     if roles:
-        if continuation and short and context.roles:
+        if continuation and context.roles and not _asks_something_new(question, roles):
             # "and for CMIOs?" -> the previous question, asked about the new role.
             return Resolved(_swap_roles(context.question, context.roles, roles), roles, carried=True)
         return Resolved(question, roles)

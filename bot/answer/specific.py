@@ -37,7 +37,7 @@ ASKS: tuple[SpecificAsk, ...] = (
         "salary",
         r"\b(?:base )?salar(?:y|ies)(?: (?:range|band|figure|level)s?)?\b|\b(?:pay|compensation|comp)\s+"
         r"(?:range|band|package|level|figure)s?\b|\bhow much\b.{0,40}\b(?:pay|earn|paid|make)\b|\bmarket rate\b"
-        r"|\bbonus(?:es)?\b|\bequity\b",
+        r"|\bbonus(?:es)?\b|\bequity\b|\bearn(?:s|ings)?\b|\bget(?:s)? paid\b",
         r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:k|million|000)\b|\bsalar(?:y|ies) (?:of|between|around)\b",
     ),
     _ask(
@@ -73,7 +73,7 @@ ASKS: tuple[SpecificAsk, ...] = (
     _ask(
         "fee",
         r"\b(?:cost|fees?)\b.{0,40}\b(?:search|recruit\w*|hire|hiring|firm)\b"
-        r"|\b(?:search|recruit\w*|hiring|firm)\b.{0,40}\b(?:cost|fees?)\b",
+        r"|\b(?:search|recruit\w*|hiring|firm)\b.{0,40}\b(?:cost|fees?)\b|\bfees?\b",
         r"\b(?:cost|fees?)\b",
     ),
     _ask(
