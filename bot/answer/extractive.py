@@ -120,10 +120,12 @@ class SentencePicker:
         passages: Sequence[Passage],
         neutral_vector: Sequence[float],
         wanted: frozenset[str] = frozenset(),
+        against_hubs: bool = True,
     ) -> list[Candidate]:
         """Every quotable sentence of the passages, best first; `neutral_vector` is the embedding of
         neutral(question), which the caller computes together with the retrieval vector. A sentence of
-        a facet the question asks for (`wanted`, bot.answer.asked) ranks higher."""
+        a facet the question asks for (`wanted`, bot.answer.asked) ranks higher. `against_hubs=False` for a
+        brief or a kit, which read a role's articles whole and want their central sentences."""
         split = [(p, units(p.text)) for p in passages]
         pieces = [(u, p, i) for p, found in split for i, u in enumerate(found) if not u.text.rstrip().endswith(":")]
         if not pieces:
@@ -137,6 +139,7 @@ class SentencePicker:
         centroid /= float(np.linalg.norm(centroid)) or 1.0
         hubs = vecs @ centroid
         hubs -= hubs.mean()
+        hub_weight = HUB_WEIGHT if against_hubs else 0.0
         # Shared words count by rarity: "framework" or "day" says more than "health" or "system".
         weights = {t: self.idf(t) for t in set(terms(neutral(question))) - {"executive"}}
         total = sum(weights.values()) or 1.0
@@ -145,7 +148,7 @@ class SentencePicker:
             words = set(terms(unit.text))
             overlap = sum(w for t, w in weights.items() if t in words) / total
             facet = passage.facet(position)
-            score = float(sim) + LEXICAL_WEIGHT * overlap - HUB_WEIGHT * float(hub)
+            score = float(sim) + LEXICAL_WEIGHT * overlap - hub_weight * float(hub)
             score += FACET_WEIGHT if facet in wanted else 0.0
             out.append(Candidate(unit.text, passage, score, float(sim), vec, unit.item, position, facet))
         # sorted() is stable: equal scores keep passage rank, then position in the passage.

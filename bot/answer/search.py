@@ -20,7 +20,15 @@ from bot.answer.lexicon import Lexicon, LiveLexicon
 from bot.answer.passages import to_passages
 from bot.answer.retrieval import HybridRetriever, terms
 from bot.answer.roles import find_roles
-from bot.answer.scope import QUESTION_WORDS, Evidence, best_sentences_terms, names_in, unmatched_span, weighted_share
+from bot.answer.scope import (
+    QUESTION_WORDS,
+    Evidence,
+    best_sentences_terms,
+    holds,
+    names_in,
+    unmatched_span,
+    weighted_share,
+)
 from bot.answer.settings import AdvisorSettings
 from bot.answer.specific import unanswered
 from ingest.rolenames import neutral
@@ -94,7 +102,7 @@ class QuestionSearch:
         k = 2 * self.cfg.k if wide else None
         docs = self.retriever.invoke(resolved.question, roles=follow, vector=vector, k=k, max_per_article=k)
         wanted = asked_facets(resolved.question)
-        ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector, wanted)
+        ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector, wanted, not wide)
         return Found(docs, ranked, list(follow or []))
 
     def evidence(self, resolved: Resolved, found: Found) -> Evidence:
@@ -112,7 +120,7 @@ class QuestionSearch:
             dense=top_similarity(found.docs),
             sentence=max((c.similarity for c in found.ranked), default=0.0),
             known=weighted_share(words, vocabulary.__contains__, self.retriever.idf),
-            matched=weighted_share(words, best.__contains__, self.retriever.idf),
+            matched=weighted_share(words, holds(best), self.retriever.idf),
             entity=1.0 if names_in(resolved.question, self.words().names, self.roles()) else 0.0,
             role=1.0 if found.roles else 0.0,
             specific=1.0 if self.unanswered(resolved.question, found.ranked) else 0.0,
@@ -129,9 +137,9 @@ class QuestionSearch:
         asked = self.unanswered(self.understood(question), ranked)
         if asked:
             return asked[0]
-        best = best_sentences_terms([c.text for c in ranked])
+        held = holds(best_sentences_terms([c.text for c in ranked]))
         known = self.words().speller.known
         return unmatched_span(
             self.understood(question),
-            lambda t: t in best or bool(find_roles(t, self.roles())) or (len(t) < 4 and t not in known),
+            lambda t: held(t) or bool(find_roles(t, self.roles())) or (len(t) < 4 and t not in known),
         )
