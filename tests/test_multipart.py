@@ -61,6 +61,14 @@ def test_a_question_whose_parts_are_all_gaps_is_a_gap(built: tuple[Settings, Adv
     assert "salary" in answer.text.split("\n")[0] and "interview rounds" in answer.text.split("\n")[0]
 
 
+def test_a_part_that_names_no_role_is_asked_about_the_questions_role(built: tuple[Settings, Advisor]) -> None:
+    """ "what challenges do outsiders face?" names no role: asked about the CTO it is covered, word for word."""
+    answer = built[1].ask_sync("Do CTOs need people skills? Also, what challenges do outsiders face?")
+    assert answer.coverage == "full"
+    assert "executive presence" in answer.text
+    assert "A CTO from outside of healthcare will face challenges" in answer.text
+
+
 def test_a_continuation_follows_its_own_sentence(built: tuple[Settings, Advisor]) -> None:
     """A part's sentence is continued from the part's own passages ("It is a good resource ..." after
     "Be sure to check out SFIA"), never from a passage of another retrieval that shares its number."""

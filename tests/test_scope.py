@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.answer.scope import FEATURES, Evidence, ScopeModel, kb_names, names_in, unmatched_span, weighted_share
+from bot.answer.scope import (
+    FEATURES,
+    Evidence,
+    ScopeModel,
+    holds,
+    kb_names,
+    names_in,
+    unmatched_span,
+    weighted_share,
+)
 from bot.answer.spelling import Speller
 
 TEXT = (
@@ -86,3 +95,9 @@ def test_a_word_the_model_knows_better_wins_over_an_articles_near_miss() -> None
     assert speller.correct("can they explane it") == "can they explain it"
     assert speller.correct("physician-technologist leaders") == "physician-technologist leaders"
     assert speller.correct("it has expandd") == "it has expanded"  # a typo is still corrected
+
+
+def test_a_long_word_of_the_same_stem_is_held_a_short_one_is_not() -> None:
+    held = holds({"outside", "strategic", "role"})
+    assert held("outsiders") and held("strategy") and held("role")
+    assert not held("roles") and not held("outcome")

@@ -263,8 +263,12 @@ class Advisor:
         uncovered: list[str] = []
         share = max(1, self.cfg.max_points // len(parts))
         for part in parts:
-            roles = [r for r in find_roles(part, known) if r in known] or list(covered)
-            part_resolved = Resolved(part, tuple(roles))
+            named = [r for r in find_roles(part, known) if r in known]
+            roles = named or list(covered)
+            # A part that names no role ("what challenges do outsiders face?") is asked about the question's
+            # roles, in words, as a follow-up is: the roles alone leave its dense similarity near zero.
+            asked = part if named or not roles else f"{part.rstrip(' ?')} for the {' and '.join(roles)} role?"
+            part_resolved = Resolved(asked, tuple(roles))
             found = self.search.search(part_resolved)
             evidence = self.search.evidence(part_resolved, found)
             if not found.ranked or self.scope.decide(evidence) != "answer":

@@ -223,3 +223,14 @@ def default_model() -> ScopeModel:
 def best_sentences_terms(sentences: Sequence[str], n: int = 3) -> set[str]:
     """The terms of the best few sentences, the ones an answer would quote."""
     return {t for s in sentences[:n] for t in terms(s)}
+
+
+STEM_PREFIX = 6
+"""Letters two long words must share to count as one ("outsiders" ~ "outside", "strategy" ~ "strategic")."""
+
+
+def holds(best: set[str]) -> Callable[[str], bool]:
+    """Whether the best sentences hold a question's term, as itself or as a long word of the same stem:
+    terms() folds plurals only, so "outsiders" would miss "outside" and a covered question read as a gap."""
+    prefixes = {t[:STEM_PREFIX] for t in best if len(t) > STEM_PREFIX}
+    return lambda t: t in best or (len(t) > STEM_PREFIX and t[:STEM_PREFIX] in prefixes)
