@@ -120,3 +120,22 @@ def test_a_role_named_with_a_new_ask_is_a_new_question_not_the_old_one_again() -
     # However long the title, a bare switch is still a switch.
     long = resolve("what about the chief medical information officer?", ["What does a CTO do?"])
     assert long.question == "What does a CMIO do?"
+
+
+def test_a_plural_role_alone_after_and_is_a_switch() -> None:
+    assert resolve("and CTOs?", ["What do CMIOs do?"]).question == "What do CTOs do?"
+
+
+def test_is_that_the_same_for_another_role_asks_the_earlier_question_of_it() -> None:
+    resolved = resolve("is that the same for a CMIO?", ["What experience should a CTO have?"])
+    assert resolved == Resolved("What experience should a CMIO have?", ("CMIO",), carried=True)
+
+
+def test_the_newer_ones_point_back_to_the_earlier_role() -> None:
+    resolved = resolve("how are the newer ones different?", ["Tell me about first-generation CMIOs"])
+    assert resolved.roles == ("CMIO",) and resolved.carried
+
+
+def test_she_after_a_question_about_an_author_is_the_author_not_the_role() -> None:
+    resolved = resolve("what firm is she with?", ["Who wrote the CTO article?"])
+    assert resolved.question == "what firm is she with? (Who wrote the CTO article?)"

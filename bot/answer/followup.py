@@ -38,7 +38,11 @@ _PRONOUNS = {
 }
 _PERSONAL = re.compile(r"\b(?:he|she|him|his|her|they|them|their)\b", re.IGNORECASE)
 """Pronouns for a person, which a question about someone ("Who is Chris Wood?") gives a referent."""
-_ANAPHORA = re.compile(r"\b(that|this|it|those|these|same)\b", re.IGNORECASE)
+_ABOUT_SOMEONE = re.compile(r"^\s*(?:who(?:'s|’s| is| was| wrote| authored| said)|whose)\b", re.IGNORECASE)
+_SOMEONE = re.compile(r"\b(?:he|she|him|his|her)\b", re.IGNORECASE)
+"""After a question about someone ("Who wrote ...?", not "Who makes a good CMIO?"), a singular personal
+pronoun means that someone, even beside a role."""
+_ANAPHORA = re.compile(r"\b(that|this|it|those|these|same|ones)\b", re.IGNORECASE)
 _SWITCH_WORDS = frozenset({"question", "role", "position", "job", "one", "too", "well", "same", "case"})
 """Words a bare role switch may hold ("same question for a cmio", "and for the CMIO role?") besides the role."""
 _PRONOUN_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _PRONOUNS), key=len, reverse=True)) + r")\b", re.I)
@@ -59,7 +63,13 @@ def _swap_roles(question: str, old: Sequence[str], new: Sequence[str]) -> str:
     out = question
     for role in old:
         for name in (role, *TITLES.get(role, ())):
-            out = re.sub(rf"\b{re.escape(name)}s?\b", replacement, out, flags=re.IGNORECASE)
+            # "What do CMIOs do?" -> "What do CTOs do?": a plural stays plural.
+            out = re.sub(
+                rf"\b{re.escape(name)}(s?)\b",
+                lambda m: replacement + (m.group(1) if len(new) == 1 else ""),
+                out,
+                flags=re.IGNORECASE,
+            )
     if out == question:
         out = f"{question.rstrip(' ?.')} for the {replacement} role?"
     return out
@@ -68,8 +78,9 @@ def _swap_roles(question: str, old: Sequence[str], new: Sequence[str]) -> str:
 def _asks_something_new(question: str, roles: Sequence[str]) -> bool:
     """Whether a question that names a role also asks something of its own ("what about the CMIO's
     salary?"), so that it is a new question about that role, not the previous one asked again."""
-    named = {t for role in roles for name in (role, *TITLES.get(role, ())) for t in terms(name)}
-    return any(t.rstrip("'") not in named | _SWITCH_WORDS for t in terms(question))
+    named = {t for role in roles for name in (role, *TITLES.get(role, ())) for t in terms(name)} | _SWITCH_WORDS
+    # terms() leaves short words unfolded: "CTOs" is the term "ctos", still only the role.
+    return any(w not in named and w.removesuffix("s") not in named for w in (t.rstrip("'") for t in terms(question)))
 
 
 def _fill_pronouns(question: str, role: str) -> tuple[str, bool]:
@@ -90,8 +101,8 @@ def resolve_one(question: str, context: Resolved | None, known_roles: Iterable[s
     # A short question only leans on the conversation when something in it points back.
     leaning = continuation or (short and bool(_ANAPHORA.search(question)))
     if roles:
-        if continuation and context.roles and not _asks_something_new(question, roles):
-            # "and for CMIOs?" -> the previous question, asked about the new role.
+        if leaning and context.roles and not _asks_something_new(question, roles):
+            # "and for CMIOs?", "is that the same for a CMIO?" -> the previous question, about the new role.
             return Resolved(_swap_roles(context.question, context.roles, roles), roles, carried=True)
         return Resolved(question, roles)
     if not context.roles:
@@ -100,6 +111,9 @@ def resolve_one(question: str, context: Resolved | None, known_roles: Iterable[s
         if leaning or _PERSONAL.search(question):
             return Resolved(f"{question.rstrip()} ({context.question})", (), carried=True)
         return Resolved(question, ())
+    if _ABOUT_SOMEONE.match(context.question) and _SOMEONE.search(question):
+        # "Who wrote the CTO article?" ... "what firm is she with?": she is the author, not the CTO.
+        return Resolved(f"{question.rstrip()} ({context.question})", context.roles, carried=True)
     role = " and ".join(context.roles)
     filled, changed = _fill_pronouns(question, role)
     if changed:
