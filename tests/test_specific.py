@@ -50,6 +50,12 @@ def test_a_sentence_that_holds_the_thing_asked_answers_it(question: str, sentenc
     assert unanswered(question, [sentence]) == []
 
 
+def test_one_of_the_most_is_no_count() -> None:
+    most = "One of the most critical executive positions in healthcare is the CMIO."
+    assert unanswered("How many CMIOs does a health system have?", [most]) == ["How many CMIOs"]
+    assert unanswered("How many CMIOs does a health system have?", ["Most have one CMIO."]) == []
+
+
 @pytest.mark.parametrize(
     "question",
     [

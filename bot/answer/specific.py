@@ -79,7 +79,8 @@ ASKS: tuple[SpecificAsk, ...] = (
     _ask(
         "count",
         r"\bhow many\s+\w+(?: of \w+)?",
-        r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|dozen)\b",
+        # "one of the most critical positions" is no count.
+        r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|dozen)\b|\bone\b(?! of\b)",
     ),
 )
 """Most specific first: a search timeline is named as such, not as a bare duration."""
