@@ -17,15 +17,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from bot.toolkit.screen import Signals, Weights, signals
 from tests.screen_quality import EVIDENCE, Figures, LabelledCV, label_for, load_cvs
 
 GRID = {
     "keyword": (0.1, 0.2, 0.3, 0.5),
-    "section": (0.1, 0.2, 0.3, 0.5),
-    "margin": (0.0, 0.02, 0.05, 0.1, 0.2),
-    "threshold": tuple(round(0.02 * i, 2) for i in range(13)),
+    "align": (0.0, 1.0, 2.0, 3.0),
+    "summary": (0.1, 0.3, 0.5),
+    "education": (0.0, 0.1, 0.3),
+    "margin": (0.0, 0.05, 0.1, 0.2),
 }
+THRESHOLDS = tuple(round(0.02 * i, 2) for i in range(-2, 21))
 SECOND_AUTHOR = "-d"
 """Dev CVs whose file name has this were written by a second author (the cvq branch)."""
 
@@ -50,9 +54,23 @@ def f1(f: Figures) -> float:
 
 
 def choose(cvs: Sequence[Scored]) -> Weights:
-    """The grid point with the best F1 of the statuses; ties go to the earlier (smaller) values."""
-    points = [Weights(*values) for values in itertools.product(*GRID.values())]
-    return max(points, key=lambda w: f1(figures(cvs, w)))
+    """The grid point with the best F1 of the statuses; ties go to the earlier (smaller) values. A criterion
+    has evidence when its best sentence's score reaches the threshold, so each blend is scored once for
+    every threshold."""
+    thresholds = np.array(THRESHOLDS)
+    best, chosen = -1.0, Weights()
+    for values in itertools.product(*GRID.values()):
+        tp = fp = fn = np.zeros(len(thresholds))
+        for cv in cvs:
+            top = cv.signals.scores(Weights(*values)).max(axis=1, initial=-np.inf)
+            found = top[:, None] >= thresholds[None, :]
+            labels = np.array(cv.labels)[:, None]
+            tp, fp, fn = tp + (found & labels).sum(0), fp + (found & ~labels).sum(0), fn + (~found & labels).sum(0)
+        scores = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+        i = int(np.argmax(scores))
+        if scores[i] > best:
+            best, chosen = float(scores[i]), Weights(*values, threshold=float(thresholds[i]))
+    return chosen
 
 
 def held_out(train: Sequence[Scored], test: Sequence[Scored]) -> Figures:

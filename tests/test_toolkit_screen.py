@@ -13,7 +13,7 @@ import pytest
 from bot.answer.advisor import Advisor
 from bot.cli import main
 from bot.settings import Settings
-from bot.toolkit.cvtext import CVRefused, cv_text
+from bot.toolkit.cvtext import CVRefused, cv_text, read_cv
 from bot.toolkit.protected import protected_attribute
 from bot.toolkit.screen import NOTICE
 from bot.toolkit.service import Toolkit
@@ -25,14 +25,14 @@ from tests.screen_quality import CNIO_ARTICLE, load_cvs, measure
 
 TARGET = 0.90
 """Issue 17's bar for recall and precision of the statuses on the test CVs."""
-FLOOR_PRECISION, FLOOR_RECALL = 0.62, 0.76
+FLOOR_PRECISION, FLOOR_RECALL = 0.70, 0.71
 """Measured on the test CVs (totals only) with the matcher chosen on the dev CVs (tests/screen_calibrate.py:
-closeness above ordinary CV sentences', summary and degree lines weighed apart). On all 16 test CVs (93
-statuses, 9 of them written blind in session 11): 0.625 and 0.761, the same as the matcher before it (tp 35,
-fp 21 both). On the 7 we wrote: 0.722 / 0.619 against 0.737 / 0.667 before, one status apart on 42. On the
-134 dev statuses (22 CVs) it went from 0.577 / 0.732 to 0.773 / 0.829, and chosen on one author's dev CVs it
-scores the other's at 0.833 / 0.870 (a cosine-and-keyword blend chosen the same way: 0.750 / 0.522). Below
-TARGET, so `make test` holds the measured floor until the matcher improves."""
+cosine and soft word alignment, each above ordinary CV sentences', summary and degree lines weighed apart).
+On all 16 test CVs (93 statuses, 9 of them written blind in session 11): 0.702 and 0.717 (tp 33 fp 14 fn 13),
+against 0.625 and 0.761 (tp 35 fp 21 fn 11) before the word alignment: seven fewer false evidences, two more
+misses. On the 185 dev statuses (31 CVs, 9 added with the blind writer's rule) in sample 0.698 / 0.746 ->
+0.762 / 0.814; leave-one-CV-out 0.645 / 0.678 without the alignment, 0.642 / 0.729 with it. Below TARGET,
+so `make test` holds the measured floor until the matcher improves."""
 
 PROTECTED_VALUES = (
     "1974", "Freedonian", "Ruritanian", "Elbonian", "married", "divorced", "widower", "two children",
@@ -186,7 +186,13 @@ def test_the_debug_log_of_a_check_holds_no_cv_sentence_nor_its_file_name(
 
 
 def test_docx_and_pdf_cvs_are_read_in_the_sandbox_from_memory(toolkit: Toolkit) -> None:
+    """A Word or PDF CV reads, from memory, to the sentences of its text (a PDF curls the apostrophes) and is
+    checked against every criterion. Whether evidence is found is the figures' business: a thin CV (cto-d09)
+    may have none the matcher finds. Only the file's name is said when one fails, never its sentences."""
     for cv in load_cvs():
         if cv.format in ("docx", "pdf") and cv.role != "CNIO":
+            read = [s.replace("’", "'") for s in read_cv(*cv.upload()).sentences]
+            same = read == cv_text(cv.text()).sentences
+            assert same, cv.name
             screening = toolkit.screen(cv.role, *cv.upload())
-            assert any(f.evidence for f in screening.findings), cv.name
+            assert len(screening.findings) == len(toolkit.criteria(cv.role).criteria), cv.name

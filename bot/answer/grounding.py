@@ -117,6 +117,21 @@ class Grounded:
         return self.removed * 2 > claims or (self.removed > 0 and self.kept_cited == 0)
 
 
+def word_alignment(words: Sequence[str], known: Sequence[str], vectors: Encode) -> np.ndarray:
+    """Per word, its best cosine to a known word, each word embedded alone (1.0 for the same stem): a soft
+    word overlap that lets a paraphrase's synonyms count where an exact overlap sees only new words. Used by
+    the guard (a claim's words against the cited text's) and the CV check (a criterion's against a CV line's).
+    `vectors`: words to their vectors, one row each (the caller caches them)."""
+    if not words:
+        return np.zeros(0)
+    stems = {stem(w) for w in known}
+    vocabulary = sorted(set(known))
+    best = np.zeros(len(words))
+    if vocabulary:
+        best = (vectors(list(words)) @ vectors(vocabulary).T).max(axis=1)
+    return np.array([1.0 if stem(w) in stems else float(b) for w, b in zip(words, best, strict=True)])
+
+
 @dataclass(frozen=True)
 class GroundingModel:
     """Logistic weights over FEATURES, standardised like the scope model; `threshold` on P(supported)."""
@@ -211,7 +226,7 @@ class Guard:
         parts = clauses(sentence)
         clause_novel = max(novel_share(c, cited, question) for c in parts)
         known = content_words(f"{cited}\n{question}")
-        aligned = [self._alignment(content_words(c), known) for c in parts]
+        aligned = [word_alignment(content_words(c), known, self._evidence_vectors) for c in parts]
         everything = np.concatenate(aligned)
         lexical = {
             "align": float(everything.mean()) if everything.size else 1.0,
@@ -227,18 +242,6 @@ class Guard:
         window = float(similarity[len(pieces) :, 0].max()) if windows else unit
         clause_unit = float(similarity[: len(pieces), 1:].max(axis=0).min()) if len(parts) > 1 else unit
         return Features(unit, max(unit, window), novel, clause_unit, clause_novel, **lexical, missing=missing)
-
-    def _alignment(self, words: Sequence[str], known: Sequence[str]) -> np.ndarray:
-        """Per word, its best cosine to a known word, each word embedded alone (1.0 for the same stem):
-        a soft word overlap that lets a paraphrase's synonyms count where `novel` sees only new words."""
-        if not words:
-            return np.zeros(0)
-        stems = {stem(w) for w in known}
-        vocabulary = sorted(set(known))
-        best = np.zeros(len(words))
-        if vocabulary:
-            best = (self._evidence_vectors(list(words)) @ self._evidence_vectors(vocabulary).T).max(axis=1)
-        return np.array([1.0 if stem(w) in stems else float(b) for w, b in zip(words, best, strict=True)])
 
     def judge(self, sentence: str, passages: Sequence[str], context: str = "", question: str = "") -> Verdict:
         """Supported or not, with the reason: a lexical miss, or the model's probability."""

@@ -8,15 +8,13 @@ from __future__ import annotations
 import asyncio
 from functools import cached_property
 
-import numpy as np
-
 from bot.answer.advisor import Advisor
 from bot.toolkit.criteria import RoleCriteria, build_criteria
 from bot.toolkit.cvtext import read_cv
 from bot.toolkit.jd import JobDescription, build_jd
 from bot.toolkit.kit import InterviewKit, build_kit
 from bot.toolkit.scorecard import Scorecard, build_scorecard
-from bot.toolkit.screen import Screening, background_sentences, screen
+from bot.toolkit.screen import Background, Screening, screen
 
 
 class Toolkit:
@@ -60,6 +58,6 @@ class Toolkit:
         return screen(criteria, read_cv(data, filename), self.advisor.encode, self.background)
 
     @cached_property
-    def background(self) -> np.ndarray:
-        """The vectors of the CV check's ordinary CV sentences, encoded once per toolkit (no CV text)."""
-        return self.advisor.encode(background_sentences())
+    def background(self) -> Background:
+        """The CV check's ordinary CV sentences and their words as vectors, encoded once per toolkit (no CV text)."""
+        return Background.encoded(self.advisor.encode)
