@@ -147,6 +147,20 @@ def test_a_negated_negative_verb_asserts() -> None:
     assert reversals("Don't overlook candidates from small firms.", "Candidates can come from small firms.") == []
 
 
+def test_a_floating_all_widens_nothing() -> None:
+    cited = "Ability to listen effectively and have an unfailing sense of humor."
+    assert lexical_misses("Listening well and a sense of humor may all be wanted.", cited) == ()
+    assert "all" in lexical_misses("All CTOs listen well.", cited)
+
+
+def test_a_negation_that_without_cancels_asserts() -> None:
+    cited = "Health system CIOs need a strong team."
+    assert reversals("CIOs cannot do without a strong team.", cited) == []
+    assert denials("CIOs cannot do without a strong team.", cited) == 0
+    assert reversals("CIOs do not need a strong team.", cited)
+    assert reversals("CMIOs are neither strategic nor visionary.", "CMIOs are strategic and visionary.")
+
+
 def test_a_swapped_preference_is_reversed() -> None:
     assert reversals("Teams will favour speed over accuracy.", "Teams will favour accuracy over speed.") == [
         "reversed accuracy",
@@ -225,6 +239,13 @@ def test_synonyms_align_where_new_words_do_not(guard: Guard) -> None:
     paraphrase = guard.features("Candidates schooled in big IT operations in the armed forces could contend.", cited)
     invention = guard.features("Candidates should present a budget for onboarding and a vacation plan.", cited)
     assert paraphrase.align > invention.align and paraphrase.align_low < invention.align_low
+
+
+def test_an_advice_frame_does_not_hide_a_supported_claim(guard: Guard) -> None:
+    """The sentence is also read as its bare claim: "CIOs should consider candidates with" adds no evidence."""
+    cited = ["Someone who has been trained in large complex military or government IT roles would be a good contender."]
+    framed = guard.features("CIOs should consider candidates with military or government IT backgrounds.", cited)
+    assert framed.window > framed.unit
 
 
 def test_a_sentence_citing_nothing_is_checked_against_every_passage(guard: Guard) -> None:

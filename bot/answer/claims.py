@@ -157,15 +157,25 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
         if key not in lower and key.rstrip("s") not in lower:
             missing.append(name)
     cited_words = set(re.findall(r"[a-z]+", lower))
-    missing.extend(
-        sorted(w for w in set(re.findall(r"[a-z]+", sentence.lower())) & _QUANTIFIERS if not _reach(w) & cited_words)
-    )
+    missing.extend(sorted(w for w in quantifiers(sentence) if not _reach(w) & cited_words))
     missing.extend(_credentials(sentence, cited))
     missing.extend(superlatives(sentence, cited))
     missing.extend(reversals(sentence, cited))
     missing.extend(antonyms(sentence, cited))
     missing.extend(exchanges(sentence, cited))
     return tuple(missing)
+
+
+#: Words after which "all" floats: it gathers what was just named ("they may all be wanted") and widens nothing.
+_FLOAT_AFTER = _words("they we you these those them us may might can could will would should must are were be have")
+
+
+def quantifiers(sentence: str) -> set[str]:
+    """The sentence's quantifiers, less a floating "all" ("these may all help" says no more than "these help")."""
+    words = re.findall(r"[a-z]+", sentence.lower())
+    return {
+        w for i, w in enumerate(words) if w in _QUANTIFIERS and not (w == "all" and i and words[i - 1] in _FLOAT_AFTER)
+    }
 
 
 def content_words(text: str) -> list[str]:
@@ -209,6 +219,8 @@ def denials(sentence: str, cited: str) -> int:
         after = words[i + 1 : i + 4]
         if word in _NEGATORS and any(w.startswith(v) for w in after for v in _NEGATIVE_VERBS):
             continue  # "shouldn't overlook", "never loses": a denied denial asserts
+        if _double(words, i):
+            continue
         count += word in _DENIALS and word not in have
     return count
 
@@ -295,6 +307,8 @@ def _polarity(text: str) -> dict[str, tuple[str, set[int]]]:
         before = toks[max(0, i - 4) : i]
         if tok in _NEGATORS or tok.endswith("n't"):
             first = next((w for w in toks[i + 1 : i + 4] if _content(w)), "")
+            if _double(toks, i):
+                continue
             if nxt not in _NOT_DENYING and not any(first.startswith(v) for v in _NEGATIVE_VERBS):
                 reach(i + 1, 1)
         elif (tok, nxt) in (("rather", "than"), ("instead", "of")):
@@ -316,6 +330,13 @@ def _polarity(text: str) -> dict[str, tuple[str, set[int]]]:
         if _content(tok):
             out.setdefault(tok[:6], (tok, set()))[1].add(mark)
     return out
+
+
+def _double(toks: list[str], i: int) -> bool:
+    """A negation that "without" cancels within three words ("cannot do without", "not without"): it asserts."""
+    if toks[i] == "without":
+        return any(t in _NEGATORS or t.endswith("n't") for t in toks[max(0, i - 3) : i])
+    return (toks[i] in _NEGATORS or toks[i].endswith("n't")) and "without" in toks[i + 1 : i + 4]
 
 
 def reversals(sentence: str, cited: str) -> list[str]:
