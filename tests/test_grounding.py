@@ -34,7 +34,8 @@ SECOND_GENERATION = (
 #: the word-alignment, swap and framing rules were tuned by grouped CV on calibrate only (0.824 / 0.803), rounded
 #: down. With the guard as it stood when g3 was committed: 0.826 / 0.750. (The g2-* set, now calibrate, had
 #: given 0.911 / 0.745: the new writer's paraphrases are harder for it.)
-FLOOR = {"precision": 0.82, "recall": 0.80}
+#: Session 12: the three-feature guard chosen by leaving one writer batch out, scored once on g3: 0.859 / 0.803.
+FLOOR = {"precision": 0.85, "recall": 0.80}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
