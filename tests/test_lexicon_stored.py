@@ -21,7 +21,7 @@ from ingest.embedding.factory import Embedder
 from ingest.lexicon import kb_names, word_counts
 from ingest.pipeline import Ingestor
 from ingest.store.index import KnowledgeIndex
-from tests.conftest import ROOT, write_config
+from tests.conftest import ROOT, MakeSettings, write_config
 
 
 def test_the_stored_lexicon_is_the_one_the_start_computed(built: tuple[Settings, Advisor]) -> None:
@@ -90,3 +90,26 @@ def test_a_version_without_a_stored_lexicon_still_answers(
         assert index.stored_lexicon() is not None
     finally:
         index.close()
+
+
+def test_a_deleted_articles_names_leave_the_disk(make_settings: MakeSettings, kb: Path, embedder: Embedder) -> None:
+    """The stored lexicon holds the articles' words and names: once the versions that had an article are
+    pruned, its names are gone from every file of the store."""
+    marker = "Zebulon Quartermaine"
+    (kb / "extra.md").write_text(
+        f"---\ntitle: Hiring a CTO, again\nauthor: {marker}\n---\n\n# Notes\n\n"
+        f"{marker} of Quillfeather Partners says a CTO should own the architecture.\n",
+        encoding="utf-8",
+    )
+    settings = make_settings(store={"keep_versions": 2}, gate={"enabled": False})
+    Ingestor(settings, embedder).run()
+    index = KnowledgeIndex(settings, embedder)
+    stored = index.stored_lexicon()
+    index.close()
+    assert stored is not None and {marker.lower(), "quillfeather partners"} <= stored.names
+    (kb / "extra.md").unlink()
+    Ingestor(settings, embedder).run()
+    Ingestor(settings, embedder).run(rebuild=True)  # pushes the last version that had it out
+    needles = [marker.encode(), marker.lower().encode(), b"quillfeather"]
+    leftovers = [p for p in settings.store.path.rglob("*") if p.is_file() and any(n in p.read_bytes() for n in needles)]
+    assert leftovers == []

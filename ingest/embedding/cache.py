@@ -64,6 +64,8 @@ class EmbeddingCache:
         db = sqlite3.connect(path)
         try:
             db.execute("PRAGMA journal_mode=WAL")
+            # The lexicons hold the articles' words and names: a pruned row is overwritten, not left in a free page.
+            db.execute("PRAGMA secure_delete=ON")
             found = problem(db)
             if found is not None:
                 raise sqlite3.DatabaseError(found)
@@ -107,6 +109,8 @@ class EmbeddingCache:
             self._db.executemany(f"DELETE FROM {table} WHERE model = ? AND {column} = ?", gone)  # noqa: S608
             stale += len(gone)
         self._db.commit()
+        # Nor left in the write-ahead log: its old frames go once they are in the database file.
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return stale
 
     def close(self) -> None:
