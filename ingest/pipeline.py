@@ -24,6 +24,7 @@ from ingest.embedding.factory import Embedder
 from ingest.errors import DamagedError, NoSpaceError
 from ingest.facets import FACETS_VERSION, FacetTagger
 from ingest.gate import gate_questions, judge_gate
+from ingest.lexicon import lexicon_keys, page_all, store_lexicon, version_key
 from ingest.loaders.documents import LoadedDocument, LoadError, LoadLimits, load_document
 from ingest.loaders.pool import ParserPool
 from ingest.report import FileError, IngestReport
@@ -178,6 +179,7 @@ class Ingestor:
         if live is not None and not rebuild and len(unchanged) == len(files) and not report.removed:
             report.unchanged = [f.doc_id for f in files]
             report.chunks_total = live.chunk_count
+            self._backfill_lexicon(backend, live)
             return report
 
         build = _Build()
@@ -225,6 +227,7 @@ class Ingestor:
                 report.errors.append(FileError("(all)", "the new index would be empty; the live version was kept"))
             return report
 
+        self._store_lexicon(build, fp)
         name = self._next_name(backend)
         vectors = np.asarray(build.embeddings, dtype=np.float32)
         questions = gate_questions(self.settings.gate) if self.settings.gate.enabled else []
@@ -354,6 +357,25 @@ class Ingestor:
             )
         return len(misses), len(flat) - len(misses)
 
+    def _store_lexicon(self, build: _Build, fp: str) -> None:
+        """The new version's lexicon, stored for the bot to read instead of building it at start (ingest.lexicon)."""
+        cache = EmbeddingCache(self.settings.store.path / "embeddings.sqlite3", self.settings.embedding.model)
+        try:
+            store_lexicon(cache, fp, build.docs, build.documents, build.metadatas)
+        finally:
+            cache.close()
+
+    def _backfill_lexicon(self, backend: Backend, live: VersionInfo) -> None:
+        """A live version ingested before lexicons were stored gets its own, once, from its records: the
+        bot then stops building it at every start (the run with nothing to do is `make run`'s)."""
+        cache = EmbeddingCache(self.settings.store.path / "embeddings.sqlite3", self.settings.embedding.model)
+        try:
+            if not cache.get_blobs([version_key(live.fingerprint, live.documents)]):
+                records = page_all(backend.open_snapshot(live.name))
+                store_lexicon(cache, live.fingerprint, live.documents, records["documents"], records["metadatas"])
+        finally:
+            cache.close()
+
     def _next_name(self, backend: Backend) -> str:
         """Above every name in use, the live pointer's included (its folder may be gone)."""
         numbers = [version_number(n) for n in backend.names()]
@@ -363,8 +385,10 @@ class Ingestor:
         return version_name(max(numbers, default=0) + 1)
 
     def _prune_cache(self, backend: Backend) -> None:
-        chunks = {h for info in complete_versions(backend) for d in info.documents.values() for h in d.chunk_hashes}
+        infos = complete_versions(backend)
+        chunks = {h for info in infos for d in info.documents.values() for h in d.chunk_hashes}
         keep = chunks | {units_key(h) for h in chunks}  # each chunk's vector and its units' (ingest.sentences)
+        keep |= lexicon_keys(infos)  # each kept version's lexicon and its articles' parts (ingest.lexicon)
         cache = EmbeddingCache(self.settings.store.path / "embeddings.sqlite3", self.settings.embedding.model)
         try:
             cache.prune(keep)

@@ -9,6 +9,7 @@ change. The pattern is hand-written: role acronyms are our domain's convention, 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 ACRONYM = r"C[A-Z]{1,3}O"
 """The shape of a chief-officer acronym: C, one to three capitals, O (no groups, to embed in larger patterns)."""
@@ -48,3 +49,22 @@ def neutral(text: str) -> str:
     """Role names replaced by a neutral word, so sentence scoring weighs what is said about a role,
     not whether the role's name appears (retrieval has already filtered by role)."""
     return _ROLE_WORDS.sub("executive", text)
+
+
+def find_roles(text: str, known: Iterable[str] = ()) -> list[str]:
+    """Roles named in `text`, in order of first mention: acronyms, full titles, and `known` roles.
+    Here, not in the bot, because the ingest needs it too: a role title is no article name (ingest.lexicon)."""
+    found: dict[str, int] = {}
+    for match in ROLE_ACRONYM.finditer(text):
+        found.setdefault(match.group(1), match.start())
+    lowered = text.lower()
+    for role, titles in TITLES.items():
+        for title in titles:
+            at = lowered.find(title)
+            if at >= 0:
+                found[role] = min(found.get(role, at), at)
+    for role in known:
+        named = re.search(rf"\b{re.escape(role)}s?\b", text, re.IGNORECASE)
+        if named:
+            found[role.upper()] = min(found.get(role.upper(), named.start()), named.start())
+    return [role for role, _ in sorted(found.items(), key=lambda kv: kv[1])]

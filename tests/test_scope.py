@@ -5,17 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.answer.scope import (
-    FEATURES,
-    Evidence,
-    ScopeModel,
-    holds,
-    kb_names,
-    names_in,
-    unmatched_span,
-    weighted_share,
-)
+from bot.answer.scope import FEATURES, Evidence, ScopeModel, holds, names_in, unmatched_span, weighted_share
 from bot.answer.spelling import Speller
+from ingest.lexicon import kb_names
 
 TEXT = (
     "Raths has also written a follow-up article, based on an interview with Chris Wood, M.D., CMIO at "
@@ -78,7 +70,9 @@ def test_the_shipped_model_matches_the_features() -> None:
 
 
 def test_typos_are_corrected_into_the_articles_words_only() -> None:
-    speller = Speller(["What applicable experience from a similar health organization?"], frozenset({"salary"}))
+    speller = Speller.from_texts(
+        ["What applicable experience from a similar health organization?"], frozenset({"salary"})
+    )
     assert speller.correct("wht yrs of experiance frm a simlar helth org") == (
         "wht yrs of experience frm a similar health org"
     )
@@ -91,7 +85,7 @@ def test_typos_are_corrected_into_the_articles_words_only() -> None:
 def test_a_word_the_model_knows_better_wins_over_an_articles_near_miss() -> None:
     """ "explane" means "explain", which no article uses, not the articles' "expanded"; and a word derived from a
     known one ("technologist" from "technology") is English, not a typo."""
-    speller = Speller(["The role has expanded to new technologies."], frozenset({"explain", "technology"}))
+    speller = Speller.from_texts(["The role has expanded to new technologies."], frozenset({"explain", "technology"}))
     assert speller.correct("can they explane it") == "can they explain it"
     assert speller.correct("physician-technologist leaders") == "physician-technologist leaders"
     assert speller.correct("it has expandd") == "it has expanded"  # a typo is still corrected

@@ -3,6 +3,10 @@
 Dense search finds paraphrases ("tech chief" for CTO); keywords find rare exact terms ("SFIA")
 that a small embedding model blurs. Reciprocal rank fusion needs no score calibration between the
 two. A role named in the question filters both sides.
+
+It returns LangChain Documents, which both answer paths compose from, but is not a LangChain
+BaseRetriever: importing langchain_core.retrievers brings its tracers and langsmith (~0.5 s unloaded,
+2 s on the loaded machine) into every `python -m bot ask`, and nothing here used its callbacks.
 """
 
 from __future__ import annotations
@@ -15,10 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from ingest.store.index import Hit, KnowledgeIndex
 
@@ -294,24 +295,22 @@ class _Keyword:
         return [(self.chunks[int(i)], float(scores[i])) for i in order]
 
 
-class HybridRetriever(BaseRetriever):
-    """A LangChain retriever over the live index: `invoke(question, roles=[...], vector=[...])`.
+class HybridRetriever:
+    """Hybrid search over the live index: `invoke(question, roles=[...], vector=[...])`.
 
     Documents carry the chunk metadata plus `dense_score` (cosine similarity, used to decide
     whether the knowledge base covers a question at all), `bm25_score` and the fused `rrf_score`.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    index: KnowledgeIndex
-    k: int = 8
-    fetch_k: int = 16
-    rrf_k: int = 60
-    max_per_article: int = 6
-    _keyword: _Keyword | None = None
-    _lock: Any = None
-
-    def model_post_init(self, __context: Any) -> None:
+    def __init__(
+        self, index: KnowledgeIndex, k: int = 8, fetch_k: int = 16, rrf_k: int = 60, max_per_article: int = 6
+    ) -> None:
+        self.index = index
+        self.k = k
+        self.fetch_k = fetch_k
+        self.rrf_k = rrf_k
+        self.max_per_article = max_per_article
+        self._keyword: _Keyword | None = None
         self._lock = threading.Lock()
 
     def idf(self, term: str) -> float:
@@ -326,11 +325,10 @@ class HybridRetriever(BaseRetriever):
                 self._keyword = _Keyword(version, self.index.chunks())
             return self._keyword
 
-    def _get_relevant_documents(
+    def invoke(
         self,
         query: str,
         *,
-        run_manager: CallbackManagerForRetrieverRun,
         roles: Sequence[str] | None = None,
         vector: Sequence[float] | None = None,
         k: int | None = None,

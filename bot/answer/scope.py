@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 
 from bot.answer.retrieval import terms
-from bot.answer.roles import find_roles
+from ingest.lexicon import TOKEN
 
 Decision = Literal["answer", "gap", "decline"]
 # The words that frame a hiring question rather than say what it is about ("what should I look for",
@@ -76,11 +76,6 @@ QUESTION_WORDS = frozenset(
 )
 MODEL_FILE = Path(__file__).with_name("scope_model.json")
 FEATURES = ("dense", "sentence", "known", "matched", "entity", "role", "specific")
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’/-]*")
-# Where a capital says nothing: what stands between a word and the one before it when the word opens a
-# sentence, a line, a bullet or a heading, or a quotation.
-_APOSTROPHES = ("'", "’")
-_SENTENCE_START = re.compile(r"[.!?:•]\s|\n|[“\"(]\s*$")
 
 
 @dataclass(frozen=True)
@@ -107,57 +102,9 @@ def weighted_share(question_terms: Iterable[str], present: Callable[[str], bool]
     return sum(w for t, w in weights.items() if present(t)) / total if total else 1.0
 
 
-def kb_names(texts: Iterable[str]) -> frozenset[str]:
-    """The articles' own names, lower-cased: runs of two or more capitalised words ("David Raths",
-    "Loyola University Health System"), acronyms of three or more capitals ("SFIA", "EHR"), names
-    written with a slash ("Witt/Kieffer") and numbers ("96"). A sentence's first word counts only when
-    the next word is capitalised too ("Hillary Ross, J.D. leads"). Role titles are roles, not names.
-    Derived from the text, so an admin's new article brings its own names."""
-    names: set[str] = set()
-    for text in texts:
-        words: list[tuple[str, bool]] = []
-        end = -1  # one pass: only the gap since the previous word is read, never the text before it
-        for m in _TOKEN.finditer(text):
-            gap = text[end : m.start()]
-            # Most gaps are one space, which never starts a sentence: no regex for them (half of the
-            # lexicon's build, at the start of every bot process, at 3,000 articles).
-            words.append((_bare(m.group()), end < 0 or (gap != " " and bool(_SENTENCE_START.search(gap)))))
-            end = m.end()
-        run: list[str] = []
-        for i, (word, starts) in enumerate(words):
-            following = words[i + 1][0] if i + 1 < len(words) else ""
-            if starts:  # a name never runs across a sentence, line or heading
-                if len(run) >= 2:
-                    names.add(" ".join(run))
-                run = []
-            if len(word) > 1 and word[0].isupper() and (not starts or following[:1].isupper()):
-                run.append(word)
-                if (len(word) >= 3 and word.isupper()) or "/" in word:
-                    names.add(word)
-                continue
-            if len(run) >= 2:
-                names.add(" ".join(run))
-            run = []
-            if word.isdigit():
-                names.add(word)
-        if len(run) >= 2:
-            names.add(" ".join(run))
-    return frozenset(n.lower() for n in names if not find_roles(n))
-
-
-def _bare(word: str) -> str:
-    """A word without its possessive: "Raths’" and "Witt/Kieffer’s" are the names Raths and Witt/Kieffer.
-    String tests, not a regex: it runs on every word of every article when a version goes live."""
-    if word[-1:] in _APOSTROPHES:
-        return word[:-1]
-    if word[-1:] == "s" and word[-2:-1] in _APOSTROPHES:
-        return word[:-2]
-    return word
-
-
 def names_in(question: str, names: frozenset[str], ignore: Iterable[str] = ()) -> list[str]:
     """The knowledge base's names that the question uses (whole words, any case)."""
-    lowered = " " + " ".join(_TOKEN.findall(question.lower())) + " "
+    lowered = " " + " ".join(TOKEN.findall(question.lower())) + " "
     skip = {i.lower() for i in ignore}
     return [n for n in names if n not in skip and f" {n} " in lowered]
 

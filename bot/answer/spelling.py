@@ -8,13 +8,13 @@ of the articles that is close enough (rapidfuzz's ratio). The answer then shows 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from rapidfuzz import fuzz, process
 
-_WORD = re.compile(r"[A-Za-z]+")
+from ingest.lexicon import WORD, word_counts
+
 MIN_LENGTH = 4
 """Shorter words are too ambiguous to correct ("hav", "frm")."""
 MIN_SIMILARITY = 80.0
@@ -31,14 +31,21 @@ MIN_STEM = 5
 class Speller:
     """Corrects the unknown words of a question into the articles' words; deterministic."""
 
-    def __init__(self, kb_texts: Iterable[str], lexicon: frozenset[str]) -> None:
-        counts = Counter(w.lower() for text in kb_texts for w in _WORD.findall(text))
-        # Most frequent first, so a tie between two equally close words goes to the commoner one.
-        self.words = [w for w, _ in counts.most_common() if len(w) >= MIN_LENGTH]
+    def __init__(self, counts: Mapping[str, int], lexicon: frozenset[str]) -> None:
+        """`counts`: the articles' lower-cased words, in order of first appearance (ingest.lexicon, stored at
+        ingest); `lexicon`: the model tokenizer's whole words."""
+        # Most frequent first, so a tie between two equally close words goes to the commoner one (and
+        # between two as common, to the first seen: most_common keeps the order of equal counts).
+        self.words = [w for w, _ in Counter(counts).most_common() if len(w) >= MIN_LENGTH]
         self.known = frozenset(counts) | lexicon
         # The model's own words, as candidates too: "explane" is "explain" (which no article uses), not
         # the articles' "expanded"; a correction into a word the model knows still embeds as meant.
         self.english = sorted(w for w in lexicon - frozenset(counts) if len(w) >= MIN_LENGTH)
+
+    @classmethod
+    def from_texts(cls, kb_texts: Iterable[str], lexicon: frozenset[str]) -> Speller:
+        """Counting the texts' words here (tests, and versions whose lexicon was not stored)."""
+        return cls(word_counts(kb_texts), lexicon)
 
     def knows(self, lowered: str) -> bool:
         """A word of the articles or the model, or one derived from such a word ("technologist")."""
@@ -65,4 +72,4 @@ class Speller:
 
     def correct(self, question: str) -> str:
         """The question with each unknown word replaced by its closest article word, if one is close."""
-        return _WORD.sub(lambda m: self.word(m.group()), question)
+        return WORD.sub(lambda m: self.word(m.group()), question)

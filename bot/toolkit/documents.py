@@ -2,6 +2,8 @@
 as DOCX or Markdown; bytes, so the CLI writes them to a file and a chat can send them as they are.
 
 DOCX is built with python-docx, so Word and LibreOffice open real tables; CSV with the csv module.
+python-docx is imported only when a DOCX is made: `python -m bot ask` loads this module (the CLI's
+toolkit commands) and should not pay ~0.1-0.4 s for it.
 """
 
 from __future__ import annotations
@@ -9,14 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
-
-import docx
-from docx.document import Document
-from docx.enum.table import WD_ROW_HEIGHT_RULE
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Inches, Length
-from docx.table import Table
+from typing import TYPE_CHECKING
 
 from bot.answer.types import Source
 from bot.toolkit.criteria import KIND_NAMES
@@ -33,10 +28,15 @@ from bot.toolkit.scorecard import (
     source_line,
 )
 
-CRITERIA_WIDTHS = (Inches(3.4), Inches(1.1), Inches(2.0))
-ANCHOR_WIDTHS = (Inches(0.7), Inches(1.1), Inches(4.7))
-NOTES_HEIGHT = Inches(0.9)
-"""Room to write by hand in a printed scorecard's evidence-notes cell."""
+if TYPE_CHECKING:
+    from docx.document import Document
+    from docx.table import Table
+
+CRITERIA_WIDTHS = (3.4, 1.1, 2.0)
+ANCHOR_WIDTHS = (0.7, 1.1, 4.7)
+"""Column widths in inches."""
+NOTES_HEIGHT = 0.9
+"""Room to write by hand in a printed scorecard's evidence-notes cell, in inches."""
 CSV_HEADER = ("criterion", "source", "rating (1 Strong no, 2 No, 3 Yes, 4 Strong yes)", "evidence notes")
 # A spreadsheet runs a cell that starts with one of these as a formula; an article's sentence is data.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -45,6 +45,9 @@ AUTHOR = "Hiring Advisor"
 
 def scorecard_docx(card: Scorecard) -> bytes:
     """The scorecard as a Word document: the anchored scale and the criteria as real tables."""
+    from docx.enum.table import WD_ROW_HEIGHT_RULE
+    from docx.shared import Inches
+
     doc = _document(card.heading, LABEL)
     doc.add_paragraph("Candidate: ____________   Interviewer: ____________   Date: ____________")
     doc.add_heading("Rating scale", level=1)
@@ -62,7 +65,7 @@ def scorecard_docx(card: Scorecard) -> bytes:
             criterion = line.cells[0].paragraphs[0]
             criterion.add_run(f"{KIND_NAMES[row.criterion.kind]}: ").bold = True
             criterion.add_run(row.cited)
-            line.height = NOTES_HEIGHT
+            line.height = Inches(NOTES_HEIGHT)
             line.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
     else:
         doc.add_paragraph("The knowledge base states no criteria for this role yet.")
@@ -115,6 +118,8 @@ def _inert(text: str) -> str:
 
 
 def _document(heading: str, label: str) -> Document:
+    import docx
+
     doc = docx.Document()
     props = doc.core_properties
     props.title, props.author, props.comments = heading, AUTHOR, label
@@ -123,8 +128,13 @@ def _document(heading: str, label: str) -> Document:
     return doc
 
 
-def _table(doc: Document, headers: Sequence[str], widths: Sequence[Length], rows: Sequence[Sequence[str]]) -> Table:
+def _table(doc: Document, headers: Sequence[str], inches: Sequence[float], rows: Sequence[Sequence[str]]) -> Table:
     """A grid table with a bold header row that Word repeats on every page the table spans, then `rows`."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Inches
+
+    widths = [Inches(w) for w in inches]
     table: Table = doc.add_table(rows=1 + len(rows), cols=len(headers))
     table.style = "Table Grid"
     table.autofit = False

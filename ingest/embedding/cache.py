@@ -2,7 +2,9 @@
 
 Hand-written rather than LangChain's CacheBackedEmbeddings because we need batched look-ups with
 hit/miss counts for the ingest report, compact float32 blobs in one SQLite file, and pruning by the
-hashes that kept versions still reference. It stores vectors only, never text.
+hashes that kept versions still reference. It stores vectors only, never text, and beside them the
+lexicons of articles and versions (ingest.lexicon: word counts and names, derived from kept text and
+pruned with it), so that what answering reads from the ingest sits in one file with one writer.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ CREATE TABLE IF NOT EXISTS vectors (
     hash TEXT NOT NULL,
     vector BLOB NOT NULL,
     PRIMARY KEY (model, hash)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lexicons (
+    model TEXT NOT NULL,
+    key TEXT NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (model, key)
 ) WITHOUT ROWID
 """
 
@@ -56,10 +64,12 @@ class EmbeddingCache:
         db = sqlite3.connect(path)
         try:
             db.execute("PRAGMA journal_mode=WAL")
+            # The lexicons hold the articles' words and names: a pruned row is overwritten, not left in a free page.
+            db.execute("PRAGMA secure_delete=ON")
             found = problem(db)
             if found is not None:
                 raise sqlite3.DatabaseError(found)
-            db.execute(_SCHEMA)
+            db.executescript(_SCHEMA)
             db.commit()
         except sqlite3.DatabaseError:
             db.close()
@@ -78,13 +88,30 @@ class EmbeddingCache:
         )
         self._db.commit()
 
-    def prune(self, keep: set[str]) -> int:
-        """Drop vectors (of every model) that no kept version references; returns how many."""
-        rows = self._db.execute("SELECT model, hash FROM vectors").fetchall()
-        stale = [(m, h) for m, h in rows if not (m == self.model and h in keep)]
-        self._db.executemany("DELETE FROM vectors WHERE model = ? AND hash = ?", stale)
+    def get_blobs(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """Stored lexicons (ingest.lexicon) by key; a key not stored is absent."""
+        return _select_blobs(self._db, self.model, keys)
+
+    def put_blobs(self, items: Iterable[tuple[str, bytes]]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO lexicons (model, key, body) VALUES (?, ?, ?)",
+            ((self.model, key, body) for key, body in items),
+        )
         self._db.commit()
-        return len(stale)
+
+    def prune(self, keep: set[str]) -> int:
+        """Drop vectors and lexicons (of every model) that no kept version references; returns how many."""
+        stale = 0
+        for table, column in (("vectors", "hash"), ("lexicons", "key")):
+            # Only fixed table and column names are interpolated; values are bound parameters.
+            rows = self._db.execute(f"SELECT model, {column} FROM {table}").fetchall()  # noqa: S608
+            gone = [(m, h) for m, h in rows if not (m == self.model and h in keep)]
+            self._db.executemany(f"DELETE FROM {table} WHERE model = ? AND {column} = ?", gone)  # noqa: S608
+            stale += len(gone)
+        self._db.commit()
+        # Nor left in the write-ahead log: its old frames go once they are in the database file.
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return stale
 
     def close(self) -> None:
         self._db.close()
@@ -103,6 +130,21 @@ def _select(db: sqlite3.Connection, model: str, hashes: Sequence[str]) -> dict[s
         )
         for key, blob in rows:
             found[key] = np.frombuffer(blob, dtype=np.float32)
+    return found
+
+
+def _select_blobs(db: sqlite3.Connection, model: str, keys: Sequence[str]) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), 500):
+        part = unique[start : start + 500]
+        marks = ",".join("?" * len(part))
+        rows = db.execute(
+            # Only '?' placeholders are interpolated; values are bound parameters.
+            f"SELECT key, body FROM lexicons WHERE model = ? AND key IN ({marks})",  # noqa: S608
+            [model, *part],
+        )
+        found.update((key, bytes(body)) for key, body in rows)
     return found
 
 
@@ -135,6 +177,25 @@ class CacheReader:
                     self._warned = True
                 self.close_unlocked()
                 return {}
+
+    def get_blob(self, key: str) -> bytes | None:
+        """A stored lexicon (ingest.lexicon), or None: not stored (a cache written before lexicons were,
+        or none at all), or unreadable; the caller then computes it."""
+        with self._lock:
+            try:
+                if self._db is None:
+                    if not self.path.exists():
+                        return None
+                    self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+                return _select_blobs(self._db, self.model, [key]).get(key)
+            except sqlite3.OperationalError as exc:
+                if "no such table" not in str(exc):
+                    log.warning("the stored lexicon cannot be read (%s); computing it instead", exc)
+                return None
+            except sqlite3.Error as exc:
+                log.warning("the stored lexicon cannot be read (%s); computing it instead", exc)
+                self.close_unlocked()
+                return None
 
     def close_unlocked(self) -> None:
         if self._db is not None:

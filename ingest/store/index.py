@@ -31,6 +31,7 @@ from ingest.errors import (
     StoreUnavailableError,
     VersionNotFoundError,
 )
+from ingest.lexicon import VersionWords, stored_lexicon
 from ingest.sentences import as_matrix, units_key
 from ingest.settings import Settings
 from ingest.store.backend import make_backend, newest_first, read_pointer, survey
@@ -376,6 +377,10 @@ class KnowledgeIndex:
         dimension = self.version().dimension
         found = self._units.get_many([units_key(h) for h in chunk_hashes])
         return {h: as_matrix(found[units_key(h)], dimension) for h in chunk_hashes if units_key(h) in found}
+
+    def stored_lexicon(self) -> VersionWords | None:
+        """The live version's lexicon as its ingest stored it (ingest.lexicon), or None if it was not."""
+        return stored_lexicon(self._units, self.version())
 
     def roles(self) -> list[str]:
         """Every role some article is about, from the live version's manifest: new roles need no code.
