@@ -251,7 +251,11 @@ class Ingestor:
         number = next_base_number(backend)  # before the prune drops anything: base names are never reused
         report.pruned = prune(backend, self.settings)
         started = time.monotonic()
-        report.compacted = [c.base for c in compact(backend, self.settings, number)]
+        try:
+            report.compacted = [c.base for c in compact(backend, self.settings, number)]
+        except (WriteFailedError, NoSpaceError) as exc:
+            # The new version is live already: the run succeeded, and the next ingest compacts again.
+            report.compact_error = str(exc)
         report.compact_seconds = round(time.monotonic() - started, 3) if report.compacted else 0.0
         self._prune_cache(backend)
         return report

@@ -45,6 +45,8 @@ class IngestReport:
     compacted: list[str] = field(default_factory=list)
     """Bases written again without the records no kept version shows (ingest.store.compact), after the switch."""
     compact_seconds: float = 0.0
+    compact_error: str = ""
+    """Why compaction failed after the switch (the new version is live; the next ingest tries again)."""
     gate: GateReport | None = None
     seconds: float = 0.0
     parser_peak_mb: dict[str, float] = field(default_factory=dict)
@@ -83,6 +85,8 @@ class IngestReport:
         ]
         if self.status == "activated":
             lines[-1] = f"Took {self.seconds:.1f} s; live after {self.live_seconds:.1f} s ({self.written} version)."
+        if self.compact_error:
+            lines.append(f"WARNING compaction failed, the next ingest retries it: {self.compact_error}")
         if self.compacted:
             lines.append(
                 f"Compacted base {', '.join(self.compacted)} (text no kept version shows) after the switch, "
