@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -19,21 +18,25 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingest.chunking import CHUNKER_VERSION, Chunk, Chunker, units
+from ingest.delta import Delta
+from ingest.delta import plan as plan_delta
+from ingest.describe import describe
 from ingest.embedding.cache import EmbeddingCache
 from ingest.embedding.factory import Embedder
 from ingest.errors import DamagedError, NoSpaceError
 from ingest.facets import FACETS_VERSION, FacetTagger
 from ingest.gate import gate_questions, judge_gate
 from ingest.lexicon import lexicon_keys, page_all, store_lexicon, version_key
-from ingest.loaders.documents import LoadedDocument, LoadError, LoadLimits, load_document
+from ingest.loaders.documents import LoadError, LoadLimits, load_document
 from ingest.loaders.pool import ParserPool
 from ingest.report import FileError, IngestReport
-from ingest.rolenames import ROLE_ACRONYM
 from ingest.scan import SourceFile, scan
 from ingest.sentences import SENTENCES_VERSION, UnitVectors, scored_text, units_key
 from ingest.settings import Settings
 from ingest.store.backend import Backend, Survey, batched, complete_versions, make_backend, survey
+from ingest.store.compact import compact, next_base_number
 from ingest.store.embedded import EmbeddedBackend
+from ingest.store.layers import Layers, open_layers, verify_version
 from ingest.store.manifest import DocEntry, VersionInfo, now_iso, version_name, version_number
 from ingest.store.repair import RepairReport, clear_damage
 from ingest.store.space import estimate_bytes, need_free_space, space_errors
@@ -58,44 +61,6 @@ def fingerprint(settings: Settings) -> str:
     data = [settings.embedding.model, settings.chunking.max_tokens, CHUNKER_VERSION, LOADER_VERSION, FACETS_VERSION]
     data.append(SENTENCES_VERSION)  # an index from before stored unit vectors is rebuilt once, from cached vectors
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
-
-
-def _roles(meta: dict[str, object], title: str) -> list[str]:
-    raw = meta.get("roles")
-    if isinstance(raw, str):
-        raw = raw.split(",")
-    roles = [str(r).strip().upper() for r in raw] if isinstance(raw, list) else []
-    if not roles:
-        # No declared roles: take role acronyms from the title, so a "CISO" article still gets a brief.
-        roles = ROLE_ACRONYM.findall(title)
-    return sorted({r for r in roles if r})
-
-
-def _first_heading(text: str) -> str | None:
-    match = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
-    return match.group(1).strip() if match else None
-
-
-def describe(doc: LoadedDocument, source: SourceFile) -> dict[str, Any]:
-    """Article-level metadata with defaults, as it goes on every chunk (Chroma scalars/lists only)."""
-    meta = doc.meta
-    title = str(meta.get("title") or _first_heading(doc.text) or source.path.stem.replace("-", " ").replace("_", " "))
-    out: dict[str, Any] = {
-        "doc_id": source.doc_id,
-        "title": title,
-        "author": str(meta.get("author") or "Unknown author"),
-        "publisher": str(meta.get("publisher") or ""),
-        "source": source.doc_id,
-        "file_hash": source.file_hash,
-        "format": doc.format,
-    }
-    for key in ("source_url", "published", "origin"):
-        if meta.get(key):
-            out[key] = str(meta[key])
-    roles = _roles(meta, title)
-    if roles:
-        out["roles"] = roles  # Chroma refuses empty lists, so the key is absent when there are none.
-    return out
 
 
 def content_hash(model: str, text: str) -> str:
@@ -158,6 +123,7 @@ class Ingestor:
         return report
 
     def _run(self, backend: Backend, *, force: bool, rebuild: bool) -> IngestReport:
+        started = time.monotonic()
         report = IngestReport()
         files, report.skipped, report.errors = scan(self.settings)
         kept = survey(backend)
@@ -183,11 +149,15 @@ class Ingestor:
             return report
 
         build = _Build()
+        view: Layers | None = None
+        delta: Delta | None = None
         if unchanged:
-            assert live_name is not None
-            self._copy_from(backend.open_snapshot(live_name), [f.doc_id for f in unchanged], old_docs, build)
+            assert live is not None
+            view = open_layers(backend, live)
+            delta = plan_delta(backend, live, view, self.settings)
+            self._keep_live(view, [f.doc_id for f in unchanged], old_docs, build, delta)
             report.unchanged = [f.doc_id for f in unchanged]
-            report.chunks_reused += len(build.ids)
+            report.chunks_reused += sum(len(d.chunk_hashes) for d in build.docs.values())
         todo = [f for f in files if f.doc_id not in build.docs]
         pending: list[tuple[SourceFile, dict[str, Any], list[Chunk]]] = []
         # One warm parser process per format for the whole run: a one-shot child per PDF would
@@ -198,9 +168,10 @@ class Ingestor:
                     doc = load_document(source.path, self.limits, pool=pool)
                 except LoadError as exc:
                     report.errors.append(FileError(source.doc_id, exc.reason))
-                    if source.doc_id in old_docs and live_name is not None:
+                    if source.doc_id in old_docs and live is not None:
                         # Nothing already live is lost: a previously good article keeps its live chunks.
-                        self._copy_from(backend.open_snapshot(live_name), [source.doc_id], old_docs, build)
+                        view = view or open_layers(backend, live)
+                        self._keep_live(view, [source.doc_id], old_docs, build, delta)
                         report.kept_after_error.append(source.doc_id)
                     continue
                 meta = describe(doc, source)
@@ -213,7 +184,7 @@ class Ingestor:
         report.parser_peak_mb = {kind: round(kb / 1024, 1) for kind, kb in sorted(pool.peak_rss_kb.items())}
         embedded, reused = self._embed(pending, build)
         report.chunks_embedded, report.chunks_reused = embedded, report.chunks_reused + reused
-        report.chunks_total = len(build.ids)
+        report.chunks_total = sum(len(d.chunk_hashes) for d in build.docs.values())
 
         if live is not None and not rebuild and not (report.added or report.changed or report.removed):
             # Only failures (e.g. a new bad file): the live version already has everything that loads.
@@ -221,15 +192,25 @@ class Ingestor:
             report.unchanged = sorted(set(report.unchanged) | set(report.kept_after_error))
             report.kept_after_error = []
             return report
-        if not build.ids:
+        if not build.docs:
             report.status = "failed" if live_name is None else "gate_failed"
             if live_name is not None:
                 report.errors.append(FileError("(all)", "the new index would be empty; the live version was kept"))
             return report
 
+        if delta is not None:
+            delta.hide_the_rest()
+            if not delta.small_enough(len(build.ids), self.settings):
+                assert view is not None
+                self._copy_from(view, sorted(delta.shared), old_docs, build)  # a full version after all
+                delta = None
+        report.written = "full" if delta is None else f"delta over {delta.base.name}"
+        # build.docs is the whole manifest; a delta's unchanged articles keep their stored lexicon parts.
         self._store_lexicon(build, fp)
         name = self._next_name(backend)
-        vectors = np.asarray(build.embeddings, dtype=np.float32)
+        assert live is not None or build.ids
+        dimension = int(np.asarray(build.embeddings[0]).shape[0]) if build.ids else live.dimension  # type: ignore[union-attr]
+        vectors = np.asarray(build.embeddings, dtype=np.float32).reshape(len(build.ids), dimension)
         questions = gate_questions(self.settings.gate) if self.settings.gate.enabled else []
         probes = np.asarray(
             self.embedder.embed_documents([q.question for q in questions]) if questions else [], dtype=np.float32
@@ -240,10 +221,13 @@ class Ingestor:
             need_free_space(self.settings.store.path, estimate_bytes(records, kept.complete))
         try:
             found = write_version(self.settings, name, records, probes, k)
+            if delta is not None:
+                found = delta.gate_found(found, probes, k)
         except (WriteFailedError, NoSpaceError):
             backend.drop(name)  # a half-written version would only take space (and a full disk needs it)
             raise
-        report.gate = judge_gate(questions, found, k) if self.settings.gate.enabled else None
+        found_docs = [[str(m["doc_id"]) for m in metas if m] for metas in found["metadatas"]]
+        report.gate = judge_gate(questions, found_docs, k) if self.settings.gate.enabled else None
         if report.gate is not None and not report.gate.passed and not force:
             backend.drop(name)
             report.status = "gate_failed"
@@ -252,10 +236,13 @@ class Ingestor:
         info = VersionInfo(
             name=name,
             model=self.settings.embedding.model,
-            dimension=int(vectors.shape[1]),
+            dimension=dimension,
             fingerprint=fp,
             created=now_iso(),
             documents=build.docs,
+            base=delta.base.name if delta is not None else None,
+            tombstones=delta.tombstones if delta is not None else [],
+            delta_docs=sorted(set(build.docs) - delta.shared) if delta is not None else [],
         )
         try:
             backend.write_info(info)  # the version is complete from here on
@@ -264,7 +251,16 @@ class Ingestor:
             backend.drop(name)  # never complete: it must not take the space a retry needs
             raise
         report.status, report.version = "activated", name
+        report.live_seconds = round(time.monotonic() - started, 3)
+        number = next_base_number(backend)  # before the prune drops anything: base names are never reused
         report.pruned = prune(backend, self.settings)
+        started = time.monotonic()
+        try:
+            report.compacted = [c.base for c in compact(backend, self.settings, number)]
+        except (WriteFailedError, NoSpaceError) as exc:
+            # The new version is live already: the run succeeded, and the next ingest compacts again.
+            report.compact_error = str(exc)
+        report.compact_seconds = round(time.monotonic() - started, 3) if report.compacted else 0.0
         self._prune_cache(backend)
         return report
 
@@ -275,7 +271,7 @@ class Ingestor:
         if info is None:
             return None
         try:
-            backend.verify(info)
+            verify_version(backend, info)
         except DamagedError as exc:
             report.damaged.append(str(exc))
             return None
@@ -284,7 +280,23 @@ class Ingestor:
     def _chunker(self) -> Chunker:
         return Chunker(self.embedder.count_tokens, self.settings.chunking.max_tokens, self.embedder.max_tokens)
 
-    def _copy_from(self, live: Collection, doc_ids: list[str], old_docs: dict[str, DocEntry], build: _Build) -> None:
+    def _keep_live(
+        self, view: Layers, doc_ids: list[str], old_docs: dict[str, DocEntry], build: _Build, delta: Delta | None
+    ) -> None:
+        """Carry articles over from the live version as they are: shared from the base when the new
+        version is a delta (nothing written), else copied (from the live delta, or everything)."""
+        if delta is None:
+            self._copy_from(view, doc_ids, old_docs, build)
+            return
+        self._copy_from(view.own, [d for d in doc_ids if delta.in_live_delta(d)], old_docs, build)
+        for doc_id in doc_ids:
+            if not delta.in_live_delta(doc_id):
+                build.docs[doc_id] = old_docs[doc_id]
+                delta.shared.add(doc_id)
+
+    def _copy_from(
+        self, live: Collection | Layers, doc_ids: list[str], old_docs: dict[str, DocEntry], build: _Build
+    ) -> None:
         for part in batched(doc_ids, 200):
             where: Any = {"doc_id": {"$in": part}}
             got = live.get(where=where, include=["embeddings", "documents", "metadatas"])  # type: ignore[list-item]

@@ -38,6 +38,15 @@ class IngestReport:
     chunks_reused: int = 0
     chunks_total: int = 0
     pruned: list[str] = field(default_factory=list)
+    written: str = ""
+    """"full", or "delta over <base>" (ingest.store.layers): what the new version wrote."""
+    live_seconds: float = 0.0
+    """From the start of the run until the new version was live."""
+    compacted: list[str] = field(default_factory=list)
+    """Bases written again without the records no kept version shows (ingest.store.compact), after the switch."""
+    compact_seconds: float = 0.0
+    compact_error: str = ""
+    """Why compaction failed after the switch (the new version is live; the next ingest tries again)."""
     gate: GateReport | None = None
     seconds: float = 0.0
     parser_peak_mb: dict[str, float] = field(default_factory=dict)
@@ -74,6 +83,15 @@ class IngestReport:
             f"Chunks: {self.chunks_embedded} embedded, {self.chunks_reused} reused, {self.chunks_total} in the index.",
             f"Took {self.seconds:.1f} s.",
         ]
+        if self.status == "activated":
+            lines[-1] = f"Took {self.seconds:.1f} s; live after {self.live_seconds:.1f} s ({self.written} version)."
+        if self.compact_error:
+            lines.append(f"WARNING compaction failed, the next ingest retries it: {self.compact_error}")
+        if self.compacted:
+            lines.append(
+                f"Compacted base {', '.join(self.compacted)} (text no kept version shows) after the switch, "
+                f"in {self.compact_seconds:.1f} s."
+            )
         lines += [f"DAMAGED {d}" for d in self.damaged]
         lines += [f"ERROR {e.line()}" for e in self.errors]
         lines += [f"kept the live copy of {p} because the new file failed" for p in self.kept_after_error]

@@ -88,6 +88,9 @@ class StoreSettings(Section):
     ssl: StrictBool = False
     collection_prefix: str = Field("hiring-advisor", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,40}[a-zA-Z0-9]$")
     keep_versions: StrictInt = Field(3, ge=2, le=50)
+    delta_share: StrictFloat = Field(0.1, ge=0, le=1)
+    """A new version writes only its changed articles (a delta over a shared base, ingest.store.layers)
+    while the delta's chunks plus the base chunks it hides stay within this share of the base; 0: never."""
     refresh_seconds: StrictFloat = Field(2.0, ge=0)
 
 

@@ -141,3 +141,63 @@ def test_a_second_ingest_refuses_at_once(make_settings: MakeSettings, embedder: 
     # The lock dies with its holder: the next run proceeds.
     out = subprocess.run(ingest_cmd(settings), env=env(), capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
+
+
+def test_kill_during_delta_write_and_compaction(make_settings: MakeSettings, kb: Path, embedder: Embedder) -> None:
+    """A one-article change writes a delta and, from the third version on (keep 2), compacts the base
+    after the switch: SIGKILL anywhere in that leaves a readable store with nothing damaged."""
+    from ingest.store.repair import inventory
+
+    settings = make_settings(gate={"enabled": False}, store={"keep_versions": 2, "delta_share": 0.5})
+    paths = generate_corpus(kb / "more", 10, seed=11)
+
+    def edit(n: int) -> None:
+        path = paths[n % len(paths)]
+        path.write_text(path.read_text(encoding="utf-8") + f"\n\nEdit {n}: the board asks again.\n", encoding="utf-8")
+
+    assert Ingestor(settings, embedder).run().written == "full"
+    edit(0)
+    assert Ingestor(settings, embedder).run().written.startswith("delta")
+    edit(1)
+    started = time.monotonic()
+    probe = subprocess.run(ingest_cmd(settings), env=env(), capture_output=True, text=True, timeout=900)
+    duration = time.monotonic() - started
+    assert probe.returncode == 0, probe.stderr
+    report = json.loads(probe.stdout)
+    assert report["written"].startswith("delta") and report["compacted"], report
+    served = report["version"]
+
+    rng = random.Random(20261206)
+    for attempt in range(4):
+        edit(2 + attempt)
+        proc = subprocess.Popen(ingest_cmd(settings), env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.5, duration))
+        finished = proc.poll() is not None
+        if not finished:
+            proc.send_signal(signal.SIGKILL)
+        out, _ = proc.communicate(timeout=60)
+        if finished and out:
+            served = json.loads(out)["version"]
+        backend = make_backend(settings)
+        live = backend.live_name()
+        assert live is not None and live >= served, f"kill {attempt}: live moved from {served} to {live}"
+        served = live
+        found = inventory(backend, settings)
+        assert found.damaged == [], f"kill {attempt}: {found.damaged}"
+        backend.close()
+        index = KnowledgeIndex(settings, embedder)
+        assert len(index.search("What should a search committee ask a CTO candidate?", k=3)) == 3, f"kill {attempt}"
+        assert index.version().name == served
+        index.close()
+
+    done = subprocess.run(ingest_cmd(settings), env=env(), capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    index = KnowledgeIndex(settings, embedder)
+    ids = [h.id for h in index.chunks()]
+    assert len(ids) == len(set(ids)) == index.version().chunk_count
+    assert sum(f"Edit {n}:" in h.text for h in index.chunks() for n in range(6)) == 6  # every edit is live
+    index.close()
+    backend = make_backend(settings)
+    assert len(backend.names()) <= settings.store.keep_versions + 1, backend.names()  # + a base kept as base
+    assert len(backend.base_names()) <= 1, backend.base_names()
+    backend.close()

@@ -1,7 +1,8 @@
 """The embedded store: one PersistentClient folder per version, and readers' private copies of them.
 
-Layout under `store.path`: `versions/vNNNNNN/` (Chroma's files and the manifest `VERSION.json`), the
-live pointer `LIVE` (replaced atomically), and `.readers/<pid>/`, each reader process's copies. A
+Layout under `store.path`: `versions/vNNNNNN/` (Chroma's files and the manifest `VERSION.json`),
+`bases/bNNNNNN/` (compacted bases, ingest.store.layers, laid out like a version), the live pointer
+`LIVE` (replaced atomically), and `.readers/<pid>/`, each reader process's copies. A
 crash can only damage a version that is not live, and deleting a pruned version's folder really
 erases its text from disk.
 
@@ -30,7 +31,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ingest.errors import DamagedError, StoreUnavailableError, VersionDamagedError, VersionNotFoundError, reason
 from ingest.store.clients import HNSW, embedded_client
-from ingest.store.manifest import MANIFEST, VERSION_RE, VersionInfo, checksums, copy_verified, pointer_value, verify
+from ingest.store.manifest import (
+    BASE_RE,
+    MANIFEST,
+    VERSION_RE,
+    VersionInfo,
+    checksums,
+    copy_verified,
+    pointer_value,
+    verify,
+)
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -104,10 +114,12 @@ class EmbeddedBackend:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.versions_dir = root / "versions"
+        self.bases_dir = root / "bases"
         self.readers_dirs = (root / ".readers", MEMORY_DIR / f"hiring-advisor-readers-{os.getuid()}")
         self.live_file = root / "LIVE"
         self._clients: dict[str, ClientAPI] = {}
         self._snapshots: dict[str, Path] = {}
+        self._infos: dict[str, tuple[tuple[int, int, int], VersionInfo]] = {}
         self._cleaned = False
 
     def live_name(self) -> str | None:
@@ -140,11 +152,31 @@ class EmbeddedBackend:
             return []
         return sorted(p.name for p in self.versions_dir.iterdir() if p.is_dir() and VERSION_RE.match(p.name))
 
+    def base_names(self) -> list[str]:
+        """Compacted bases, complete or not (ingest.store.layers); never versions of their own."""
+        if not self.bases_dir.is_dir():
+            return []
+        return sorted(p.name for p in self.bases_dir.iterdir() if p.is_dir() and BASE_RE.match(p.name))
+
+    def folder(self, name: str) -> Path:
+        """Where a version (vNNNNNN) or a compacted base (bNNNNNN) keeps its files."""
+        return (self.bases_dir if BASE_RE.match(name) else self.versions_dir) / name
+
     def info(self, name: str) -> VersionInfo | None:
         """The manifest, None for an incomplete version; VersionDamagedError if it cannot be trusted."""
-        path = self.versions_dir / name / MANIFEST
+        path = self.folder(name) / MANIFEST
         try:
-            return VersionInfo.from_json(path.read_text(encoding="utf-8"))
+            # Parsed once per file as written: at 3,000 articles a manifest is ~1.5 MB of JSON whose digest
+            # takes ~0.1 s to check, and one delta ingest reads the live version's and its base's many times.
+            # A manifest is only ever replaced whole (atomic_write), so a new file is a new inode.
+            st = path.stat()
+            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+            cached = self._infos.get(name)
+            if cached is not None and cached[0] == stamp:
+                return cached[1]
+            info = VersionInfo.from_json(path.read_text(encoding="utf-8"))
+            self._infos[name] = (stamp, info)
+            return info
         except FileNotFoundError:
             return None
         except (OSError, ValueError, TypeError, KeyError) as exc:  # ValueError: bad JSON, UTF-8 or digest
@@ -152,22 +184,22 @@ class EmbeddedBackend:
 
     def write_info(self, info: VersionInfo) -> VersionInfo:
         """Seal a finished version: checksum its files, then write the manifest that vouches for them."""
-        folder = self.versions_dir / info.name
+        folder = self.folder(info.name)
         sealed = replace(info, files=checksums(folder))
         atomic_write(folder / MANIFEST, sealed.to_json())
         return sealed
 
     def verify(self, info: VersionInfo) -> None:
         """Check a version's files against its manifest by reading them, never opening it in Chroma."""
-        verify(info, self.versions_dir / info.name)
+        verify(info, self.folder(info.name))
 
     def _client(self, name: str) -> ClientAPI:
         if name not in self._clients:
-            self._clients[name] = embedded_client(self.versions_dir / name)
+            self._clients[name] = embedded_client(self.folder(name))
         return self._clients[name]
 
     def create(self, name: str) -> Collection:
-        folder = self.versions_dir / name
+        folder = self.folder(name)
         if folder.exists():
             raise FileExistsError(f"version folder {folder} already exists")
         return self._client(name).create_collection(CHUNKS, configuration=HNSW, embedding_function=None)  # type: ignore[arg-type]
@@ -186,7 +218,7 @@ class EmbeddedBackend:
             self.clean_readers()
             self._cleaned = True
         if name not in self._clients:
-            source = self.versions_dir / name
+            source = self.folder(name)
             info = self.info(name) if source.is_dir() else None
             if info is None:
                 raise VersionNotFoundError(f"version {name} does not exist (or is incomplete) in the store")
@@ -264,7 +296,7 @@ class EmbeddedBackend:
 
     def drop(self, name: str) -> None:
         self.release(name)
-        shutil.rmtree(self.versions_dir / name, ignore_errors=True)
+        shutil.rmtree(self.folder(name), ignore_errors=True)
 
     def close(self) -> None:
         for name in list(self._clients):

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -36,11 +36,9 @@ from ingest.sentences import as_matrix, units_key
 from ingest.settings import Settings
 from ingest.store.backend import make_backend, newest_first, read_pointer, survey
 from ingest.store.embedded import EmbeddedBackend
+from ingest.store.layers import Layers, open_layers
 from ingest.store.manifest import VersionInfo
 from ingest.store.server import READ_TIMEOUT_S, ServerBackend
-
-if TYPE_CHECKING:
-    from chromadb.api.models.Collection import Collection
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +68,7 @@ class Hit:
 @dataclass
 class _Live:
     info: VersionInfo
-    collection: Collection
+    collection: Layers
     pointer: str
     """The live pointer's value this was opened for: the same version, or an older one if that is damaged."""
     chunks: list[Hit] | None = None
@@ -92,28 +90,11 @@ class Health:
     chunks: int = 0
 
 
-GET_PAGE = 500
 ROLE_FILTER_SHARE = 50
 """Role-filtered dense search filters an unfiltered query itself when the role's chunks are at least
 1/ROLE_FILTER_SHARE of all chunks; a rarer role uses Chroma's own filter."""
 ROLE_WIDEN = 2
 """An unfiltered query asks for this many times the results the role's share of chunks should need."""
-
-
-def _get_all(collection: Collection) -> dict[str, list[Any]]:
-    """Every record, a page at a time: one get() of 18,000 chunks peaks ~450 MB above what the
-    records themselves take (Chroma builds the whole result in Rust, then in Python); pages of 500
-    peak ~100 MB and take no longer (measured at 3,000 articles)."""
-    ids: list[Any] = []
-    documents: list[Any] = []
-    metadatas: list[Any] = []
-    while True:
-        page = collection.get(include=["documents", "metadatas"], limit=GET_PAGE, offset=len(ids))
-        ids += page["ids"]
-        documents += page["documents"] or []
-        metadatas += page["metadatas"] or []
-        if len(page["ids"]) < GET_PAGE:
-            return {"ids": ids, "documents": documents, "metadatas": metadatas}
 
 
 def _pointer(backend: EmbeddedBackend | ServerBackend) -> str | DamagedError | None:
@@ -211,8 +192,11 @@ class KnowledgeIndex:
         except (DamagedError, VersionNotFoundError) as exc:
             self.damage = str(exc)
             self._live = self._fallback(backend, str(name), exc)
-        if old is not None and old.info.name != self._live.info.name and isinstance(backend, EmbeddedBackend):
-            backend.release(old.info.name)
+        if old is not None and isinstance(backend, EmbeddedBackend):
+            kept = {self._live.info.name, self._live.info.base}
+            for unused in {old.info.name, old.info.base} - kept:  # a base both use stays open: no copy again
+                if unused is not None:
+                    backend.release(unused)
         log.info("serving index version %s (%d chunks)", self._live.info.name, self._live.info.chunk_count)
 
     def _open(self, backend: EmbeddedBackend | ServerBackend, name: str, pointer: str) -> _Live:
@@ -225,7 +209,7 @@ class KnowledgeIndex:
                 f"({info.dimension} dims), but embedding.model is '{self.settings.embedding.model}'; "
                 "re-run the ingest with this config or change embedding.model back"
             )
-        return _Live(info, backend.open_snapshot(name), pointer)
+        return _Live(info, open_layers(backend, info), pointer)
 
     def _fallback(self, backend: EmbeddedBackend | ServerBackend, pointer: str, problem: Exception) -> _Live:
         kept = [i for i in newest_first(survey(backend).complete) if i.name != pointer]
@@ -253,9 +237,9 @@ class KnowledgeIndex:
     def version(self) -> VersionInfo:
         return self._current().info
 
-    def live_collection(self) -> Collection:
-        """The live version's Chroma collection itself, read-only by convention: the benchmark's floor
-        queries exactly what the bot reads. Answering code goes through search() instead."""
+    def live_collection(self) -> Layers:
+        """The live version's collections (base and delta, ingest.store.layers), read-only by convention:
+        the benchmark's floor queries exactly what the bot reads. Answering code goes through search()."""
         return self._current().collection
 
     def search(self, query: str, k: int, roles: Sequence[str] | None = None) -> list[Hit]:
@@ -268,7 +252,7 @@ class KnowledgeIndex:
             )
         return self.search_vector(vector, k, roles)
 
-    def _read(self, op: Callable[[Collection], T]) -> tuple[_Live, T]:
+    def _read(self, op: Callable[[Layers], T]) -> tuple[_Live, T]:
         """Run `op` on the live version's collection.
 
         Connection failures become StoreUnavailableError. A collection the server no longer knows (its
@@ -357,7 +341,7 @@ class KnowledgeIndex:
         live = self._current()
         with self._lock:
             if live.chunks is None:
-                live, got = self._read(_get_all)
+                live, got = self._read(lambda layers: layers.get_all())
                 hits = [
                     Hit(i, d, dict(m or {}))
                     for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)

@@ -21,6 +21,8 @@ from typing import Any
 from ingest.errors import DamagedError, VersionDamagedError, VersionNotFoundError
 
 VERSION_RE = re.compile(r"^v(\d{6})$")
+BASE_RE = re.compile(r"^b(\d{6})$")
+"""A compacted base (ingest.store.layers): stored like a version, never live, never listed."""
 MANIFEST = "VERSION.json"
 BLOCK = 1 << 20
 
@@ -50,6 +52,10 @@ class VersionInfo:
 
     `files` is empty in server mode (the server owns the data) and in manifests written before
     checksums existed: such versions are served unverified.
+
+    `base` names the collection this version reads besides its own (ingest.store.layers): a full
+    version (base None) holds every record itself; a delta version holds only `delta_docs`' records
+    and shows the base's records except the `tombstones` (chunk ids).
     """
 
     name: str
@@ -59,6 +65,16 @@ class VersionInfo:
     created: str
     documents: dict[str, DocEntry] = field(default_factory=dict)
     files: dict[str, FileSum] = field(default_factory=dict)
+    base: str | None = None
+    tombstones: list[str] = field(default_factory=list)
+    delta_docs: list[str] = field(default_factory=list)
+
+    @property
+    def stored_count(self) -> int:
+        """Records in this version's own collection: all of them, or only its delta's."""
+        if self.base is None:
+            return self.chunk_count
+        return sum(len(self.documents[d].chunk_hashes) for d in self.delta_docs)
 
     @property
     def chunk_count(self) -> int:

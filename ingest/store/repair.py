@@ -18,6 +18,7 @@ from ingest.report import IngestReport
 from ingest.settings import Settings
 from ingest.store.backend import Backend, survey
 from ingest.store.embedded import EmbeddedBackend
+from ingest.store.layers import verify_version
 from ingest.store.sqlitefile import problem, set_aside
 
 CACHE_FILE = "embeddings.sqlite3"
@@ -74,7 +75,7 @@ def inventory(backend: Backend, settings: Settings) -> Inventory:
     for info in kept.complete:
         damage = None
         try:
-            backend.verify(info)
+            verify_version(backend, info)  # and its base, for a delta
         except DamagedError as exc:
             damage = exc.problem
             out.damaged.append(str(exc))

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ingest.errors import StoreUnavailableError, VersionDamagedError, VersionNotFoundError, reason
 from ingest.settings import Settings
 from ingest.store.clients import HNSW, server_client
-from ingest.store.manifest import VERSION_RE, VersionInfo, pointer_value
+from ingest.store.manifest import BASE_RE, VERSION_RE, VersionInfo, pointer_value
 
 if TYPE_CHECKING:
     import httpx
@@ -106,16 +107,23 @@ class ServerBackend:
     def names(self) -> list[str]:
         """Versions with a collection or a manifest: a manifest whose collection is gone is a damaged
         version to report and drop, not one to forget silently."""
+        return self._named(VERSION_RE)
+
+    def base_names(self) -> list[str]:
+        """Compacted bases (ingest.store.layers), found as names() finds versions."""
+        return self._named(BASE_RE)
+
+    def _named(self, pattern: re.Pattern[str]) -> list[str]:
         cols = self.call(self.client.list_collections)
         out = set()
         for col in cols:
             cname = col if isinstance(col, str) else col.name
-            if cname.startswith(self.prefix + "-") and VERSION_RE.match(cname[len(self.prefix) + 1 :]):
+            if cname.startswith(self.prefix + "-") and pattern.match(cname[len(self.prefix) + 1 :]):
                 out.add(cname[len(self.prefix) + 1 :])
         meta = self._existing_meta()
         if meta is not None:
             ids = self.call(meta.get, include=[])["ids"]
-            out |= {i[len("info:") :] for i in ids if i.startswith("info:") and VERSION_RE.match(i[len("info:") :])}
+            out |= {i[len("info:") :] for i in ids if i.startswith("info:") and pattern.match(i[len("info:") :])}
         return sorted(out)
 
     def _existing_meta(self) -> Collection | None:
@@ -168,8 +176,8 @@ class ServerBackend:
             raise VersionDamagedError(name, "its collection is gone from the Chroma server") from exc
         except ChromaError as exc:
             raise VersionDamagedError(name, f"the Chroma server cannot read it ({exc.__class__.__name__})") from exc
-        if count != info.chunk_count:
-            raise VersionDamagedError(name, f"its collection holds {count} chunks, its manifest {info.chunk_count}")
+        if count != info.stored_count:
+            raise VersionDamagedError(name, f"its collection holds {count} chunks, its manifest {info.stored_count}")
         return collection  # type: ignore[no-any-return]
 
     def verify(self, info: VersionInfo) -> None:

@@ -33,8 +33,8 @@ MARGIN = 1.25
 def estimate_bytes(records: tuple[list[str], Any, list[str], list[dict[str, Any]]], kept: list[VersionInfo]) -> int:
     """The new version's size, scaled from the newest measured version, or from BYTES_PER_CHUNK."""
     chunks = len(records[0])
-    measured = [i for i in kept if i.files and i.chunk_count]
-    per_chunk = measured[-1].size / measured[-1].chunk_count if measured else BYTES_PER_CHUNK
+    measured = [i for i in kept if i.files and i.stored_count]  # a delta's files hold only its own records
+    per_chunk = measured[-1].size / measured[-1].stored_count if measured else BYTES_PER_CHUNK
     return int((FIXED_BYTES + chunks * per_chunk) * MARGIN)
 
 

@@ -18,7 +18,8 @@ from ingest.errors import (
 from ingest.settings import Settings
 from ingest.store.backend import Backend, complete_versions, make_backend, survey
 from ingest.store.embedded import EmbeddedBackend
-from ingest.store.manifest import version_number
+from ingest.store.layers import verify_version
+from ingest.store.manifest import VersionInfo, version_number
 
 
 @contextmanager
@@ -42,12 +43,22 @@ def writer_lock(settings: Settings) -> Iterator[None]:
         lock.release()
 
 
-def prune(backend: Backend, settings: Settings) -> list[str]:
-    """Keep the live version and the newest others up to store.keep_versions; drop the rest and any debris."""
+def kept_versions(backend: Backend, settings: Settings) -> tuple[set[str], dict[str, VersionInfo]]:
+    """The versions a prune keeps (the live one and the newest others, up to store.keep_versions), and
+    every complete version's manifest by name."""
     live = backend.live_name()
-    complete = [i.name for i in complete_versions(backend)]
-    keep = {live} | set(sorted(n for n in complete if n != live)[-(settings.store.keep_versions - 1) :])
-    dropped = [n for n in backend.names() if n not in keep]
+    infos = {i.name: i for i in complete_versions(backend)}
+    keep = {live} | set(sorted(n for n in infos if n != live)[-(settings.store.keep_versions - 1) :])
+    return {n for n in keep if n is not None}, infos
+
+
+def prune(backend: Backend, settings: Settings) -> list[str]:
+    """Keep the live version and the newest others up to store.keep_versions, and the bases they read
+    (ingest.store.layers); drop the rest and any debris. Compaction (ingest.store.compact) is separate."""
+    keep, infos = kept_versions(backend, settings)
+    held = {infos[n].base for n in keep if n in infos and infos[n].base is not None}
+    dropped = [n for n in backend.names() if n not in keep and n not in held]
+    dropped += [b for b in backend.base_names() if b not in held]
     for name in dropped:
         backend.drop(name)
     if isinstance(backend, EmbeddedBackend):
@@ -81,7 +92,7 @@ def rollback(settings: Settings, target: str | None = None) -> str:
                     f"version {target} was built with '{info.model}', but embedding.model is "
                     f"'{settings.embedding.model}'"
                 )
-            backend.verify(info)  # never make a damaged version live
+            verify_version(backend, info)  # never make a damaged version live (nor one on a damaged base)
             backend.set_live(target)
             return target
         finally:

@@ -18,6 +18,7 @@ from ingest.child import die_with_parent
 from ingest.errors import IngestError, NoSpaceError
 from ingest.settings import Settings
 from ingest.store.backend import batched, make_backend
+from ingest.store.layers import Result, shown_query
 from ingest.store.space import is_no_space
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ Adding the 3,000-article records (18,106) standalone took 43-47 s in batches of 
 50-60 s in batches of 1,000 (2 cores, load 7-8); the whole one-changed CLI re-ingest gained less
 (README "One article changed at 3,000"): what is left is Chroma indexing every record again."""
 NO_SPACE_REPLY = "no space"
+PROBE_KEYS = ("distances", "metadatas")
 Records = tuple[list[str], Any, list[str], list[dict[str, Any]]]
 """ids, float32 embeddings (n x dim), documents, metadatas."""
 
@@ -59,7 +61,7 @@ def _write(
         raise SystemExit(1) from exc
 
 
-def _records(settings: Settings, name: str, records: Records, probes: Any, k: int) -> list[list[str]]:
+def _records(settings: Settings, name: str, records: Records, probes: Any, k: int) -> Result:
     ids, embeddings, documents, metadatas = records
     backend = make_backend(settings)
     try:
@@ -73,24 +75,21 @@ def _records(settings: Settings, name: str, records: Records, probes: Any, k: in
             )
         # The gate's queries run here too: opening a version from a process that has read other
         # articles would let that process's memory reach the version's files.
-        found: list[list[str]] = []
-        if len(probes):
-            result = collection.query(query_embeddings=probes, n_results=k, include=["metadatas"])
-            found = [[str(m["doc_id"]) for m in metas if m] for metas in result["metadatas"] or []]
-        return found
+        # A delta's results are merged with its base's in the parent (ingest.store.layers), by distance.
+        return shown_query(collection, len(ids), frozenset(), probes, k, None, list(PROBE_KEYS))
     finally:
         backend.close()
 
 
-def write_version(settings: Settings, name: str, records: Records, probes: Any, k: int) -> list[list[str]]:
-    """Create version `name` with these records in a child process, and run the gate's probe
-    vectors against it; returns the article ids each probe found (best first)."""
+def write_version(settings: Settings, name: str, records: Records, probes: Any, k: int) -> Result:
+    """Create version (or base) `name` with these records in a child process, and run the gate's probe
+    vectors against it; returns each probe's k nearest records (ids, distances, metadatas), best first."""
     ctx = multiprocessing.get_context("spawn")
     receive, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_write, args=(settings, name, records, probes, k, os.getpid(), send), daemon=True)
     proc.start()
     send.close()
-    found: list[list[str]] | str | None = None
+    found: Result | str | None = None
     try:
         found = receive.recv()
     except EOFError:
@@ -98,7 +97,7 @@ def write_version(settings: Settings, name: str, records: Records, probes: Any, 
     proc.join()
     if found == NO_SPACE_REPLY:
         raise NoSpaceError(f"no space left on device while writing index version {name}; the live version is unchanged")
-    if proc.exitcode != 0 or not isinstance(found, list):
+    if proc.exitcode != 0 or not isinstance(found, dict):
         raise WriteFailedError(
             f"writing index version {name} failed (exit code {proc.exitcode}); the live version is unchanged"
         )

@@ -14,10 +14,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from ingest.chunking import Chunker
+from ingest.describe import describe
 from ingest.embedding.factory import Embedder
 from ingest.gate import gate_questions
 from ingest.loaders.documents import LoadLimits, load_document
-from ingest.pipeline import Ingestor, describe
+from ingest.pipeline import Ingestor
 from ingest.report import IngestReport
 from ingest.scan import scan
 from ingest.settings import Settings

@@ -1,0 +1,117 @@
+"""Compaction: a base kept only for the deltas built on it loses the records none of them shows.
+
+Why: deltas (ingest.store.layers) leave a changed or removed article's old chunks in the shared base,
+hidden by tombstones. Once pruning has dropped every version that showed them, they are text no kept
+version serves, and "deleted text leaves the disk once pruned" requires them gone. So the base is
+written again without them, by the same fresh child process as any full version (ingest.store.writer),
+sealed with its own manifest, then every kept version built on the old base is re-pointed to the new
+one (one atomic manifest replace each) and the old base deleted. Runs under the writer lock, after
+prune, with the new version already live: a kill anywhere leaves the store readable (see layers).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ingest.errors import NoSpaceError
+from ingest.settings import Settings
+from ingest.store.backend import Backend
+from ingest.store.embedded import EmbeddedBackend
+from ingest.store.layers import page_all
+from ingest.store.manifest import BASE_RE, VERSION_RE, VersionInfo, now_iso
+from ingest.store.space import estimate_bytes, need_free_space
+from ingest.store.versions import kept_versions
+from ingest.store.writer import WriteFailedError, write_version
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Compaction:
+    """One base written again: which, into what, how many records it lost, which versions moved."""
+
+    base: str
+    into: str
+    dropped_records: int
+    versions: list[str] = field(default_factory=list)
+
+
+def _number(name: str, pattern: re.Pattern[str]) -> int:
+    match = pattern.match(name)
+    return int(match.group(1)) if match else 0
+
+
+def next_base_number(backend: Backend) -> int:
+    """Above every version and base that exists: a reader keeps a base open by name, so a name once used
+    is never given to other content. Taken before the prune drops anything."""
+    live = backend.live_name()
+    numbers = [_number(n, VERSION_RE) for n in backend.names()] + [_number(n, BASE_RE) for n in backend.base_names()]
+    numbers.append(_number(live, VERSION_RE) if live else 0)
+    return max(numbers, default=0) + 1
+
+
+def due(backend: Backend, settings: Settings) -> dict[str, tuple[list[VersionInfo], set[str]]]:
+    """Bases kept only as bases whose kept users all hide some of their records: base -> (users, hidden)."""
+    keep, infos = kept_versions(backend, settings)
+    users: dict[str, list[VersionInfo]] = {}
+    for name in sorted(keep):
+        info = infos.get(name)
+        if info is not None and info.base is not None:
+            users.setdefault(info.base, []).append(info)
+    out = {}
+    for base, using in users.items():
+        if base in keep:  # shown as it is by a kept version of its own
+            continue
+        hidden = set.intersection(*(set(u.tombstones) for u in using))
+        if hidden:
+            out[base] = (using, hidden)
+    return out
+
+
+def compact(backend: Backend, settings: Settings, number: int) -> list[Compaction]:
+    """Compact every base that is due (see `due`), naming the new bases from `number` up."""
+    done = []
+    for base, (users, hidden) in sorted(due(backend, settings).items()):
+        found = compact_one(backend, settings, base, users, hidden, f"b{number:06d}")
+        if found is not None:
+            done.append(found)
+            number += 1
+    return done
+
+
+def compact_one(
+    backend: Backend, settings: Settings, base: str, users: list[VersionInfo], hidden: set[str], name: str
+) -> Compaction | None:
+    info = backend.info(base)
+    if info is None:  # gone meanwhile: its users are damaged, which `list` and --repair report
+        return None
+    got = page_all(backend.open_snapshot(base), ["embeddings", "documents", "metadatas"])
+    if isinstance(backend, EmbeddedBackend):
+        backend.release(base)  # the private copy: its disk space is needed for the new base
+    rows = [n for n, i in enumerate(got["ids"]) if i not in hidden]
+    gone = {str(got["metadatas"][n]["doc_id"]) for n, i in enumerate(got["ids"]) if i in hidden}
+    embeddings = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), info.dimension)
+    records = (
+        [got["ids"][n] for n in rows],
+        embeddings[rows],
+        [got["documents"][n] for n in rows],
+        [dict(got["metadatas"][n]) for n in rows],
+    )
+    if isinstance(backend, EmbeddedBackend):
+        need_free_space(settings.store.path, estimate_bytes(records, [info]))
+    try:
+        write_version(settings, name, records, np.zeros((0, info.dimension), dtype=np.float32), 1)
+    except (WriteFailedError, NoSpaceError):
+        backend.drop(name)
+        raise
+    documents = {d: e for d, e in info.documents.items() if d not in gone}
+    backend.write_info(VersionInfo(name, info.model, info.dimension, info.fingerprint, now_iso(), documents))
+    for user in users:  # each an atomic replace; a kill between them is finished by the next prune
+        backend.write_info(replace(user, base=name, tombstones=sorted(set(user.tombstones) - hidden)))
+    backend.drop(base)
+    log.info("compacted base %s into %s (%d records no kept version shows)", base, name, len(hidden))
+    return Compaction(base, name, len(got["ids"]) - len(rows), [u.name for u in users])
