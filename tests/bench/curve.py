@@ -88,7 +88,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
     panels: list[tuple[Any, str, list[tuple[str, str, str]]]] = [
         (
             axes[0][0],
-            "warm answer latency, ms",
+            "warm answer latency, ms (log)",
             [
                 ("ours p50", "answer.ours.p50_ms", "C0-"),
                 ("ours p95", "answer.ours.p95_ms", "C0--"),
@@ -113,10 +113,16 @@ def plot(report: dict[str, Any], path: Path) -> None:
             for x, y, generated in points:
                 ax.plot([x], [y], "o", color=line.get_color(), fillstyle="none" if generated else "full")
         ax.set_xscale("log")
+        sizes = sorted({c["articles"] for c in corpora})
+        ax.set_xticks(sizes, [f"{a:,}" for a in sizes], minor=False)
+        ax.set_xticks([], minor=True)
         ax.set_xlabel("articles")
         ax.set_title(title, fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
-        ax.set_ylim(bottom=0)
+        if len(series) > 1:
+            ax.set_yscale("log")  # ours, the peer and the floor can lie an order of magnitude apart
+        else:
+            ax.set_ylim(bottom=0)
         if len(series) > 1:
             ax.legend(fontsize=8)
     loads = ", ".join(f"{c['articles']:,}: {_cell(c['figures'].get('load_average'), 1)}" for c in corpora)
@@ -136,3 +142,21 @@ def write_curve(report: dict[str, Any], out: Path) -> tuple[Path, Path]:
     md.write_text(markdown(report), encoding="utf-8")
     plot(report, png)
     return md, png
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tests.bench.curve REPORT.json`: redraw the table and the plot of a finished report."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.curve", description=main.__doc__)
+    parser.add_argument("report", type=Path)
+    args = parser.parse_args(argv)
+    report = json.loads(args.report.read_text(encoding="utf-8"))
+    for path in write_curve(report, args.report):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
