@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install lock lock-check run ingest chat eval test lint typecheck pytest stress bench bench-full clean
+.PHONY: install lock lock-check run ingest chat eval test lint typecheck pytest stress bench bench-full bench-scale clean
 
 # Every package, direct or indirect, is pinned with its hashes in two lock files that `make lock`
 # compiles from pyproject.toml (pip-tools): requirements-dev.lock is what `make test` and `make bench`
@@ -95,12 +95,21 @@ stress: install
 # 3,000), ours beside the raw floor and LangChain's tutorial pipeline, each target judged. A table on
 # stdout, the JSON report in $(BENCH_OUT). Corpora and stores live in a temp dir, never in data/.
 BENCH_OUT ?= bench-report.json
+PROFILE ?= quick
 
 bench: install
-	$(PY) -m tests.bench --profile quick --out $(BENCH_OUT)
+	$(PY) -m tests.bench --profile $(PROFILE) --out $(BENCH_OUT)
 
 bench-full: install
 	$(PY) -m tests.bench --profile full --out $(BENCH_OUT)
+
+# The scale curve (issue 18): 300, 3,000 and 30,000 articles (generated chunk vectors at 30,000), ours beside
+# the peer and the floor; rewrites the committed docs/scale.json, .md and .png (README "Performance").
+# `make bench PROFILE=scale` runs the same profile into $(BENCH_OUT) and the .md and .png beside it.
+SCALE_OUT ?= docs/scale.json
+
+bench-scale: install
+	$(PY) -m tests.bench --profile scale --out $(SCALE_OUT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

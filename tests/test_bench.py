@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 
 from ingest.embedding.factory import Embedder
+from tests.bench.curve import COLUMNS
 from tests.bench.questions import generated_questions, kb_questions
 from tests.bench.report import CORPUS_KEYS, REPORT_KEYS, TARGETS, table
-from tests.bench.run import Profile, run_bench
+from tests.bench.run import PROFILES, Profile, run_bench
 from tests.bench.telegram_load import available
 from tests.conftest import KNOWLEDGE
 
@@ -98,3 +99,33 @@ def check_report(tmp_path: Path, embedder: Embedder, profile: Profile) -> dict[s
     assert not list((tmp_path / "work").glob("corpus-*")), "corpora are removed after the run"
     assert "cold start to first answer" in table(report)
     return report
+
+
+def test_scale_profile_writes_its_curve(tmp_path: Path, embedder: Embedder) -> None:
+    """The scale profile at 5 and 20 articles, the 20 with generated vectors: the report's curve rows, the
+    Markdown table and the PNG. Shape only, no timing (a tiny corpus on a busy machine says nothing). One
+    cold start and one changed article per size; the bot's RSS run is the cold start's runner with more
+    questions (test_bench_with_every_process_figure runs it), so it is left out here."""
+    profile = replace(
+        PROFILES["scale"], sizes=("5", "20"), questions=5, cold_runs=1, bot_questions=0, generated_from=20
+    )
+    out = tmp_path / "scale.json"
+    run_bench(profile, out, embedder=embedder, workdir=tmp_path / "work")
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert [c["vectors"] for c in report["corpora"]] == ["encoded", "generated"]
+    generated = report["corpora"][1]
+    assert generated["figures"]["vectors"]["chunks"] == generated["chunks"] >= 100
+    assert generated["figures"]["ingest"]["inprocess"]["chunks_embedded"] == 0, "every chunk came from the cache"
+    assert generated["figures"]["peer_ingest"]["vectors"] == "generated"
+    assert [r["articles"] for r in report["curve"]] == [5, 20]
+    for row in report["curve"]:
+        assert set(row) == {header for header, _, _ in COLUMNS}
+        for figure in ("ours p50 ms", "peer p50 ms", "floor p95 ms", "cold start s (median)", "one changed, CLI s"):
+            assert row[figure] > 0, figure
+        assert row["bot RSS MB"] is None, "not measured: shown as a dash"
+    for corpus in report["corpora"]:
+        changed = corpus["figures"]["ingest"]["one_changed"]["cli"]
+        assert changed["store"] == "inprocess" and changed["chunks_embedded"] >= 1 and changed["status"] == "activated"
+    table_md = out.with_suffix(".md").read_text(encoding="utf-8")
+    assert table_md.count("\n| 5 |") == 1 and "| 20 |" in table_md and "generated vectors" in table_md
+    assert out.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -23,6 +23,12 @@ def main(argv: list[str] | None = None) -> int:
         "--sizes", help="comma-separated corpus sizes to run, e.g. kb,300 or 3000 (default: the profile's)"
     )
     parser.add_argument("--questions", type=int, help="distinct questions per corpus (default: the profile's, 200)")
+    parser.add_argument(
+        "--generated-from",
+        type=int,
+        help="generated corpora of at least this many articles get generated chunk vectors (default: the "
+        "profile's; scale: 30000), e.g. on a machine too busy to encode 3,000 articles in time",
+    )
     parser.add_argument("--workdir", type=Path, help="where corpora are built (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the corpora and stores afterwards")
     args = parser.parse_args(argv)
@@ -34,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     profile = PROFILES[args.profile]
     if args.questions:
         profile = replace(profile, questions=args.questions)
+    if args.generated_from:
+        profile = replace(profile, generated_from=args.generated_from)
     sizes = tuple(s.strip() for s in args.sizes.split(",") if s.strip()) if args.sizes else None
     for size in sizes or ():
         if size != "kb" and not size.isdigit():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from ingest.chunking import Chunker
@@ -137,10 +138,11 @@ def reingest_inprocess(settings: Settings, embedder: Embedder) -> dict[str, Any]
     return _report_figures(report, watch.wall_s, watch.cpu_s)
 
 
-def ingest_cli(corpus: Corpus) -> tuple[dict[str, Any], dict[str, Any]]:
-    """`python -m ingest --config ... --json`: its wall time and memory, and its own JSON report."""
+def ingest_cli(corpus: Corpus, config: Path | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`python -m ingest --config ... --json` (the CLI's own store unless `config` says otherwise): its wall
+    time and memory, and its own JSON report."""
     run: ProcessRun = run_process(
-        python_m("ingest", "--config", corpus.cli_config, "--json", "--no-progress"), corpus.env()
+        python_m("ingest", "--config", config or corpus.cli_config, "--json", "--no-progress"), corpus.env()
     ).check()
     report: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
     figures = run.figures()

@@ -58,13 +58,16 @@ class Peer:
             client.close()
 
 
-def build_peer(knowledge: Path, folder: Path) -> Peer:
-    """Ingest the corpus the tutorial's way; `figures` has each step's seconds and the chunk count."""
+def build_peer(knowledge: Path, folder: Path, documents: Any = None) -> Peer:
+    """Ingest the corpus the tutorial's way; `figures` has each step's seconds and the chunk count.
+
+    `documents`: an `Embeddings` that stores generated document vectors (tests/bench/vectors.py) instead of
+    encoding them, for the largest corpora; queries are still the tutorial's own."""
     from langchain_chroma import Chroma
     from langchain_community.document_loaders import DirectoryLoader, TextLoader
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    embeddings = peer_embeddings()
+    embeddings = documents if documents is not None else peer_embeddings()
     with stopwatch() as total:
         with stopwatch() as load:
             loader = DirectoryLoader(
@@ -92,6 +95,7 @@ def build_peer(knowledge: Path, folder: Path) -> Peer:
             for start in range(0, len(splits), PEER_ADD_BATCH):
                 store.add_documents(documents=splits[start : start + PEER_ADD_BATCH])
     figures = {
+        "vectors": "encoded" if documents is None else "generated",
         "articles": len(docs),
         "chunks": len(splits),
         "load_s": round(load.wall_s, 3),

@@ -28,6 +28,7 @@ from typing import Any
 
 from ingest.embedding.factory import Embedder
 from ingest.settings import EmbeddingSettings
+from tests.bench import curve
 from tests.bench import report as rpt
 from tests.bench.coldstart import cold_start, cold_start_llm
 from tests.bench.corpora import Corpus, build_corpus, change_one_article, chunk_counts, product_config
@@ -43,6 +44,7 @@ from tests.bench.peer import build_peer, peer_embeddings
 from tests.bench.questions import Question, assert_distinct, questions_for
 from tests.bench.raw import raw_model
 from tests.bench.telegram_load import chat_load
+from tests.bench.vectors import SentenceBank, generate_vectors, generated_embeddings
 
 
 @dataclass(frozen=True)
@@ -58,15 +60,44 @@ class Profile:
     bot_questions: int = 100
     """Questions the `python -m bot ask --jsonl` process answers for its peak RSS (0: skip)."""
     cli: bool = True
-    """The CLI ingest runs (fresh, no change, one changed); each is a new interpreter."""
+    """The CLI ingest runs (fresh, no change, one changed) into a store of their own; each is a new interpreter."""
     telegram: bool = True
     chats: int = 50
     questions_per_chat: int = 2
+    raw: bool = True
+    """Raw encode throughput beside the ingest's."""
+    llm_cold: bool = True
+    """Cold start in LLM mode too (against the fake model)."""
+    one_changed_inprocess: bool = True
+    one_changed_cli: bool | None = None
+    """One changed article through the CLI; None: when `cli`. Without `cli` it runs on the in-process store."""
+    generated_from: int | None = None
+    """Generated corpora of at least this many articles get generated chunk vectors (tests/bench/vectors.py)."""
+    curve: bool = False
+    """Also write the scale curve: a Markdown table and a PNG plot beside the JSON report (tests/bench/curve.py)."""
+
+    def generates(self, corpus: Corpus) -> bool:
+        return corpus.generated and self.generated_from is not None and corpus.articles >= self.generated_from
 
 
 PROFILES = {
     "quick": Profile("quick", ("kb", "300")),
     "full": Profile("full", ("kb", "300", "3000"), raw_sample=2048, bot_questions=200, questions_per_chat=4),
+    # Issue 18 point 4: the curve to 30,000 articles, ours beside the peer and the floor. Only what the curve
+    # shows is measured, and each size writes one new version (the one-changed CLI run on the in-process store).
+    "scale": Profile(
+        "scale",
+        ("300", "3000", "30000"),
+        bot_questions=100,
+        cli=False,
+        telegram=False,
+        raw=False,
+        llm_cold=False,
+        one_changed_inprocess=False,
+        one_changed_cli=True,
+        generated_from=30000,
+        curve=True,
+    ),
 }
 
 
@@ -117,11 +148,15 @@ def run_corpus(size: str, profile: Profile, embedder: Embedder, workdir: Path) -
         if corpus.settings.embedding != embedder.settings:
             # The child processes (CLI, cold start, bot) follow the config; the bench's model was loaded once.
             progress(f"{size}: WARNING: config.yaml's embedding settings changed since the bench started")
+        bank = None
+        if profile.generates(corpus):
+            with phase("generate_vectors"):
+                bank, figures["vectors"] = generate_vectors(corpus, embedder, profile.cli)
         _ingest(corpus, profile, embedder, phase, figures)
-        _warm(corpus, profile, embedder, phase, figures, questions, spare)
+        _warm(corpus, profile, embedder, phase, figures, questions, spare, bank)
         _processes(corpus, profile, phase, figures, questions)
         with phase("one_changed"):
-            figures["ingest"]["one_changed"] = _one_changed(corpus, embedder, profile.cli)
+            figures["ingest"]["one_changed"] = _one_changed(corpus, embedder, profile)
     phase.seconds["total"] = round(total.wall_s, 1)
     figures["phases_s"] = phase.seconds
     figures["phases_cpu_s"] = phase.cpu
@@ -132,6 +167,7 @@ def run_corpus(size: str, profile: Profile, embedder: Embedder, workdir: Path) -
         "articles": corpus.articles,
         "chunks": figures["ingest"]["inprocess"]["chunks_total"],
         "generated": corpus.generated,
+        "vectors": "generated" if bank is not None else "encoded",
         "gate": corpus.settings.gate.enabled,
         "figures": figures,
         "targets": rpt.judge(figures),
@@ -144,12 +180,16 @@ def _ingest(corpus: Corpus, profile: Profile, embedder: Embedder, phase: Phases,
         inproc, texts = ingest_inprocess(corpus.settings, embedder)
     counts = _per_article(chunk_counts(corpus.settings))
     figures["chunks_per_article"] = counts if corpus.generated else {**counts, "note": "shipped articles"}
+    progress(
+        f"{corpus.name}: ingest {inproc['chunks_embedded']} chunks embedded, {inproc['chunks_reused']} from the "
+        f"cache, in {inproc['seconds']:.1f} s ({inproc['chunks_per_s']} chunks/s)"
+    )
+    if not profile.raw:
+        figures["ingest"] = {"inprocess": inproc, "raw_encode": None}
+        return
     with phase("raw_encode"):
         raw = raw_encode(embedder, texts, profile.raw_sample)
-    progress(
-        f"{corpus.name}: ingest {inproc['chunks_embedded']} chunks in {inproc['seconds']:.1f} s "
-        f"({inproc['chunks_per_s']} chunks/s); raw encode {raw['chunks_per_s']} chunks/s"
-    )
+    progress(f"{corpus.name}: raw encode {raw['chunks_per_s']} chunks/s")
     # Compared per text encoded, not per chunk: besides the chunks the ingest encodes each sentence and
     # list item once, for its facet (ingest.facets), and raw encode samples those same texts.
     # The same ratio by CPU seconds per text (the bench's threads plus the writer process), which a
@@ -172,8 +212,10 @@ def _warm(
     figures: dict[str, Any],
     questions: list[Question],
     spare: list[Question],
+    bank: SentenceBank | None,
 ) -> None:
-    """The in-process figures on a warm advisor: latency beside floor and peer, no-change re-ingest, Telegram."""
+    """The in-process figures on a warm advisor: latency beside floor and peer, no-change re-ingest, Telegram.
+    With a sentence bank (generated vectors), the peer stores generated vectors too."""
     with phase("advisor_warmup"):
         advisor = open_advisor(corpus.settings, embedder)
     gc.collect()
@@ -183,7 +225,8 @@ def _warm(
         "model (and, after the first corpus, the peer's); memory.bot_process is the bot alone",
     }
     with phase("peer_ingest"):
-        peer = build_peer(corpus.knowledge, corpus.root / "peer")
+        documents = generated_embeddings(bank, peer_embeddings()) if bank is not None else None
+        peer = build_peer(corpus.knowledge, corpus.root / "peer", documents)
         peer.warm_up()
     figures["peer_ingest"] = peer.figures
     try:
@@ -230,7 +273,8 @@ def _processes(
         cli["chunks_per_s"] = round(cli["chunks_embedded"] / cli["wall_s"], 2)
         cli["texts_per_s"] = round(figures["ingest"]["inprocess"]["texts_encoded"] / cli["wall_s"], 2)
         figures["ingest"]["cli"] = cli
-        figures["ingest"]["cli_over_raw"] = ratio(cli["texts_per_s"], figures["ingest"]["raw_encode"]["texts_per_s"])
+        raw = figures["ingest"]["raw_encode"]
+        figures["ingest"]["cli_over_raw"] = ratio(cli["texts_per_s"], raw["texts_per_s"]) if raw else None
         figures["memory"]["ingest_cli"] = {k: cli[k] for k in ("maxrss_mb", "peak_tree_mb")}
         with phase("nochange_cli"):
             figures["ingest"]["nochange"]["cli"], _ = ingest_cli(corpus)
@@ -238,21 +282,31 @@ def _processes(
     if profile.cold_runs:
         with phase("coldstart"):
             figures["coldstart"] = cold_start(corpus, served, questions, profile.cold_runs)
-        with phase("coldstart_llm"):
-            figures["coldstart_llm"] = cold_start_llm(
-                corpus, served, questions, profile.cold_runs, figures["coldstart"]
-            )
+        if profile.llm_cold:
+            with phase("coldstart_llm"):
+                figures["coldstart_llm"] = cold_start_llm(
+                    corpus, served, questions, profile.cold_runs, figures["coldstart"]
+                )
     if profile.bot_questions:
         with phase("bot_process"):
             figures["memory"]["bot_process"] = bot_process_rss(corpus, served, questions[: profile.bot_questions])
 
 
-def _one_changed(corpus: Corpus, embedder: Embedder, cli: bool) -> dict[str, Any]:
-    """One article edited: the in-process store re-ingests it, then the CLI store does (both see one change)."""
-    article = change_one_article(corpus, 1)
-    out: dict[str, Any] = {"article": article, "inprocess": reingest_inprocess(corpus.settings, embedder)}
-    if cli:
-        out["cli"], _ = ingest_cli(corpus)
+def _one_changed(corpus: Corpus, embedder: Embedder, profile: Profile) -> dict[str, Any]:
+    """One article edited: the in-process store re-ingests it, then the CLI's own store does (both see one
+    change). Without a CLI store of its own, the CLI re-ingests the in-process store after a further edit."""
+    out: dict[str, Any] = {}
+    rounds = 0
+    if profile.one_changed_inprocess:
+        rounds += 1
+        out["article"] = change_one_article(corpus, rounds)
+        out["inprocess"] = reingest_inprocess(corpus.settings, embedder)
+    if profile.cli if profile.one_changed_cli is None else profile.one_changed_cli:
+        if not profile.cli or not rounds:
+            rounds += 1
+            out["article"] = change_one_article(corpus, rounds)
+        out["cli"], _ = ingest_cli(corpus, None if profile.cli else corpus.config)
+        out["cli"]["store"] = "cli" if profile.cli else "inprocess"
     return out
 
 
@@ -285,7 +339,8 @@ def run_bench(
         }
         progress(f"profile {profile.name}: sizes {', '.join(report['sizes'])}")
         embedder = embedder or load_embedder()
-        raw_model()  # the floor's and raw encode's model, and the peer's: loaded once, before any timing
+        if profile.raw:
+            raw_model()  # raw encode's model, and the peer's: loaded once, before any timing
         peer_embeddings()
         report["machine"] = machine_facts()
         report["machine"]["embedding_backend"] = getattr(embedder, "backend", "torch")
@@ -298,7 +353,7 @@ def run_bench(
                 report["corpora"].append(corpus)
                 report["wall_s"] = round(time.perf_counter() - started, 1)
                 print(rpt.table({**report, "corpora": [corpus]}), file=sys.stderr, flush=True)
-                rpt.write_report(report, out)
+                _write(report, out, profile)
                 if not keep:
                     shutil.rmtree(root / f"corpus-{size}", ignore_errors=True)
         finally:
@@ -306,5 +361,15 @@ def run_bench(
                 shutil.rmtree(root, ignore_errors=True)
     report["wall_s"] = round(wall.wall_s, 1)
     report["machine"]["load_average_at_end"] = load_average()
-    rpt.write_report(report, out)
+    _write(report, out, profile)
     return report
+
+
+def _write(report: dict[str, Any], out: Path, profile: Profile) -> None:
+    """The JSON report, and with a curve profile its rows in it, a Markdown table and a PNG beside it."""
+    if profile.curve:
+        report["curve"] = curve.rows(report)
+    rpt.write_report(report, out)
+    if profile.curve:
+        md, png = curve.write_curve(report, out)
+        progress(f"curve: {md}, {png}")
