@@ -81,3 +81,14 @@ def test_a_continuation_follows_its_own_sentence(built: tuple[Settings, Advisor]
     for before, after in pairwise(texts):
         if after.startswith(("It ", "Its ", "They ", "This ", "These ")):
             assert f"{before} {after}" in article, (before, after)
+
+
+def test_a_continuation_cut_off_by_a_chunk_boundary_still_follows(built: tuple[Settings, Advisor]) -> None:
+    """The chunk holding "Be sure to check out SFIA" ends there; its "It is a good resource ..." opens the next
+    chunk, which retrieval need not bring: the answer fetches it from the article's next chunk."""
+    answer = built[1].ask_sync("The CTO article mentions SFIA — what is it and how is it organised?")
+    texts = [p.text for p in answer.points]
+    sfia = texts.index("Be sure to check out SFIA – Skills Framework for the Information Age.")
+    resource = "It is a good resource that breaks down technology skills into six categories and 96 skills."
+    assert texts[sfia + 1] == resource
+    assert len({p.source for p in answer.points}) == 1 and len(answer.sources) == 1

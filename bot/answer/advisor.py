@@ -257,7 +257,8 @@ class Advisor:
         best points, one they do not is named instead."""
         limit = self.cfg.max_points
         if len(parts) < 2:
-            return with_continuations(self.picker.pick(ranked, limit, self.cfg.min_points), ranked, limit), []
+            picked = self.picker.pick(ranked, limit, self.cfg.min_points)
+            return with_continuations(picked, ranked, limit, self.search.after), []
         known = self.roles()
         chosen: list[Candidate] = []
         uncovered: list[str] = []
@@ -278,7 +279,7 @@ class Advisor:
             picked = self.picker.pick(fresh, share, 1, exclude=[c.vector for c in chosen])
             # Continuations from the part's own passages: passage numbers are per retrieval, so the
             # whole question's passage 3 is not this part's.
-            chosen += with_continuations(picked, fresh, limit)
+            chosen += with_continuations(picked, fresh, limit, self.search.after)
         return chosen[:limit], uncovered
 
     async def ask(self, question: str, history: Sequence[str] = ()) -> Answer:

@@ -177,16 +177,23 @@ _CONTINUES = re.compile(r"^(?:It|Its|She|He|Her|His|They|Their|This|These|That|T
 """A sentence that opens by pointing back ("It is a good resource that ...") finishes the one before it."""
 
 
-def with_continuations(chosen: Sequence[Candidate], ranked: Sequence[Candidate], limit: int) -> list[Candidate]:
+def with_continuations(
+    chosen: Sequence[Candidate],
+    ranked: Sequence[Candidate],
+    limit: int,
+    beyond: Callable[[Candidate], Candidate | None] = lambda _: None,
+) -> list[Candidate]:
     """Each chosen sentence followed by the next one of its passage when that one only continues it:
     "Be sure to check out SFIA" means little without "It ... breaks down technology skills into six
-    categories and 96 skills"."""
+    categories and 96 skills". `beyond` gives the sentence after a passage's last one (the next chunk's)."""
     following = {(c.passage.n, c.position): c for c in ranked}
     out: list[Candidate] = []
     for cand in chosen:
         out.append(cand)
-        after = following.get((cand.passage.n, cand.position + 1))
-        if after is not None and _CONTINUES.match(after.text) and not any(c is after for c in [*out, *chosen]):
+        after = following.get((cand.passage.n, cand.position + 1)) or beyond(cand)
+        if after is None or not _CONTINUES.match(after.text):
+            continue
+        if not any(c.text == after.text for c in [*out, *chosen]):
             out.append(after)
     return out[: max(limit, len(chosen))]
 

@@ -35,6 +35,7 @@ def to_passages(docs: Sequence[Document]) -> list[Passage]:
             float(d.metadata.get("rrf_score") or 0.0),
             tuple(str(f) for f in d.metadata.get("facets") or ()),
             str(d.metadata.get("content_hash") or ""),
+            int(d.metadata.get("position", -1)),
         )
         for i, d in enumerate(docs)
     ]

@@ -224,10 +224,18 @@ class _Keyword:
         if chunks:
             self._build([terms(h.text + " " + str(h.metadata.get("headings", ""))) for h in chunks])
         self.max_idf = max(self.idf.values(), default=1.0)
+        self._by_place: dict[tuple[str, int], Hit] | None = None
         self._role_masks: dict[str, np.ndarray] = {}
         for i, hit in enumerate(chunks):
             for role in hit.metadata.get("roles") or []:
                 self._role_masks.setdefault(str(role), np.zeros(len(chunks), dtype=bool))[i] = True
+
+    def chunk_at(self, doc_id: str, position: int) -> Hit | None:
+        """The chunk at `position` in its article, from the chunks this version already holds (indexed on
+        first use: only a sentence cut from its continuation by a chunk boundary asks)."""
+        if self._by_place is None:
+            self._by_place = {(h.doc_id, int(h.metadata.get("position", -1))): h for h in self.chunks}
+        return self._by_place.get((doc_id, position))
 
     def _build(self, corpus: list[list[str]]) -> None:
         """rank_bm25's BM25Okapi statistics (same idf with its epsilon floor, same k1 and b, same

@@ -8,6 +8,7 @@ Everything here is blocking (embedding, Chroma); the advisor runs it in worker t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import NamedTuple
 
 from langchain_core.documents import Document
@@ -31,6 +32,7 @@ from bot.answer.scope import (
 )
 from bot.answer.settings import AdvisorSettings
 from bot.answer.specific import unanswered
+from ingest.chunking import units
 from ingest.rolenames import neutral
 from ingest.store.index import KnowledgeIndex
 
@@ -125,6 +127,24 @@ class QuestionSearch:
             role=1.0 if found.roles else 0.0,
             specific=1.0 if self.unanswered(resolved.question, found.ranked) else 0.0,
         )
+
+    def after(self, cand: Candidate) -> Candidate | None:
+        """The sentence after `cand` when `cand` ends its passage: the first new one of the article's next
+        chunk. A chunk boundary can fall between "Be sure to check out SFIA" and "It is a good resource that
+        breaks down technology skills into six categories and 96 skills", which the next chunk holds."""
+        passage = cand.passage
+        if passage.chunk < 0 or cand.position != len(units(passage.text)) - 1:
+            return None
+        hit = self.retriever.keyword().chunk_at(passage.doc_id, passage.chunk + 1)
+        if hit is None:
+            return None
+        fresh = [(i, u) for i, u in enumerate(units(hit.text)) if u.text not in passage.text]  # past any overlap
+        if not fresh:
+            return None
+        position, unit = fresh[0]
+        nxt = replace(to_passages([Document(page_content=hit.text, metadata=hit.metadata)])[0], n=-passage.n)
+        facet = nxt.facet(position)
+        return Candidate(unit.text, nxt, cand.score, cand.similarity, cand.vector, unit.item, position, facet)
 
     def unanswered(self, question: str, ranked: Sequence[Candidate]) -> list[str]:
         """The question's words for the specific things it asks (a salary range, a reporting line) that the

@@ -56,6 +56,8 @@ class Passage:
     index was built before facets existed."""
     content_hash: str = ""
     """The chunk's content hash (ingest): the key of its units' stored vectors (ingest.sentences)."""
+    chunk: int = -1
+    """The chunk's position in its article (ingest), so that the chunk after it can be found; -1 unknown."""
 
     def facet(self, position: int) -> str:
         return self.facets[position] if 0 <= position < len(self.facets) else ""
