@@ -32,6 +32,18 @@ def env() -> dict[str, str]:
     return {**os.environ, "HF_HUB_OFFLINE": "1", DATA_DIR_ENV: os.environ[DATA_DIR_ENV]}
 
 
+def run_and_maybe_kill(settings: Settings, pause: float, served: str) -> str:
+    """One ingest, SIGKILLed after `pause` seconds unless it finished first: the version it served if it
+    finished and printed, else `served` unchanged."""
+    proc = subprocess.Popen(ingest_cmd(settings), env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(pause)
+    finished = proc.poll() is not None
+    if not finished:
+        proc.send_signal(signal.SIGKILL)
+    out, _ = proc.communicate(timeout=60)
+    return str(json.loads(out)["version"]) if finished and out else served
+
+
 def kill_at_random_moments(settings: Settings, embedder: Embedder, kb: Path, articles: int, kills: int) -> None:
     generate_corpus(kb, articles // 2, seed=7)
     first = Ingestor(settings, embedder).run()
@@ -49,14 +61,7 @@ def kill_at_random_moments(settings: Settings, embedder: Embedder, kb: Path, art
 
     rng = random.Random(20261122)
     for attempt in range(kills):
-        proc = subprocess.Popen(ingest_cmd(settings), env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.2, duration))
-        finished = proc.poll() is not None
-        if not finished:
-            proc.send_signal(signal.SIGKILL)
-        out, _ = proc.communicate(timeout=60)
-        if finished and out:
-            served = json.loads(out)["version"]
+        served = run_and_maybe_kill(settings, rng.uniform(0.2, duration), served)
         backend = make_backend(settings)
         live = backend.live_name()
         if live != served:
@@ -170,14 +175,7 @@ def test_kill_during_delta_write_and_compaction(make_settings: MakeSettings, kb:
     rng = random.Random(20261206)
     for attempt in range(4):
         edit(2 + attempt)
-        proc = subprocess.Popen(ingest_cmd(settings), env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.5, duration))
-        finished = proc.poll() is not None
-        if not finished:
-            proc.send_signal(signal.SIGKILL)
-        out, _ = proc.communicate(timeout=60)
-        if finished and out:
-            served = json.loads(out)["version"]
+        served = run_and_maybe_kill(settings, rng.uniform(0.5, duration), served)
         backend = make_backend(settings)
         live = backend.live_name()
         assert live is not None and live >= served, f"kill {attempt}: live moved from {served} to {live}"

@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -117,35 +118,28 @@ class EmbeddingCache:
         self._db.close()
 
 
-def _select(db: sqlite3.Connection, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
-    found: dict[str, np.ndarray] = {}
-    unique = list(dict.fromkeys(hashes))
-    for start in range(0, len(unique), 500):
-        part = unique[start : start + 500]
-        marks = ",".join("?" * len(part))
-        rows = db.execute(
-            # Only '?' placeholders are interpolated; values are bound parameters.
-            f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN ({marks})",  # noqa: S608
-            [model, *part],
-        )
-        for key, blob in rows:
-            found[key] = np.frombuffer(blob, dtype=np.float32)
-    return found
-
-
-def _select_blobs(db: sqlite3.Connection, model: str, keys: Sequence[str]) -> dict[str, bytes]:
-    found: dict[str, bytes] = {}
+def _select_rows(
+    db: sqlite3.Connection, table: str, key: str, value: str, model: str, keys: Sequence[str]
+) -> Iterator[Any]:
+    """(key, value) rows of `table` for these keys, 500 at a time (SQLite's bound-parameter limit)."""
     unique = list(dict.fromkeys(keys))
     for start in range(0, len(unique), 500):
         part = unique[start : start + 500]
         marks = ",".join("?" * len(part))
-        rows = db.execute(
-            # Only '?' placeholders are interpolated; values are bound parameters.
-            f"SELECT key, body FROM lexicons WHERE model = ? AND key IN ({marks})",  # noqa: S608
+        # Only our own names and '?' placeholders are interpolated; values are bound parameters.
+        yield from db.execute(
+            f"SELECT {key}, {value} FROM {table} WHERE model = ? AND {key} IN ({marks})",  # noqa: S608
             [model, *part],
         )
-        found.update((key, bytes(body)) for key, body in rows)
-    return found
+
+
+def _select(db: sqlite3.Connection, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    rows = _select_rows(db, "vectors", "hash", "vector", model, hashes)
+    return {key: np.frombuffer(blob, dtype=np.float32) for key, blob in rows}
+
+
+def _select_blobs(db: sqlite3.Connection, model: str, keys: Sequence[str]) -> dict[str, bytes]:
+    return {key: bytes(body) for key, body in _select_rows(db, "lexicons", "key", "body", model, keys)}
 
 
 class CacheReader:
