@@ -43,18 +43,17 @@ TARGET_MAX_MEAN_LENGTH = 700
 # 0.551 -> 0.539 and the mean length rose 629 -> 640 with the typo fix a3996fe ('explane' read as 'explain', not
 # the articles' 'expanded'), which did the same on dev (0.548 -> 0.540): a right reading of the question shares
 # fewer words with the articles. Kept, as what the user is shown must be what they asked; floors follow.
-# Session 12: the hub penalty (extractive.HUB_WEIGHT) raised point precision 0.538 -> 0.559 and cut the mean
-# length 639 -> 612; top-1 held at 0.687 (on dev it rose 0.652 -> 0.725). A sentence's continuation across a
-# chunk boundary ("It ... breaks down technology skills into six categories and 96 skills") then raised
-# answered 0.770 -> 0.793 and the mean length 617 -> 622.
+# Session 12 (follow-ups, role-less parts of multi-part questions, continuations across a chunk boundary):
+# answered 0.763 -> 0.785, point precision 0.538 -> 0.536, mean length 639 -> 650 (more points). A hub
+# penalty, tried and reverted (it let another article's outliers outrank the one a question names), had cut it.
 FLOOR = {
-    "answer_rate": 0.79,
+    "answer_rate": 0.78,
     "decline_rate": 0.91,
     "gap_honesty": 0.8,
     "top1_precision": 0.68,
-    "point_precision": 0.55,
+    "point_precision": 0.53,
 }
-FLOOR_MAX_MEAN_LENGTH = 630
+FLOOR_MAX_MEAN_LENGTH = 660
 
 
 def test_quality_on_our_question_set(built: tuple[Settings, Advisor]) -> None:

@@ -29,11 +29,6 @@ MAX_POINT_CHARS = 300
 LEXICAL_WEIGHT = 0.6
 FACET_WEIGHT = 0.1
 """Added to a sentence of the facet the question asks for ("look for" → the article's qualities)."""
-HUB_WEIGHT = 0.5
-"""Taken off a sentence by how close it sits to the middle of the retrieved sentences: a "hub" such as
-"It is more of a job where the leadership ... get more out of information systems" is near every question
-about its role, so MiniLM ranks it first for questions it does not answer (hubness reduction, as CSLS does).
-Chosen on dev (0.3-0.6 alike): top-1 0.652 -> 0.725, point precision 0.536 -> 0.571, one answer fewer."""
 # A point is kept only if it scores within this share of the best one: one strong point beats three weak.
 KEEP_RATIO = 0.75
 
@@ -120,12 +115,10 @@ class SentencePicker:
         passages: Sequence[Passage],
         neutral_vector: Sequence[float],
         wanted: frozenset[str] = frozenset(),
-        against_hubs: bool = True,
     ) -> list[Candidate]:
         """Every quotable sentence of the passages, best first; `neutral_vector` is the embedding of
         neutral(question), which the caller computes together with the retrieval vector. A sentence of
-        a facet the question asks for (`wanted`, bot.answer.asked) ranks higher. `against_hubs=False` for a
-        brief or a kit, which read a role's articles whole and want their central sentences."""
+        a facet the question asks for (`wanted`, bot.answer.asked) ranks higher."""
         split = [(p, units(p.text)) for p in passages]
         pieces = [(u, p, i) for p, found in split for i, u in enumerate(found) if not u.text.rstrip().endswith(":")]
         if not pieces:
@@ -134,22 +127,15 @@ class SentencePicker:
         # A list item is scored under its section heading (ingest.sentences.scored_text).
         vecs = self.vectors.of_units(pieces, {p.content_hash: len(found) for p, found in split if p.content_hash})
         sims = vecs @ query
-        # How central each sentence is among those retrieved, centred so scores keep their scale.
-        centroid = vecs.mean(axis=0)
-        centroid /= float(np.linalg.norm(centroid)) or 1.0
-        hubs = vecs @ centroid
-        hubs -= hubs.mean()
-        hub_weight = HUB_WEIGHT if against_hubs else 0.0
         # Shared words count by rarity: "framework" or "day" says more than "health" or "system".
         weights = {t: self.idf(t) for t in set(terms(neutral(question))) - {"executive"}}
         total = sum(weights.values()) or 1.0
         out = []
-        for (unit, passage, position), sim, vec, hub in zip(pieces, sims, vecs, hubs, strict=True):
+        for (unit, passage, position), sim, vec in zip(pieces, sims, vecs, strict=True):
             words = set(terms(unit.text))
             overlap = sum(w for t, w in weights.items() if t in words) / total
             facet = passage.facet(position)
-            score = float(sim) + LEXICAL_WEIGHT * overlap - hub_weight * float(hub)
-            score += FACET_WEIGHT if facet in wanted else 0.0
+            score = float(sim) + LEXICAL_WEIGHT * overlap + (FACET_WEIGHT if facet in wanted else 0.0)
             out.append(Candidate(unit.text, passage, score, float(sim), vec, unit.item, position, facet))
         # sorted() is stable: equal scores keep passage rank, then position in the passage.
         return sorted(out, key=lambda c: -c.score)

@@ -104,7 +104,7 @@ class QuestionSearch:
         k = 2 * self.cfg.k if wide else None
         docs = self.retriever.invoke(resolved.question, roles=follow, vector=vector, k=k, max_per_article=k)
         wanted = asked_facets(resolved.question)
-        ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector, wanted, not wide)
+        ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector, wanted)
         return Found(docs, ranked, list(follow or []))
 
     def evidence(self, resolved: Resolved, found: Found) -> Evidence:
