@@ -30,6 +30,11 @@ NO_FIGURE = "A CTO from outside of healthcare may be willing to take perhaps les
         ("what's her fee?", "fee"),
         ("what would the CMIO earn?", "earn"),
         ("How much do CTOs get paid?", "How much do CTOs get paid"),
+        ("Does the CTO need an MBA?", "MBA"),
+        ("How big a team does a CMIO lead?", "How big a team"),
+        ("What budget does a CTO usually manage?", "What budget"),
+        ("What's the turnover rate for CTOs?", "turnover"),
+        ("How long do CMIOs typically stay in the role?", "How long do CMIOs typically stay"),
     ],
 )
 def test_a_specific_ask_no_sentence_holds_is_named_in_the_questions_own_words(question: str, named: str) -> None:
@@ -44,6 +49,8 @@ def test_a_specific_ask_no_sentence_holds_is_named_in_the_questions_own_words(qu
         ("How long does a CTO search take?", "A CTO search typically takes four to six months."),
         ("How long has the CMIO role been around?", "The CMIO role has been in place for well over a decade."),
         ("How many years of experience should a CTO have?", EXPERIENCE),
+        ("Does the CMIO need a medical degree?", "Chris Wood, M.D., is CMIO at Loyola University Health System."),
+        ("How big a team does a CTO run?", "Most CTOs run a team of 40 people."),
     ],
 )
 def test_a_sentence_that_holds_the_thing_asked_answers_it(question: str, sentence: str) -> None:
@@ -62,6 +69,7 @@ def test_one_of_the_most_is_no_count() -> None:
         "Would a CTO from outside healthcare take a pay cut?",  # a yes/no about pay, not a figure
         "What should I look for in a CTO?",
         "What does a CMIO do?",
+        "What budget skills should a CTO have?",  # a quality the articles list, not a budget's size
     ],
 )
 def test_a_question_that_asks_no_specific_thing_is_left_to_the_other_signals(question: str) -> None:

@@ -1,5 +1,6 @@
 """Specific things a question asks for that an answer must actually hold: a salary figure, a reporting
-line, a search timeline, an interview process, a vendor, a certification, clinical time, a fee, a count.
+line, a search timeline, an interview process, a vendor, a certification, clinical time, a fee, a degree,
+a team's or a budget's size, turnover, tenure, a count.
 
 Issue 13's gaps: "what's a typical CTO salary?" is on topic and scores as high on similarity as an
 answerable question, yet no article gives a figure. Similarity cannot tell the two apart; whether the
@@ -50,6 +51,11 @@ ASKS: tuple[SpecificAsk, ...] = (
         rf"{_HIRING}.{{0,40}}\b(?:take|last|timeline)\b|\bhow long\b.{{0,40}}(?:{_HIRING}|\bfill\b)",
         rf"{_HIRING}.*{_TIME}|{_TIME}.*{_HIRING}",
     ),
+    _ask(
+        "tenure",
+        r"\bhow long\b.{0,40}\b(?:stay|remain|last)\b|\btenure\b",
+        r"\btenure\b|\bstay(?:s|ed)?\b|\bremain(?:s|ed)?\b.{0,20}\b(?:years?|role|job|post)\b",
+    ),
     _ask("duration", r"\bhow long\b|\btimeline\b", r"\b(?:weeks?|months?|days?|years?|decades?)\b"),
     _ask(
         "interview process",
@@ -77,13 +83,38 @@ ASKS: tuple[SpecificAsk, ...] = (
         r"\b(?:cost|fees?)\b",
     ),
     _ask(
+        "degree",
+        r"\b(?:mba|ph\.?d|doctorate|master'?s(?: degree)?|bachelor'?s|(?:advanced|graduate|college) degree|degree)\b",
+        r"\b(?:mba|ph\.?d|doctorate|master'?s|bachelor'?s|degree|m\.d\.|j\.d\.)",
+    ),
+    _ask(
+        "team size",
+        r"\bhow (?:big|large)\b.{0,30}\b(?:team|staff|department|org(?:anization)?)\b|\bteam size\b"
+        r"|\bhow many (?:people|staff|direct reports|reports|fte)",
+        r"\b\d+\s+(?:people|staff|employees|direct reports|fte)",
+    ),
+    _ask(
+        "budget size",
+        r"\bhow (?:big|large|much)\b.{0,30}\bbudget\b|\bbudget (?:size|of)\b|\bsize of (?:the|their|his|her) budget\b"
+        r"|\bwhat (?:size )?budget(?= (?:does|do|did|will|would|should|is|are|can)\b)",
+        r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:million|billion|m|bn)\b",
+    ),
+    _ask(
+        "turnover",
+        r"\bturnover\b|\battrition\b|\bretention (?:rate|problem|issue)s?\b|\bhow often\b.{0,30}\b(?:leave|quit)\b",
+        r"\bturnover\b|\battrition\b|\bretention\b|\b(?:leave|quit)\b",
+    ),
+    _ask(
         "count",
         r"\bhow many\s+\w+(?: of \w+)?",
         # "one of the most critical positions" is no count.
         r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|dozen)\b|\bone\b(?! of\b)",
     ),
 )
-"""Most specific first: a search timeline is named as such, not as a bare duration."""
+"""Most specific first: a search timeline or a tenure is named as such, not as a bare duration."""
+
+_SHADOWED_BY = {"duration": {"search timeline", "tenure"}, "tenure": {"search timeline"}}
+"""A kind not counted when a more specific one already matched the same words."""
 
 
 def unanswered(question: str, sentences: Sequence[str]) -> list[str]:
@@ -93,7 +124,7 @@ def unanswered(question: str, sentences: Sequence[str]) -> list[str]:
     kinds: set[str] = set()
     for ask in ASKS:
         match = ask.asked.search(question)
-        if match is None or (ask.kind == "duration" and "search timeline" in kinds):
+        if match is None or kinds & _SHADOWED_BY.get(ask.kind, set()):
             continue
         kinds.add(ask.kind)
         if not any(ask.answered.search(s) for s in sentences):
