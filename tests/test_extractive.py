@@ -188,6 +188,20 @@ def test_a_sentence_that_points_back_follows_the_one_it_finishes() -> None:
     assert with_continuations([first], [first, after], 5) == [first, after]
 
 
+def test_a_sentence_that_opens_by_pointing_back_is_quoted_with_the_one_it_needs() -> None:
+    """ "They worked on an important and critical operational level" says nothing of whom on its own; the
+    sentences it points back to come with it, in the same point, so the first point still answers."""
+    who = _candidate("First-generation CMIOs implemented clinical systems.", 0.3, _axis(0), CMIO, position=0)
+    they = _candidate("They worked on an operational level.", 0.9, _axis(1), CMIO, position=1)
+    clause = _candidate("As I discussed recently, they were strong in implementation.", 0.8, _axis(2), CMIO, position=2)
+    chosen = with_continuations([clause], [clause, they, who], 5)
+    assert [c.before for c in chosen] == [(who.text, they.text)]
+    points, _ = number_sources(chosen)
+    assert points[0].text == f"{who.text} {they.text} {clause.text}"
+    # A sentence already quoted on its own is not quoted twice.
+    assert [c.before for c in with_continuations([they, who], [they, who], 5)] == [(), ()]
+
+
 # ------------------------------------------------------------------------------------------ the cited answer
 
 

@@ -13,7 +13,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -100,6 +100,8 @@ class Candidate:
     """Where the sentence stands in its passage, so the one after it can be found."""
     facet: str = ""
     """What the sentence is about (ingest.facets), as tagged at ingest; "" for an index without facets."""
+    before: tuple[str, ...] = ()
+    """The sentences before it that its opening pronoun needs, quoted with it in one point."""
 
 
 class SentencePicker:
@@ -163,6 +165,24 @@ _CONTINUES = re.compile(r"^(?:It|Its|She|He|Her|His|They|Their|This|These|That|T
 """A sentence that opens by pointing back ("It is a good resource that ...") finishes the one before it."""
 
 
+_POINTS_BACK = re.compile(r"^[^.“”\"]{0,120}?,\s(?:they|it|he|she)\s(?:were|was|are|is|had|has|have|worked|tend)\b")
+"""A sentence whose subject, after an opening clause, points back: "As I discussed with ..., they were strong
+in implementation" says nothing of whom without the sentence before it."""
+
+
+def _antecedents(cand: Candidate, nearby: dict[tuple[int, int], Candidate]) -> list[Candidate]:
+    """The sentences before `cand` that its opening pronoun needs, nearest last (at most two back)."""
+    found: list[Candidate] = []
+    current = cand
+    while len(found) < 2 and (_CONTINUES.match(current.text) or _POINTS_BACK.match(current.text)):
+        before = nearby.get((current.passage.n, current.position - 1))
+        if before is None:
+            break
+        found.insert(0, before)
+        current = before
+    return found
+
+
 def with_continuations(
     chosen: Sequence[Candidate],
     ranked: Sequence[Candidate],
@@ -171,10 +191,15 @@ def with_continuations(
 ) -> list[Candidate]:
     """Each chosen sentence followed by the next one of its passage when that one only continues it:
     "Be sure to check out SFIA" means little without "It ... breaks down technology skills into six
-    categories and 96 skills". `beyond` gives the sentence after a passage's last one (the next chunk's)."""
+    categories and 96 skills"; and preceded by the one before when it opens by pointing back ("They worked
+    on an important and critical operational level" needs "First-generation CMIOs had ..."). `beyond` gives
+    the sentence after a passage's last one (the next chunk's)."""
     following = {(c.passage.n, c.position): c for c in ranked}
     out: list[Candidate] = []
     for cand in chosen:
+        needed = tuple(b.text for b in _antecedents(cand, following))
+        if needed and not any(c.text in needed for c in [*out, *chosen]):
+            cand = replace(cand, before=needed)
         out.append(cand)
         after = following.get((cand.passage.n, cand.position + 1)) or beyond(cand)
         if after is None or not _CONTINUES.match(after.text):
@@ -194,7 +219,7 @@ def number_sources(chosen: Sequence[Candidate]) -> tuple[list[Point], list[Sourc
         if src.path not in numbers:
             numbers[src.path] = len(numbers) + 1
             sources.append(Source(numbers[src.path], src.title, src.author, src.publisher, src.path, src.url))
-        points.append(Point(trim(cand.text), numbers[src.path]))
+        points.append(Point(" ".join(trim(t) for t in (*cand.before, cand.text)), numbers[src.path]))
     return points, sources
 
 
