@@ -31,6 +31,7 @@ NO_FIGURE = "A CTO from outside of healthcare may be willing to take perhaps les
         ("what would the CMIO earn?", "earn"),
         ("How much do CTOs get paid?", "How much do CTOs get paid"),
         ("Does the CTO need an MBA?", "MBA"),
+        ("ok and what should we pay the CTO?", "what should we pay"),
         ("How big a team does a CMIO lead?", "How big a team"),
         ("What budget does a CTO usually manage?", "What budget"),
         ("What's the turnover rate for CTOs?", "turnover"),
@@ -55,6 +56,13 @@ def test_a_specific_ask_no_sentence_holds_is_named_in_the_questions_own_words(qu
 )
 def test_a_sentence_that_holds_the_thing_asked_answers_it(question: str, sentence: str) -> None:
     assert unanswered(question, [sentence]) == []
+
+
+def test_years_of_experience_need_a_number_of_years_not_any_duration() -> None:
+    decade = "The CMIO role has been in place for well over a decade."
+    question = "How many years of experience should a CMIO have?"
+    assert unanswered(question, [decade]) == ["years of experience"]
+    assert unanswered(question, [EXPERIENCE]) == []
 
 
 def test_one_of_the_most_is_no_count() -> None:

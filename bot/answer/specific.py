@@ -1,6 +1,6 @@
 """Specific things a question asks for that an answer must actually hold: a salary figure, a reporting
-line, a search timeline, an interview process, a vendor, a certification, clinical time, a fee, a degree,
-a team's or a budget's size, turnover, tenure, a count.
+line, a search timeline, an interview process, a vendor, a certification, clinical time, a fee, years of
+experience, a degree, a team's or a budget's size, turnover, tenure, a count.
 
 Issue 13's gaps: "what's a typical CTO salary?" is on topic and scores as high on similarity as an
 answerable question, yet no article gives a figure. Similarity cannot tell the two apart; whether the
@@ -38,7 +38,8 @@ ASKS: tuple[SpecificAsk, ...] = (
         "salary",
         r"\b(?:base )?salar(?:y|ies)(?: (?:range|band|figure|level)s?)?\b|\b(?:pay|compensation|comp)\s+"
         r"(?:range|band|package|level|figure)s?\b|\bhow much\b.{0,40}\b(?:pay|earn|paid|make)\b|\bmarket rate\b"
-        r"|\bbonus(?:es)?\b|\bequity\b|\bearn(?:s|ings)?\b|\bget(?:s)? paid\b",
+        r"|\bbonus(?:es)?\b|\bequity\b|\bearn(?:s|ings)?\b|\bget(?:s)? paid\b"
+        r"|\bwhat (?:should|do|would|will|to|can) (?:we|i|you|they|one) (?:pay|offer)\b",
         r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:k|million|000)\b|\bsalar(?:y|ies) (?:of|between|around)\b",
     ),
     _ask(
@@ -83,6 +84,11 @@ ASKS: tuple[SpecificAsk, ...] = (
         r"\b(?:cost|fees?)\b",
     ),
     _ask(
+        "years of experience",
+        r"\byears? of (?:\w+ )?experience\b|\bhow much (?:\w+ )?experience\b|\byrs\b.{0,12}\bexp",
+        r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty)(?:[-\s]?plus)?\+?[-\s]years?\b",
+    ),
+    _ask(
         "degree",
         r"\b(?:mba|ph\.?d|doctorate|master'?s(?: degree)?|bachelor'?s|(?:advanced|graduate|college) degree|degree)\b",
         r"\b(?:mba|ph\.?d|doctorate|master'?s|bachelor'?s|degree|m\.d\.|j\.d\.)",
@@ -113,7 +119,11 @@ ASKS: tuple[SpecificAsk, ...] = (
 )
 """Most specific first: a search timeline or a tenure is named as such, not as a bare duration."""
 
-_SHADOWED_BY = {"duration": {"search timeline", "tenure"}, "tenure": {"search timeline"}}
+_SHADOWED_BY = {
+    "duration": {"search timeline", "tenure"},
+    "tenure": {"search timeline"},
+    "count": {"years of experience", "team size"},
+}
 """A kind not counted when a more specific one already matched the same words."""
 
 
