@@ -27,9 +27,11 @@ from tests.fakes.openai_server import FakeOpenAI
 # decided scope and every answer was padded to 2-5 points; with only the points that answer on their
 # own merit and the scope model (gaps said as gaps) the dev set answers 0.86, while every held-out
 # figure but the answer rate rose (FLOOR below). The dev set was tuned to; the test set never.
-MIN_ANSWER_RATE = 0.85
-MIN_DECLINE_RATE = 1.0
-MIN_GAP_HONESTY = 0.9
+# Session 13: two more blind writers' 120 questions joined the dev set (dev answered 0.928 -> 0.788, close to
+# the test set's 0.785: the old dev set flattered us); gates follow what the advisor measures on it now.
+MIN_ANSWER_RATE = 0.83
+MIN_DECLINE_RATE = 0.97
+MIN_GAP_HONESTY = 0.94
 MAX_MEAN_LENGTH = 700
 
 # The held-out test set (tests/eval/test.yaml), written blind: `make test` fails when a figure falls
@@ -46,14 +48,17 @@ TARGET_MAX_MEAN_LENGTH = 700
 # Session 12 (follow-ups, role-less parts of multi-part questions, continuations across a chunk boundary):
 # answered 0.763 -> 0.785, point precision 0.538 -> 0.536, mean length 639 -> 650 (more points). A hub
 # penalty, tried and reverted (it let another article's outliers outrank the one a question names), had cut it.
+# Session 13 (a sentence that opens by pointing back quoted with the one it needs, short follow-ups that carry
+# the earlier question, a guessed role no longer hiding a named article): top-1 0.687 -> 0.701, point
+# precision 0.536 -> 0.541, mean length 650 -> 665 (the sentences a pronoun needs come along).
 FLOOR = {
     "answer_rate": 0.78,
     "decline_rate": 0.91,
     "gap_honesty": 0.8,
-    "top1_precision": 0.68,
-    "point_precision": 0.53,
+    "top1_precision": 0.70,
+    "point_precision": 0.54,
 }
-FLOOR_MAX_MEAN_LENGTH = 660
+FLOOR_MAX_MEAN_LENGTH = 670
 
 
 def test_quality_on_our_question_set(built: tuple[Settings, Advisor]) -> None:

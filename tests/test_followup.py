@@ -44,7 +44,7 @@ def test_what_about_swaps_a_full_title_too() -> None:
 def test_a_role_switch_with_no_role_word_to_replace_appends_the_role() -> None:
     """The last turn named no role (it kept the CTO only as context): with nothing to swap, the new role
     is asked about explicitly."""
-    resolved = resolve("and for CMIOs?", ["What does a CTO do?", "What is SFIA?"])
+    resolved = resolve("and for CMIOs?", ["What does a CTO do?", "What is SFIA?"], names=frozenset({"sfia"}))
     assert resolved == Resolved("What is SFIA for the CMIO role?", ("CMIO",), carried=True)
 
 
@@ -59,8 +59,21 @@ def test_a_new_question_about_no_role_does_not_inherit_the_old_one() -> None:
 
 
 def test_a_short_question_pointing_back_asks_about_the_earlier_role() -> None:
+    """ "that" is what the earlier question asked about, so the earlier question comes along, with its role."""
     resolved = resolve("How long does that take?", ["What does a CTO do?"])
-    assert resolved == Resolved("How long does that take for the CTO role?", ("CTO",), carried=True)
+    assert resolved == Resolved("How long does that take? (What does a CTO do?)", ("CTO",), carried=True)
+
+
+def test_a_short_turn_that_asks_of_the_earlier_answer_carries_the_earlier_question() -> None:
+    """ "why?", "any examples?", "who said that?" mean nothing alone: the earlier question says what they ask
+    about. Without a word pointing back no role is fixed, so a short new question still finds its article."""
+    earlier = "Can a CTO come from outside healthcare?"
+    assert resolve("why?", [earlier]) == Resolved(f"why? ({earlier})", (), carried=True)
+    assert resolve("any examples?", [earlier]).question == f"any examples? ({earlier})"
+    said = resolve("who said that?", ["Is the CMIO role still an implementation job?"])
+    assert said.roles == ("CMIO",) and said.question.endswith("(Is the CMIO role still an implementation job?)")
+    # A short turn that names something of the knowledge base is a question of its own.
+    assert resolve("What is SFIA?", [earlier], names=frozenset({"sfia"})) == Resolved("What is SFIA?", ())
 
 
 def test_a_continuation_without_a_role_in_context_carries_the_earlier_question() -> None:
@@ -106,8 +119,10 @@ def test_a_pronoun_after_a_question_about_a_person_carries_that_question() -> No
     """No role to put in place of "he": the earlier question says who is meant."""
     resolved = resolve("what does he expect to happen to the role over time?", ["Who is Chris Wood?"], ["CMIO"])
     assert resolved.carried and "Chris Wood" in resolved.question
-    assert not resolve("what is SFIA about exactly?", ["Who is Chris Wood?"], ["CMIO"]).carried
-    assert not resolve("what should the candidate know about EHR systems?", ["Who is Chris Wood?"], ["CMIO"]).carried
+    names = frozenset({"sfia", "ehr", "chris wood"})
+    assert not resolve("what is SFIA about exactly?", ["Who is Chris Wood?"], ["CMIO"], names).carried
+    ehr = "what should the candidate know about EHR systems?"
+    assert not resolve(ehr, ["Who is Chris Wood?"], ["CMIO"], names).carried
 
 
 def test_a_role_named_with_a_new_ask_is_a_new_question_not_the_old_one_again() -> None:

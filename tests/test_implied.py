@@ -29,3 +29,13 @@ def test_authors_and_publishers_are_names_of_the_articles(built: tuple[Settings,
     assert {"bonnie siegel", "witt/kieffer"} <= names
     answer = built[1].ask_sync("What responsibilities does Bonnie Siegel list?")
     assert answer.in_scope and answer.sources[0].author == "Bonnie Siegel"
+
+
+def test_a_guessed_role_never_hides_the_article_holding_a_name_the_question_uses(
+    built: tuple[Settings, Advisor],
+) -> None:
+    """ "categories" leans towards the CMIO article's generations, but SFIA lives in the CTO article: the name
+    says where to look."""
+    answer = built[1].ask_sync("SFIA categories?")
+    assert answer.in_scope and answer.sources[0].path == "cto-role-bonnie-siegel.md"
+    assert "six categories" in answer.text

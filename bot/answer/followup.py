@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.answer.retrieval import terms
 from bot.answer.roles import TITLES, find_roles
+from bot.answer.scope import names_in
 
 _CONTINUATION = re.compile(
     # "ok and ...", "thanks, and what about ...": a word of acknowledgement first still continues the thread.
@@ -92,12 +93,15 @@ def _fill_pronouns(question: str, role: str) -> tuple[str, bool]:
     return question[: match.start()] + replacement + question[match.end() :], True
 
 
-def resolve_one(question: str, context: Resolved | None, known_roles: Iterable[str]) -> Resolved:
+def resolve_one(
+    question: str, context: Resolved | None, known_roles: Iterable[str], names: frozenset[str] = frozenset()
+) -> Resolved:
     roles = tuple(find_roles(question, known_roles))
     if context is None:
         return Resolved(question, roles)
     continuation = bool(_CONTINUATION.match(question))
-    short = len(terms(question)) <= 3
+    # A short turn that names something of the knowledge base ("What is SFIA?") is a question of its own.
+    short = len(terms(question)) <= 3 and not names_in(question, names)
     # A short question only leans on the conversation when something in it points back.
     leaning = continuation or (short and bool(_ANAPHORA.search(question)))
     if roles:
@@ -108,7 +112,7 @@ def resolve_one(question: str, context: Resolved | None, known_roles: Iterable[s
     if not context.roles:
         # No role to put in the pronoun's place ("Who is Chris Wood?" ... "what does he expect?"): the earlier
         # question itself says who is meant.
-        if leaning or _PERSONAL.search(question):
+        if leaning or short or _PERSONAL.search(question):
             return Resolved(f"{question.rstrip()} ({context.question})", (), carried=True)
         return Resolved(question, ())
     if _ABOUT_SOMEONE.match(context.question) and _SOMEONE.search(question):
@@ -118,17 +122,28 @@ def resolve_one(question: str, context: Resolved | None, known_roles: Iterable[s
     filled, changed = _fill_pronouns(question, role)
     if changed:
         return Resolved(filled, context.roles, carried=True)
+    if short and not continuation:
+        # "who said that?", "does that include pay?", "why?", "any examples?" ask something of the earlier
+        # answer itself, not of the role in general: the earlier question says what "that" is. Without a
+        # word pointing back no role is fixed, so a short new question ("Tell me about telehealth") still
+        # finds its article.
+        carried = context.roles if leaning else ()
+        return Resolved(f"{question.rstrip()} ({context.question})", carried, carried=True)
     if leaning:
+        # "and the qualities?": the thread's role, a new ask.
         return Resolved(f"{question.rstrip(' ?')} for the {role} role?", context.roles, carried=True)
     return Resolved(question, ())
 
 
-def resolve(question: str, history: Sequence[str], known_roles: Iterable[str] = ()) -> Resolved:
-    """Resolve `question` against the user's earlier turns (oldest first)."""
+def resolve(
+    question: str, history: Sequence[str], known_roles: Iterable[str] = (), names: frozenset[str] = frozenset()
+) -> Resolved:
+    """Resolve `question` against the user's earlier turns (oldest first); `names` are the knowledge base's
+    own (people, organisations, acronyms), which make a short turn a question of its own."""
     known = list(known_roles)
     context: Resolved | None = None
     for turn in history:
-        step = resolve_one(turn, context, known)
+        step = resolve_one(turn, context, known, names)
         # A turn about no role keeps the earlier role as context (e.g. "what is SFIA?" between questions).
         context = step if step.roles or context is None else Resolved(step.question, context.roles)
-    return resolve_one(question, context, known)
+    return resolve_one(question, context, known, names)

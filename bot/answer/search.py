@@ -33,6 +33,7 @@ from bot.answer.scope import (
 from bot.answer.settings import AdvisorSettings
 from bot.answer.specific import unanswered
 from ingest.chunking import units
+from ingest.lexicon import TOKEN
 from ingest.rolenames import neutral
 from ingest.store.index import KnowledgeIndex
 
@@ -79,7 +80,8 @@ class QuestionSearch:
     def resolve(self, question: str, history: Sequence[str]) -> Resolved:
         """The question as a standalone one: typos corrected, a follow-up completed from `history`."""
         turns = list(history)[-self.cfg.history_turns :] if self.cfg.history_turns else []
-        return resolve(self.understood(question), [self.understood(t) for t in turns], self.roles())
+        understood = [self.understood(t) for t in turns]
+        return resolve(self.understood(question), understood, self.roles(), self.words().names)
 
     def search(self, resolved: Resolved, wide: bool = False) -> Found:
         """The question's passages, their sentences best first (the facet it asks for counting), and
@@ -103,9 +105,19 @@ class QuestionSearch:
         # A brief reads widely in its role's articles: more passages, and more of them from one article.
         k = 2 * self.cfg.k if wide else None
         docs = self.retriever.invoke(resolved.question, roles=follow, vector=vector, k=k, max_per_article=k)
+        if implied and self._hides_a_name(resolved.question, docs):
+            # A name of the knowledge base's own ("SFIA categories?") says where to look: a role guessed
+            # from the rest of the words must not hide the article that holds it.
+            implied, follow = None, None
+            docs = self.retriever.invoke(resolved.question, roles=None, vector=vector, k=k, max_per_article=k)
         wanted = asked_facets(resolved.question)
         ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector, wanted)
         return Found(docs, ranked, list(follow or []))
+
+    def _hides_a_name(self, question: str, docs: Sequence[Document]) -> bool:
+        """Whether the question names something of the knowledge base that none of `docs` holds."""
+        held = " ".join(" ".join(TOKEN.findall(d.page_content.lower())) for d in docs)
+        return any(f" {name} " not in f" {held} " for name in names_in(question, self.words().names, self.roles()))
 
     def evidence(self, resolved: Resolved, found: Found) -> Evidence:
         """The scope signals (bot.answer.scope) for a question and what retrieval found for it."""
