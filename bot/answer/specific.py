@@ -49,7 +49,8 @@ ASKS: tuple[SpecificAsk, ...] = (
     ),
     _ask(
         "search timeline",
-        rf"{_HIRING}.{{0,40}}\b(?:take|last|timeline)\b|\bhow long\b.{{0,40}}(?:{_HIRING}|\bfill\b)",
+        rf"{_HIRING}.{{0,40}}\b(?:take|last|timeline)\b|\bhow long\b.{{0,40}}(?:{_HIRING}|\bfill\b)"
+        r"|\btime[- ]to[- ](?:fill|hire)\b",
         rf"{_HIRING}.*{_TIME}|{_TIME}.*{_HIRING}",
     ),
     _ask(
@@ -95,7 +96,7 @@ ASKS: tuple[SpecificAsk, ...] = (
     ),
     _ask(
         "team size",
-        r"\bhow (?:big|large)\b.{0,30}\b(?:team|staff|department|org(?:anization)?)\b|\bteam size\b"
+        r"\bhow (?:big|large)\b.{0,30}\b(?:team|staff|department|org(?:anization)?)\b|\bteam size\b|\bheadcount\b"
         r"|\bhow many (?:people|staff|direct reports|reports|fte)",
         r"\b\d+\s+(?:people|staff|employees|direct reports|fte)",
     ),
