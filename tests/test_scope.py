@@ -74,12 +74,21 @@ def test_typos_are_corrected_into_the_articles_words_only() -> None:
         ["What applicable experience from a similar health organization?"], frozenset({"salary"})
     )
     assert speller.correct("wht yrs of experiance frm a simlar helth org") == (
-        "wht yrs of experience frm a similar health org"
+        "wht years of experience frm a similar health organization"
     )
     # Known words are never "corrected", whether the articles use them or only the model knows them.
     assert speller.correct("salary of a similar organization") == "salary of a similar organization"
     assert speller.correct("EXPERIANCE") == "EXPERIENCE"
     assert speller.correct("whats a similar one") == "whats a similar one"  # an apostrophe left out is no typo
+
+
+def test_chat_shorthand_is_written_out() -> None:
+    """ "yrs", "exp", "1st gen" are no typos (no edit distance reaches "years"), yet they must retrieve as meant."""
+    speller = Speller.from_texts(["Someone with 5-plus years of experience; a first-generation CMIO."], frozenset())
+    assert speller.correct("cto yrs exp must-have") == "cto years experience must-have"
+    assert speller.correct("cmio 1st gen vs 2nd-gen") == "cmio first generation vs second-generation"
+    assert speller.correct("execs w/ mgmt exp") == "executives with management experience"
+    assert speller.correct("a generic question") == "a generic question"  # only whole words
 
 
 def test_a_word_the_model_knows_better_wins_over_an_articles_near_miss() -> None:

@@ -8,6 +8,7 @@ of the articles that is close enough (rapidfuzz's ratio). The answer then shows 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
@@ -20,6 +21,37 @@ MIN_LENGTH = 4
 MIN_SIMILARITY = 80.0
 """rapidfuzz's ratio (0-100) a correction needs: one or two letters wrong in a word of 5 to 12."""
 
+
+SHORTHAND = {
+    "yrs": "years",
+    "yr": "year",
+    "exp": "experience",
+    "1st": "first",
+    "2nd": "second",
+    "gen": "generation",
+    "gens": "generations",
+    "mgmt": "management",
+    "mgr": "manager",
+    "quals": "qualifications",
+    "reqs": "requirements",
+    "govt": "government",
+    "dept": "department",
+    "org": "organization",
+    "orgs": "organizations",
+    "exec": "executive",
+    "execs": "executives",
+    "diff": "difference",
+    "info": "information",
+    "w/": "with",
+    "w/o": "without",
+    "b/c": "because",
+}
+"""Chat shorthand, written out: not typos (no edit distance finds "years" from "yrs"), and a short, standard
+list, so a table is exact where a fuzzy match would guess."""
+_SHORTHAND = re.compile(
+    r"(?<![\w/])(" + "|".join(re.escape(k) for k in sorted(SHORTHAND, key=len, reverse=True)) + r")(?![\w/])",
+    re.IGNORECASE,
+)
 
 _DERIVED = ("ists", "ist", "isms", "ism", "ians", "ian", "ical", "ics", "ness", "ments", "ment", "ity")
 """Endings that make a new word from a known one ("technologist" from "technology"): such a word is English,
@@ -71,5 +103,7 @@ class Speller:
         return corrected.upper() if word.isupper() else corrected
 
     def correct(self, question: str) -> str:
-        """The question with each unknown word replaced by its closest article word, if one is close."""
+        """The question with its shorthand written out ("yrs" -> "years") and each unknown word replaced by
+        its closest article word, if one is close."""
+        question = _SHORTHAND.sub(lambda m: SHORTHAND[m.group().lower()], question)
         return WORD.sub(lambda m: self.word(m.group()), question)
