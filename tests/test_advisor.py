@@ -29,9 +29,9 @@ from tests.fakes.openai_server import FakeOpenAI
 # figure but the answer rate rose (FLOOR below). The dev set was tuned to; the test set never.
 # Session 13: two more blind writers' 120 questions joined the dev set (dev answered 0.928 -> 0.788, close to
 # the test set's 0.785: the old dev set flattered us); gates follow what the advisor measures on it now.
-MIN_ANSWER_RATE = 0.83
+MIN_ANSWER_RATE = 0.85
 MIN_DECLINE_RATE = 0.97
-MIN_GAP_HONESTY = 0.94
+MIN_GAP_HONESTY = 1.0
 MAX_MEAN_LENGTH = 700
 
 # The held-out test set (tests/eval/test.yaml), written blind: `make test` fails when a figure falls
@@ -50,15 +50,17 @@ TARGET_MAX_MEAN_LENGTH = 700
 # penalty, tried and reverted (it let another article's outliers outrank the one a question names), had cut it.
 # Session 13 (a sentence that opens by pointing back quoted with the one it needs, short follow-ups that carry
 # the earlier question, a guessed role no longer hiding a named article): top-1 0.687 -> 0.701, point
-# precision 0.536 -> 0.541, mean length 650 -> 665 (the sentences a pronoun needs come along).
+# precision 0.536 -> 0.541, mean length 650 -> 665 (the sentences a pronoun needs come along); then chat
+# shorthand written out, more specific asks and answers held to 1,000 characters: answered 0.785 -> 0.793, gap
+# honesty 0.810 -> 0.857, point precision 0.541 -> 0.558, mean length 665 -> 654.
 FLOOR = {
-    "answer_rate": 0.78,
+    "answer_rate": 0.79,
     "decline_rate": 0.91,
-    "gap_honesty": 0.8,
+    "gap_honesty": 0.85,
     "top1_precision": 0.70,
-    "point_precision": 0.54,
+    "point_precision": 0.55,
 }
-FLOOR_MAX_MEAN_LENGTH = 670
+FLOOR_MAX_MEAN_LENGTH = 660
 
 
 def test_quality_on_our_question_set(built: tuple[Settings, Advisor]) -> None:
@@ -94,7 +96,7 @@ def test_an_ordinary_answer_is_short_cited_and_quotes_the_articles(built: tuple[
     _, advisor = built
     answer = advisor.ask_sync("What key qualities should I look for in a CTO?")
     assert answer.in_scope and answer.mode == "extractive"
-    assert len(answer.text) <= 1200
+    assert len(answer.text) <= 1000
     assert 2 <= len(answer.points) <= 5
     article = (KNOWLEDGE / "cto-role-bonnie-siegel.md").read_text(encoding="utf-8")
     for point in answer.points:

@@ -18,7 +18,7 @@ class AdvisorSettings(Section):
     max_per_article: StrictInt = Field(6, ge=1)
     min_points: StrictInt = Field(1, ge=1, le=5)
     max_points: StrictInt = Field(5, ge=1, le=10)
-    max_chars: StrictInt = Field(1200, ge=300)
+    max_chars: StrictInt = Field(1000, ge=300)
     history_turns: StrictInt = Field(6, ge=0, le=50)
 
     @field_validator("max_points")
