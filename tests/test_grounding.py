@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer.claims import antonyms, asserts_nothing, clauses, denials, lexical_misses, reversals
+from bot.answer.claims import asserts_nothing, clauses, lexical_misses
 from bot.answer.grounding import Guard
+from bot.answer.polarity import antonyms, denials, reversals
 from bot.answer.swaps import exchanges
 from bot.answer.types import Passage, Source
 from bot.quality.grounding import _titles, load_pairs, report, score

@@ -31,8 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answer.claims import asserts_nothing, clauses, content_words, denials, lexical_misses, novel_share
+from bot.answer.claims import asserts_nothing, clauses, content_words, lexical_misses, novel_share
 from bot.answer.hygiene import cited_numbers, strip_citations
+from bot.answer.polarity import denials
 from bot.answer.retrieval import stem
 from bot.answer.types import Passage
 from ingest.chunking import LIST_ITEM, split_sentences, units
