@@ -205,6 +205,41 @@ def test_an_antonym_the_source_also_holds_is_no_miss() -> None:
     assert antonyms("Budgets grew and then shrank.", "Budgets shrank after they grew.") == []
 
 
+def test_a_role_acronym_the_cited_text_does_not_name_is_a_miss_unless_it_is_the_reader() -> None:
+    source = "The CFO is responsible for the annual budget."
+    assert "COO" in lexical_misses("The COO is responsible for the annual budget.", source)
+    assert lexical_misses("CIOs should ask who owns the annual budget: the CFO.", source) == ()
+    assert lexical_misses("CIOs shouldn't forget that the CFO owns the annual budget.", source) == ()
+
+
+def test_numbers_that_trade_what_they_count_are_a_miss() -> None:
+    source = "The survey covered four regions and 30 hospitals."
+    assert lexical_misses("The survey covered 30 regions and four hospitals.", source)
+    assert lexical_misses("Thirty hospitals in four regions were surveyed.", source) == ()
+
+
+def test_paraphrases_of_rank_title_and_preference_are_no_miss() -> None:
+    assert (
+        lexical_misses("Nursing ranks among the most demanding jobs.", "One of the most demanding jobs is nursing.")
+        == ()
+    )
+    assert lexical_misses("They interviewed Dr. Ann Lee.", "They interviewed Ann Lee, M.D., a surgeon.") == ()
+    assert "Dr" in lexical_misses("They interviewed Dr. Ann Lee.", "They interviewed Ann Lee, a surgeon.")
+    assert lexical_misses("Teams are putting safety ahead of speed.", "Teams will prioritize safety over speed.") == ()
+    assert lexical_misses("Find someone whose patience never quits.", "Look for unfailing patience.") == ()
+    assert lexical_misses("Buyers often pick the cheaper plan.", "Buyers pick the cheaper plan.") == ()
+
+
+def test_more_than_compares_alike_however_far_more_stands_from_than() -> None:
+    assert (
+        reversals(
+            "Staff want to get more from the tools than they currently can.",
+            "Staff want to get more out of the tools than they are currently able to.",
+        )
+        == []
+    )
+
+
 def test_a_lead_or_a_statement_of_silence_asserts_nothing() -> None:
     assert asserts_nothing("Here is what the articles say about hiring a CTO:", "What should I look for in a CTO?")
     assert asserts_nothing("The articles do not cover salaries.")

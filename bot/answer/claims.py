@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from bot.answer.polarity import antonyms, reversals
-from bot.answer.retrieval import stem, terms
+from bot.answer.polarity import NEGATIVE_VERBS, antonyms, reversals
+from bot.answer.retrieval import STOPWORDS, stem, terms
 from bot.answer.swaps import exchanges
 
 
@@ -69,11 +69,12 @@ _COMMON_CAPITALS = _words(
     "candidates yes note key here today"
 )
 #: Words that set how far a claim reaches ("most", "usually", "only", "required"): a sentence may not
-#: widen its passage's reach, so each must appear in the cited text too.
+#: widen its passage's reach, so each must appear in the cited text too. Not "often": like "may", it hedges a
+#: claim the passage makes outright rather than widening it.
 _QUANTIFIERS = _words(
     "always never only required requires require mandatory essential all every none no sole solely single "
     "exclusively guarantee guarantees guaranteed invariably necessarily entirely fully completely most "
-    "majority usually typically generally often rarely seldom best worst primary main"
+    "majority usually typically generally rarely seldom best worst primary main"
 )
 #: Quantifiers of one reach: a paraphrase may say "every" for "all", "generally" for "tend to".
 _SAME_REACH = [
@@ -85,6 +86,14 @@ _SAME_REACH = [
     _words("main primary chief principal"),
     _words("most majority"),
 ]
+#: Titles a name may carry and what in the cited text vouches for each ("Dr. Chris Wood" for "Chris Wood, M.D.").
+_TITLES = {"dr": _words("dr md doctor physician")}
+#: C-suite roles as acronyms ("CTO", "CMIO"): naming a role the cited text does not name moves a claim to
+#: another executive. Read as words, not substrings ("cto" is inside "director").
+_ROLE = re.compile(r"\b(C[A-Z]{1,3}O)s?\b")
+#: The addressee of advice ("CIOs should ...", "CIOs may want ..."): a role that opens a sentence before one
+#: of these is the reader, not a claim about that role.
+_ADVISED = _words("should may can could might must will need needs want seeking hiring looking")
 #: Words that frame a sentence without asserting anything about the roles, among them the advice frame an
 #: answer to a hiring manager (a CIO) puts around a claim: "CIOs should consider candidates who ...".
 _FRAMING = _words(
@@ -108,6 +117,29 @@ def _normal_numbers(text: str) -> set[str]:
     found |= {_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS}
     found |= {m.lower() + "-" for m in _ORDINAL.findall(text)}
     return found
+
+
+def _counts(text: str) -> set[tuple[str, str]]:
+    """(number, the word it counts) pairs: "six categories and 96 skills" -> {("6", "categori"), ("96", "skill")}."""
+    toks = re.findall(r"\d+(?:[.,]\d+)?|[a-z]+", text.lower())
+    out = set()
+    for i, tok in enumerate(toks):
+        number = tok.replace(",", "") if tok[0].isdigit() else _NUMBER_WORDS.get(tok, "")
+        counted = next((t for t in toks[i + 1 : i + 3] if t.isalpha() and t not in STOPWORDS), "")
+        if number and counted:
+            out.add((number, stem(counted)))
+    return out
+
+
+def miscounts(sentence: str, cited: str) -> list[str]:
+    """Numbers the sentence attaches to what the cited text counts with another of its numbers: "96 categories
+    and six skills" against "six categories and 96 skills" has every number and word, in swapped places."""
+    theirs = _counts(cited)
+    out = []
+    for number, counted in sorted(_counts(sentence) - theirs):
+        if any(n == number for n, _ in theirs) and any(c == counted for _, c in theirs):
+            out.append(f"{number} {counted}?")
+    return out
 
 
 def _names(sentence: str) -> set[str]:
@@ -139,11 +171,11 @@ def _credentials(sentence: str, cited: str) -> list[str]:
 
 
 def superlatives(sentence: str, cited: str) -> list[str]:
-    """'the most X' where the cited text says only 'one of the most X'."""
+    """'the most X' where the cited text says only 'one of the most X' ("among the most X" says the same)."""
     lower = sentence.lower()
     out = []
     for word in {m.group(1).lower() for m in _ONE_OF.finditer(cited)}:
-        if re.search(rf"\bthe {word}\b", lower) and not re.search(rf"\bone of the {word}\b", lower):
+        if re.search(rf"\bthe {word}\b", lower) and not re.search(rf"\b(?:one of|among) the {word}\b", lower):
             out.append(f"the {word}")
     return sorted(out)
 
@@ -153,18 +185,38 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     words whose polarity it reverses (see `reversals`, `antonyms`) and the phrases it swaps (`exchanges`)."""
     lower = cited.lower()
     missing = sorted(_normal_numbers(sentence) - _normal_numbers(cited))
+    cited_words = set(re.findall(r"[a-z]+", lower.replace(".", "")))
     for name in sorted(_names(sentence)):
         key = name.lower().removesuffix("’s").removesuffix("'s")
-        if key not in lower and key.rstrip("s") not in lower:
+        if key in _TITLES:
+            if not _TITLES[key] & cited_words:
+                missing.append(name)
+        elif key not in lower and key.rstrip("s") not in lower:
             missing.append(name)
-    cited_words = set(re.findall(r"[a-z]+", lower))
+    missing.extend(roles(sentence, cited))
+    missing.extend(miscounts(sentence, cited))
     missing.extend(sorted(w for w in quantifiers(sentence) if not _reach(w) & cited_words))
     missing.extend(_credentials(sentence, cited))
     missing.extend(superlatives(sentence, cited))
     missing.extend(reversals(sentence, cited))
     missing.extend(antonyms(sentence, cited))
     missing.extend(exchanges(sentence, cited))
-    return tuple(missing)
+    return tuple(dict.fromkeys(missing))  # a role acronym is a name too: named once
+
+
+def roles(sentence: str, cited: str) -> list[str]:
+    """Role acronyms of the sentence that the cited text does not name, less the addressee of advice."""
+    have = set(_ROLE.findall(cited))
+    words = sentence.split()
+    out = set()
+    for match in _ROLE.finditer(sentence):
+        role = match.group(1)
+        addressee = match.start() == len(sentence) - len(sentence.lstrip())
+        advised = re.sub(r"n[’']t$", "", words[1].lower()) in _ADVISED if len(words) > 1 else False
+        if role in have or (addressee and advised):
+            continue
+        out.add(role)
+    return sorted(out)
 
 
 #: Words after which "all" floats: it gathers what was just named ("they may all be wanted") and widens nothing.
@@ -172,10 +224,15 @@ _FLOAT_AFTER = _words("they we you these those them us may might can could will 
 
 
 def quantifiers(sentence: str) -> set[str]:
-    """The sentence's quantifiers, less a floating "all" ("these may all help" says no more than "these help")."""
+    """The sentence's quantifiers, less a floating "all" ("these may all help" says no more than "these help")
+    and a "never" that denies a denial ("never loses", "never quits": an unfailing trait, not a reach)."""
     words = re.findall(r"[a-z]+", sentence.lower())
     return {
-        w for i, w in enumerate(words) if w in _QUANTIFIERS and not (w == "all" and i and words[i - 1] in _FLOAT_AFTER)
+        w
+        for i, w in enumerate(words)
+        if w in _QUANTIFIERS
+        and not (w == "all" and i and words[i - 1] in _FLOAT_AFTER)
+        and not (w == "never" and any(n.startswith(v) for n in words[i + 1 : i + 2] for v in NEGATIVE_VERBS))
     }
 
 

@@ -40,7 +40,7 @@ def denials(sentence: str, cited: str) -> int:
     count = 0
     for i, word in enumerate(words):
         after = words[i + 1 : i + 4]
-        if word in _NEGATORS and any(w.startswith(v) for w in after for v in _NEGATIVE_VERBS):
+        if word in _NEGATORS and any(w.startswith(v) for w in after for v in NEGATIVE_VERBS):
             continue  # "shouldn't overlook", "never loses": a denied denial asserts
         if _double(words, i):
             continue
@@ -64,19 +64,23 @@ _NEGATORS = _words("not never no without nor cannot neither")
 #: "not only", "not just": the word after adds rather than denies.
 _NOT_DENYING = _words("only just merely simply least necessarily")
 #: "shouldn't overlook X" asserts X: a negated word that itself means "not" (matched by prefix).
-_NEGATIVE_VERBS = _words(
+NEGATIVE_VERBS = _words(
     "overlook ignore neglect dismiss discount underestimate forget exclude avoid reject hesitate fail miss "
-    "doubt lose stop"
+    "doubt lose stop quit"
 )
 _PREFER = _words(
     "prioritize prioritise prioritizes prioritises prioritizing prioritising favor favour favors favours prefer "
-    "prefers value values choose chooses emphasize emphasise emphasizes emphasises put puts rank ranks"
+    "prefers preferring value values valuing choose chooses choosing emphasize emphasise emphasizes emphasises "
+    "emphasizing emphasising put puts putting place places placing rank ranks ranking favoring favouring"
 )
 _AHEAD = _words("over above ahead before")
 _GIVE = _words("give gives gave given giving")
 _STRONG, _WEAK, _CLEAN = 2, 1, 0
 _SCOPE = 2
 """Content words a negation reaches strongly; the rest of its clause is reached weakly."""
+_COMPARED = 8
+"""How far back from "than" a "more" may stand in its clause: "get more out of systems than they can" and
+"extract more from systems than they can" compare the same way (a fixed four words saw one and not the other)."""
 
 
 def _content(word: str) -> bool:
@@ -104,11 +108,11 @@ def _polarity(text: str) -> dict[str, tuple[str, set[int]]]:
             first = next((w for w in toks[i + 1 : i + 4] if _content(w)), "")
             if _double(toks, i):
                 continue
-            if nxt not in _NOT_DENYING and not any(first.startswith(v) for v in _NEGATIVE_VERBS):
+            if nxt not in _NOT_DENYING and not any(first.startswith(v) for v in NEGATIVE_VERBS):
                 reach(i + 1, 1)
         elif (tok, nxt) in (("rather", "than"), ("instead", "of")):
             reach(i + 2, 1)
-        elif tok == "than" and "more" in before and toks[i - 1] != "more":  # "more A than B", not "more than 5"
+        elif tok == "than" and "more" in _clause_before(toks, i) and toks[i - 1] != "more":  # not "more than 5"
             reach(i + 1, 1)
         elif tok in _AHEAD and _PREFER & set(before) and nxt not in ("a", "an", "the", "time"):
             reach(i + (2 if nxt == "of" else 1), 1)
@@ -124,6 +128,16 @@ def _polarity(text: str) -> dict[str, tuple[str, set[int]]]:
     for tok, mark in zip(toks, marks, strict=True):
         if _content(tok):
             out.setdefault(tok[:6], (tok, set()))[1].add(mark)
+    return out
+
+
+def _clause_before(toks: list[str], i: int) -> list[str]:
+    """Up to _COMPARED tokens before position i, back to the clause's start."""
+    out: list[str] = []
+    for tok in reversed(toks[max(0, i - _COMPARED) : i]):
+        if tok in _POLAR_BREAK:
+            break
+        out.append(tok)
     return out
 
 
