@@ -230,6 +230,18 @@ def test_paraphrases_of_rank_title_and_preference_are_no_miss() -> None:
     assert lexical_misses("Buyers often pick the cheaper plan.", "Buyers pick the cheaper plan.") == ()
 
 
+def test_narrowing_a_claim_to_its_main_part_is_a_miss() -> None:
+    assert "mainly" in lexical_misses("Nurses mainly work nights.", "Nurses work nights and days.")
+    assert lexical_misses("Nurses largely work nights.", "Nurses mostly work nights.") == ()
+    assert lexical_misses("Get the most out of the tools.", "Optimise the tools.") == ()
+
+
+def test_general_opposites_reverse_a_claim() -> None:
+    assert antonyms("The team works at a strategic level.", "The team works at an operational level.")
+    assert antonyms("The remit was narrowed.", "The remit has expanded.")
+    assert antonyms("They were poor at planning.", "They were strong in planning.")
+
+
 def test_more_than_compares_alike_however_far_more_stands_from_than() -> None:
     assert (
         reversals(

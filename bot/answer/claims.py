@@ -74,7 +74,8 @@ _COMMON_CAPITALS = _words(
 _QUANTIFIERS = _words(
     "always never only required requires require mandatory essential all every none no sole solely single "
     "exclusively guarantee guarantees guaranteed invariably necessarily entirely fully completely most "
-    "majority usually typically generally rarely seldom best worst primary main"
+    "majority usually typically generally rarely seldom best worst primary main mostly largely mainly primarily "
+    "predominantly chiefly"
 )
 #: Quantifiers of one reach: a paraphrase may say "every" for "all", "generally" for "tend to".
 _SAME_REACH = [
@@ -85,6 +86,7 @@ _SAME_REACH = [
     _words("rarely seldom"),
     _words("main primary chief principal"),
     _words("most majority"),
+    _words("mostly largely mainly primarily predominantly chiefly"),  # narrows a claim to its main part
 ]
 #: Titles a name may carry and what in the cited text vouches for each ("Dr. Chris Wood" for "Chris Wood, M.D.").
 _TITLES = {"dr": _words("dr md doctor physician")}
@@ -225,7 +227,8 @@ _FLOAT_AFTER = _words("they we you these those them us may might can could will 
 
 def quantifiers(sentence: str) -> set[str]:
     """The sentence's quantifiers, less a floating "all" ("these may all help" says no more than "these help")
-    and a "never" that denies a denial ("never loses", "never quits": an unfailing trait, not a reach)."""
+    and a "never" that denies a denial ("never loses", "never quits": an unfailing trait, not a reach), and
+    the idiom "get the most out of / from" (make good use of, no majority)."""
     words = re.findall(r"[a-z]+", sentence.lower())
     return {
         w
@@ -233,6 +236,7 @@ def quantifiers(sentence: str) -> set[str]:
         if w in _QUANTIFIERS
         and not (w == "all" and i and words[i - 1] in _FLOAT_AFTER)
         and not (w == "never" and any(n.startswith(v) for n in words[i + 1 : i + 2] for v in NEGATIVE_VERBS))
+        and not (w == "most" and i and words[i - 1] == "the" and words[i + 1 : i + 2] in (["out"], ["from"]))
     }
 
 

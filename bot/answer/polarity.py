@@ -161,6 +161,7 @@ def reversals(sentence: str, cited: str) -> list[str]:
 
 # Antonyms: common English opposites, none taken from any one article. A sentence word whose opposite the
 # cited text holds, while it lacks the word itself, reverses the claim ("the role has shrunk" vs "grown").
+# "strategic:operational" is the management sense (the level at which a role works), as common as "strategic:tactical".
 _OPPOSITES = _words(
     "grow:shrink grow:decline increase:decrease increase:reduce rise:fall expand:shrink expand:contract "
     "before:after strong:weak high:low large:small big:small easy:hard easy:difficult gain:lose succeed:fail "
@@ -173,7 +174,8 @@ _OPPOSITES = _words(
     "often:rarely agree:disagree support:oppose praise:criticize cheap:expensive fast:slow quick:slow "
     "young:old rich:poor wide:narrow deep:shallow active:passive positive:negative optimistic:pessimistic "
     "true:false right:wrong correct:incorrect legal:illegal huge:tiny huge:small abundant:scarce "
-    "surplus:shortage upward:downward"
+    "surplus:shortage upward:downward expand:narrow widen:narrow strong:poor good:poor creative:conventional "
+    "innovative:conventional strategic:operational strategic:tactical"
 )
 _ANTONYM: dict[str, set[str]] = {}
 for _pair in _OPPOSITES:
