@@ -105,6 +105,12 @@ def test_phrases_of_one_list_may_trade_places() -> None:
     assert exchanges(paraphrase, cited) == []
 
 
+def test_a_list_join_does_not_reach_across_a_clause() -> None:
+    source = "A good nurse manager can come from a hospital ward or a clinic."
+    assert exchanges("A good clinic manager can come from a hospital ward or a nurse team.", source)
+    assert exchanges("A good nurse manager can come from a clinic or a hospital ward.", source) == []
+
+
 def test_a_paraphrase_that_moves_a_whole_clause_is_no_swap() -> None:
     cited = "Because talent demand in healthcare is huge, professionals from other industries bridge into CTO roles."
     moved = "Professionals from other industries bridge into CTO roles because talent demand in healthcare is huge."
