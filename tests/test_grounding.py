@@ -36,6 +36,8 @@ SECOND_GENERATION = (
 #: down. With the guard as it stood when g3 was committed: 0.826 / 0.750. (The g2-* set, now calibrate, had
 #: given 0.911 / 0.745: the new writer's paraphrases are harder for it.)
 #: Session 12: the three-feature guard chosen by leaving one writer batch out, scored once on g3: 0.859 / 0.803.
+#: Session 13: g3 became calibrate (scored twice); the held-out split is g6-*, added by the lead and scored once
+#: by the lead, who sets this floor from that score.
 FLOOR = {"precision": 0.85, "recall": 0.80}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
