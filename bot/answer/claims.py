@@ -95,7 +95,9 @@ _TITLES = {"dr": _words("dr md doctor physician")}
 _ROLE = re.compile(r"\b(C[A-Z]{1,3}O)s?\b")
 #: The addressee of advice ("CIOs should ...", "CIOs may want ..."): a role that opens a sentence before one
 #: of these is the reader, not a claim about that role.
-_ADVISED = _words("should may can could might must will need needs want seeking hiring looking")
+_ADVISED = _words(  # "ca" and "wo": what "can't" and "won't" leave without their "n't"
+    "should may can ca cannot could might must will wo need needs want seeking hiring looking"
+)
 #: Words that frame a sentence without asserting anything about the roles, among them the advice frame an
 #: answer to a hiring manager (a CIO) puts around a claim: "CIOs should consider candidates who ...".
 _FRAMING = _words(
@@ -207,17 +209,17 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
 
 
 def roles(sentence: str, cited: str) -> list[str]:
-    """Role acronyms of the sentence that the cited text does not name, less the addressee of advice."""
+    """Role acronyms of the sentence that the cited text does not name, less the reader of advice: a role
+    before an advising word ("CIOs should", "a CIO may want", "CIOs shouldn't") or after "as a" ("As a CIO, ...")."""
     have = set(_ROLE.findall(cited))
-    words = sentence.split()
     out = set()
     for match in _ROLE.finditer(sentence):
-        role = match.group(1)
-        addressee = match.start() == len(sentence) - len(sentence.lstrip())
-        advised = re.sub(r"n[’']t$", "", words[1].lower()) in _ADVISED if len(words) > 1 else False
-        if role in have or (addressee and advised):
-            continue
-        out.add(role)
+        following = re.match(r"\s*([A-Za-z'’]+)", sentence[match.end() :])
+        after = re.sub(r"n['’]t$", "", following.group(1).lower()) if following else ""  # "shouldn't": "should"
+        before = sentence[: match.start()].lower().split()[-2:]
+        reader = after in _ADVISED or before[-1:] == ["as"] or before == ["as", "a"] or before == ["as", "an"]
+        if match.group(1) not in have and not reader:
+            out.add(match.group(1))
     return sorted(out)
 
 
