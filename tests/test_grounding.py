@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer.claims import antonyms, asserts_nothing, clauses, denials, lexical_misses, reversals
+from bot.answer.claims import asserts_nothing, clauses, lexical_misses
 from bot.answer.grounding import Guard
+from bot.answer.polarity import antonyms, denials, reversals
 from bot.answer.swaps import exchanges
 from bot.answer.types import Passage, Source
 from bot.quality.grounding import _titles, load_pairs, report, score
@@ -35,6 +36,8 @@ SECOND_GENERATION = (
 #: down. With the guard as it stood when g3 was committed: 0.826 / 0.750. (The g2-* set, now calibrate, had
 #: given 0.911 / 0.745: the new writer's paraphrases are harder for it.)
 #: Session 12: the three-feature guard chosen by leaving one writer batch out, scored once on g3: 0.859 / 0.803.
+#: Session 13: g3 became calibrate (scored twice); the held-out split is g6-*, added by the lead and scored once
+#: by the lead, who sets this floor from that score.
 FLOOR = {"precision": 0.85, "recall": 0.80}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
@@ -102,6 +105,12 @@ def test_phrases_of_one_list_may_trade_places() -> None:
     cited = "The CTO training and skills from other industries are transferable to healthcare."
     paraphrase = "Skills and training that CTOs build in other industries are transferable to healthcare."
     assert exchanges(paraphrase, cited) == []
+
+
+def test_a_list_join_does_not_reach_across_a_clause() -> None:
+    source = "A good nurse manager can come from a hospital ward or a clinic."
+    assert exchanges("A good clinic manager can come from a hospital ward or a nurse team.", source)
+    assert exchanges("A good nurse manager can come from a clinic or a hospital ward.", source) == []
 
 
 def test_a_paraphrase_that_moves_a_whole_clause_is_no_swap() -> None:
@@ -202,6 +211,56 @@ def test_an_antonym_of_the_sources_word_is_a_lexical_miss() -> None:
 
 def test_an_antonym_the_source_also_holds_is_no_miss() -> None:
     assert antonyms("Budgets grew and then shrank.", "Budgets shrank after they grew.") == []
+
+
+def test_a_role_acronym_the_cited_text_does_not_name_is_a_miss_unless_it_is_the_reader() -> None:
+    source = "The CFO is responsible for the annual budget."
+    assert "COO" in lexical_misses("The COO is responsible for the annual budget.", source)
+    assert lexical_misses("CIOs should ask who owns the annual budget: the CFO.", source) == ()
+    assert lexical_misses("CIOs shouldn't forget that the CFO owns the annual budget.", source) == ()
+    assert lexical_misses("As a CIO, know that the CFO owns the annual budget.", source) == ()
+    assert lexical_misses("A CIO may want to ask the CFO about the annual budget.", source) == ()
+    assert "CIO" in lexical_misses("The CFO reports to the CIO on the annual budget.", source)
+
+
+def test_numbers_that_trade_what_they_count_are_a_miss() -> None:
+    source = "The survey covered four regions and 30 hospitals."
+    assert lexical_misses("The survey covered 30 regions and four hospitals.", source)
+    assert lexical_misses("Thirty hospitals in four regions were surveyed.", source) == ()
+
+
+def test_paraphrases_of_rank_title_and_preference_are_no_miss() -> None:
+    assert (
+        lexical_misses("Nursing ranks among the most demanding jobs.", "One of the most demanding jobs is nursing.")
+        == ()
+    )
+    assert lexical_misses("They interviewed Dr. Ann Lee.", "They interviewed Ann Lee, M.D., a surgeon.") == ()
+    assert "Dr" in lexical_misses("They interviewed Dr. Ann Lee.", "They interviewed Ann Lee, a surgeon.")
+    assert lexical_misses("Teams are putting safety ahead of speed.", "Teams will prioritize safety over speed.") == ()
+    assert lexical_misses("Find someone whose patience never quits.", "Look for unfailing patience.") == ()
+    assert lexical_misses("Buyers often pick the cheaper plan.", "Buyers pick the cheaper plan.") == ()
+
+
+def test_narrowing_a_claim_to_its_main_part_is_a_miss() -> None:
+    assert "mainly" in lexical_misses("Nurses mainly work nights.", "Nurses work nights and days.")
+    assert lexical_misses("Nurses largely work nights.", "Nurses mostly work nights.") == ()
+    assert lexical_misses("Get the most out of the tools.", "Optimise the tools.") == ()
+
+
+def test_general_opposites_reverse_a_claim() -> None:
+    assert antonyms("The team works at a strategic level.", "The team works at an operational level.")
+    assert antonyms("The remit was narrowed.", "The remit has expanded.")
+    assert antonyms("They were poor at planning.", "They were strong in planning.")
+
+
+def test_more_than_compares_alike_however_far_more_stands_from_than() -> None:
+    assert (
+        reversals(
+            "Staff want to get more from the tools than they currently can.",
+            "Staff want to get more out of the tools than they are currently able to.",
+        )
+        == []
+    )
 
 
 def test_a_lead_or_a_statement_of_silence_asserts_nothing() -> None:

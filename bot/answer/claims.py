@@ -6,13 +6,14 @@ the sentence's likeness to it. So is a contradiction, which MiniLM likens to its
 closely as a paraphrase ("skills are not transferable" vs "skills are transferable", "strategy over
 operations" vs "operations over strategy", "the role has shrunk" vs "the role has grown"): a word the
 sentence negates that the cited text asserts (or the reverse), and an antonym of the cited text's word,
-are misses too. Word lists, not a model: each entry is a reason a reader can check.
+are misses too (read in bot.answer.polarity). Word lists, not a model: each entry is a reason a reader can check.
 """
 
 from __future__ import annotations
 
 import re
 
+from bot.answer.polarity import NEGATIVE_VERBS, antonyms, reversals
 from bot.answer.retrieval import STOPWORDS, stem, terms
 from bot.answer.swaps import exchanges
 
@@ -68,11 +69,13 @@ _COMMON_CAPITALS = _words(
     "candidates yes note key here today"
 )
 #: Words that set how far a claim reaches ("most", "usually", "only", "required"): a sentence may not
-#: widen its passage's reach, so each must appear in the cited text too.
+#: widen its passage's reach, so each must appear in the cited text too. Not "often": like "may", it hedges a
+#: claim the passage makes outright rather than widening it.
 _QUANTIFIERS = _words(
     "always never only required requires require mandatory essential all every none no sole solely single "
     "exclusively guarantee guarantees guaranteed invariably necessarily entirely fully completely most "
-    "majority usually typically generally often rarely seldom best worst primary main"
+    "majority usually typically generally rarely seldom best worst primary main mostly largely mainly primarily "
+    "predominantly chiefly"
 )
 #: Quantifiers of one reach: a paraphrase may say "every" for "all", "generally" for "tend to".
 _SAME_REACH = [
@@ -83,7 +86,18 @@ _SAME_REACH = [
     _words("rarely seldom"),
     _words("main primary chief principal"),
     _words("most majority"),
+    _words("mostly largely mainly primarily predominantly chiefly"),  # narrows a claim to its main part
 ]
+#: Titles a name may carry and what in the cited text vouches for each ("Dr. Chris Wood" for "Chris Wood, M.D.").
+_TITLES = {"dr": _words("dr md doctor physician")}
+#: C-suite roles as acronyms ("CTO", "CMIO"): naming a role the cited text does not name moves a claim to
+#: another executive. Read as words, not substrings ("cto" is inside "director").
+_ROLE = re.compile(r"\b(C[A-Z]{1,3}O)s?\b")
+#: The addressee of advice ("CIOs should ...", "CIOs may want ..."): a role that opens a sentence before one
+#: of these is the reader, not a claim about that role.
+_ADVISED = _words(  # "ca" and "wo": what "can't" and "won't" leave without their "n't"
+    "should may can ca cannot could might must will wo need needs want seeking hiring looking"
+)
 #: Words that frame a sentence without asserting anything about the roles, among them the advice frame an
 #: answer to a hiring manager (a CIO) puts around a claim: "CIOs should consider candidates who ...".
 _FRAMING = _words(
@@ -107,6 +121,29 @@ def _normal_numbers(text: str) -> set[str]:
     found |= {_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS}
     found |= {m.lower() + "-" for m in _ORDINAL.findall(text)}
     return found
+
+
+def _counts(text: str) -> set[tuple[str, str]]:
+    """(number, the word it counts) pairs: "six categories and 96 skills" -> {("6", "categori"), ("96", "skill")}."""
+    toks = re.findall(r"\d+(?:[.,]\d+)?|[a-z]+", text.lower())
+    out = set()
+    for i, tok in enumerate(toks):
+        number = tok.replace(",", "") if tok[0].isdigit() else _NUMBER_WORDS.get(tok, "")
+        counted = next((t for t in toks[i + 1 : i + 3] if t.isalpha() and t not in STOPWORDS), "")
+        if number and counted:
+            out.add((number, stem(counted)))
+    return out
+
+
+def miscounts(sentence: str, cited: str) -> list[str]:
+    """Numbers the sentence attaches to what the cited text counts with another of its numbers: "96 categories
+    and six skills" against "six categories and 96 skills" has every number and word, in swapped places."""
+    theirs = _counts(cited)
+    out = []
+    for number, counted in sorted(_counts(sentence) - theirs):
+        if any(n == number for n, _ in theirs) and any(c == counted for _, c in theirs):
+            out.append(f"{number} {counted}?")
+    return out
 
 
 def _names(sentence: str) -> set[str]:
@@ -138,11 +175,11 @@ def _credentials(sentence: str, cited: str) -> list[str]:
 
 
 def superlatives(sentence: str, cited: str) -> list[str]:
-    """'the most X' where the cited text says only 'one of the most X'."""
+    """'the most X' where the cited text says only 'one of the most X' ("among the most X" says the same)."""
     lower = sentence.lower()
     out = []
     for word in {m.group(1).lower() for m in _ONE_OF.finditer(cited)}:
-        if re.search(rf"\bthe {word}\b", lower) and not re.search(rf"\bone of the {word}\b", lower):
+        if re.search(rf"\bthe {word}\b", lower) and not re.search(rf"\b(?:one of|among) the {word}\b", lower):
             out.append(f"the {word}")
     return sorted(out)
 
@@ -152,18 +189,38 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     words whose polarity it reverses (see `reversals`, `antonyms`) and the phrases it swaps (`exchanges`)."""
     lower = cited.lower()
     missing = sorted(_normal_numbers(sentence) - _normal_numbers(cited))
+    cited_words = set(re.findall(r"[a-z]+", lower.replace(".", "")))
     for name in sorted(_names(sentence)):
         key = name.lower().removesuffix("’s").removesuffix("'s")
-        if key not in lower and key.rstrip("s") not in lower:
+        if key in _TITLES:
+            if not _TITLES[key] & cited_words:
+                missing.append(name)
+        elif key not in lower and key.rstrip("s") not in lower:
             missing.append(name)
-    cited_words = set(re.findall(r"[a-z]+", lower))
+    missing.extend(roles(sentence, cited))
+    missing.extend(miscounts(sentence, cited))
     missing.extend(sorted(w for w in quantifiers(sentence) if not _reach(w) & cited_words))
     missing.extend(_credentials(sentence, cited))
     missing.extend(superlatives(sentence, cited))
     missing.extend(reversals(sentence, cited))
     missing.extend(antonyms(sentence, cited))
     missing.extend(exchanges(sentence, cited))
-    return tuple(missing)
+    return tuple(dict.fromkeys(missing))  # a role acronym is a name too: named once
+
+
+def roles(sentence: str, cited: str) -> list[str]:
+    """Role acronyms of the sentence that the cited text does not name, less the reader of advice: a role
+    before an advising word ("CIOs should", "a CIO may want", "CIOs shouldn't") or after "as a" ("As a CIO, ...")."""
+    have = set(_ROLE.findall(cited))
+    out = set()
+    for match in _ROLE.finditer(sentence):
+        following = re.match(r"\s*([A-Za-z'’]+)", sentence[match.end() :])
+        after = re.sub(r"n['’]t$", "", following.group(1).lower()) if following else ""  # "shouldn't": "should"
+        before = sentence[: match.start()].lower().split()[-2:]
+        reader = after in _ADVISED or before[-1:] == ["as"] or before == ["as", "a"] or before == ["as", "an"]
+        if match.group(1) not in have and not reader:
+            out.add(match.group(1))
+    return sorted(out)
 
 
 #: Words after which "all" floats: it gathers what was just named ("they may all be wanted") and widens nothing.
@@ -171,10 +228,17 @@ _FLOAT_AFTER = _words("they we you these those them us may might can could will 
 
 
 def quantifiers(sentence: str) -> set[str]:
-    """The sentence's quantifiers, less a floating "all" ("these may all help" says no more than "these help")."""
+    """The sentence's quantifiers, less a floating "all" ("these may all help" says no more than "these help")
+    and a "never" that denies a denial ("never loses", "never quits": an unfailing trait, not a reach), and
+    the idiom "get the most out of / from" (make good use of, no majority)."""
     words = re.findall(r"[a-z]+", sentence.lower())
     return {
-        w for i, w in enumerate(words) if w in _QUANTIFIERS and not (w == "all" and i and words[i - 1] in _FLOAT_AFTER)
+        w
+        for i, w in enumerate(words)
+        if w in _QUANTIFIERS
+        and not (w == "all" and i and words[i - 1] in _FLOAT_AFTER)
+        and not (w == "never" and any(n.startswith(v) for n in words[i + 1 : i + 2] for v in NEGATIVE_VERBS))
+        and not (w == "most" and i and words[i - 1] == "the" and words[i + 1 : i + 2] in (["out"], ["from"]))
     }
 
 
@@ -195,39 +259,6 @@ def novel_share(sentence: str, cited: str, question: str = "") -> float:
         return 0.0
     known = {stem(t) for t in terms(cited)} | {stem(t) for t in terms(question)}
     return sum(1 for w in words if stem(w) not in known) / len(words)
-
-
-#: Words that deny or belittle ("little", "struggled", "kept from", "limited to"): a contradiction in other
-#: words than the reversal rules read, which MiniLM likens to its source. Weighed, not a hard rule: a
-#: paraphrase may say "few" for "one of the most".
-_DENIALS = _words(
-    "little hardly barely scarcely lack lacks lacked lacking struggle struggles struggled struggling unable "
-    "limited prevent prevents prevented fail fails failed failing hard difficult weak rarely seldom instead "
-    "brand delegate delegated delegates avoid avoids leave leaves nobody nothing not no never without cannot"
-)
-
-
-_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
-
-
-def denials(sentence: str, cited: str) -> int:
-    """How many denying words ("little", "struggled", "not") the sentence uses that the cited text does not."""
-    have = {_negation(w) for w in _TOKEN.findall(cited.lower().replace("’", "'"))}
-    words = [_negation(w) for w in _TOKEN.findall(sentence.lower().replace("’", "'"))]
-    count = 0
-    for i, word in enumerate(words):
-        after = words[i + 1 : i + 4]
-        if word in _NEGATORS and any(w.startswith(v) for w in after for v in _NEGATIVE_VERBS):
-            continue  # "shouldn't overlook", "never loses": a denied denial asserts
-        if _double(words, i):
-            continue
-        count += word in _DENIALS and word not in have
-    return count
-
-
-def _negation(word: str) -> str:
-    """A contraction ("don't", "isn't") is the same denial as "not"."""
-    return "not" if word.endswith("n't") else word
 
 
 def asserts_nothing(sentence: str, question: str = "") -> bool:
@@ -256,145 +287,3 @@ def clauses(sentence: str) -> list[str]:
         out[1] = f"{out[0]} {out[1]}"
         out.pop(0)
     return out or [sentence]
-
-
-# Polarity. Each content word of a text is clean (asserted), strongly negated (one of the first two content
-# words after "not", "rather than", "instead of", the lesser side of "prefer A over B" or "more A than B",
-# the old side of "A has given way to B") or weakly negated (the rest of such a clause, or under "less",
-# or between "from" and "to"). Only a strong negation on one side against a clean word on the other is a
-# reversal: a negation's reach differs between a sentence and its paraphrase, so the weak band absorbs that.
-_POLAR_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.;:!?,()]")
-_POLAR_BREAK = frozenset(".;:!?,()") | _words("but while whereas although though yet because which who that")
-_NEGATORS = _words("not never no without nor cannot neither")
-#: "not only", "not just": the word after adds rather than denies.
-_NOT_DENYING = _words("only just merely simply least necessarily")
-#: "shouldn't overlook X" asserts X: a negated word that itself means "not" (matched by prefix).
-_NEGATIVE_VERBS = _words(
-    "overlook ignore neglect dismiss discount underestimate forget exclude avoid reject hesitate fail miss "
-    "doubt lose stop"
-)
-_PREFER = _words(
-    "prioritize prioritise prioritizes prioritises prioritizing prioritising favor favour favors favours prefer "
-    "prefers value values choose chooses emphasize emphasise emphasizes emphasises put puts rank ranks"
-)
-_AHEAD = _words("over above ahead before")
-_GIVE = _words("give gives gave given giving")
-_STRONG, _WEAK, _CLEAN = 2, 1, 0
-_SCOPE = 2
-"""Content words a negation reaches strongly; the rest of its clause is reached weakly."""
-
-
-def _content(word: str) -> bool:
-    return word.isalpha() and len(word) > 2 and word not in STOPWORDS and word not in _NEGATORS
-
-
-def _polarity(text: str) -> dict[str, tuple[str, set[int]]]:
-    """Each content word's key (its first six letters, so 'transfer' meets 'transferable') -> a spelling
-    and the marks it carries across the text."""
-    toks = _POLAR_TOKEN.findall(text.lower().replace("’", "'"))
-    marks = [_CLEAN] * len(toks)
-
-    def reach(start: int, step: int, strong: bool = True) -> None:
-        seen, j = 0, start
-        while 0 <= j < len(toks) and toks[j] not in _POLAR_BREAK:
-            if _content(toks[j]):
-                marks[j] = max(marks[j], _STRONG if strong and seen < _SCOPE else _WEAK)
-                seen += 1
-            j += step
-
-    for i, tok in enumerate(toks):
-        nxt = toks[i + 1] if i + 1 < len(toks) else ""
-        before = toks[max(0, i - 4) : i]
-        if tok in _NEGATORS or tok.endswith("n't"):
-            first = next((w for w in toks[i + 1 : i + 4] if _content(w)), "")
-            if _double(toks, i):
-                continue
-            if nxt not in _NOT_DENYING and not any(first.startswith(v) for v in _NEGATIVE_VERBS):
-                reach(i + 1, 1)
-        elif (tok, nxt) in (("rather", "than"), ("instead", "of")):
-            reach(i + 2, 1)
-        elif tok == "than" and "more" in before and toks[i - 1] != "more":  # "more A than B", not "more than 5"
-            reach(i + 1, 1)
-        elif tok in _AHEAD and _PREFER & set(before) and nxt not in ("a", "an", "the", "time"):
-            reach(i + (2 if nxt == "of" else 1), 1)
-        elif (tok == "way" and i > 0 and toks[i - 1] in _GIVE and nxt == "to") or (tok, nxt) == ("replaced", "by"):
-            reach(i - (2 if tok == "way" else 1), -1)
-        elif tok in ("less", "fewer"):
-            reach(i + 1, 1, strong=False)
-        elif tok == "from":
-            ends = [j for j in range(i + 1, min(len(toks), i + 5)) if toks[j] in ("to", "toward", "towards", "into")]
-            for j in range(i + 1, ends[0] if ends else i + 1):
-                marks[j] = max(marks[j], _WEAK)
-    out: dict[str, tuple[str, set[int]]] = {}
-    for tok, mark in zip(toks, marks, strict=True):
-        if _content(tok):
-            out.setdefault(tok[:6], (tok, set()))[1].add(mark)
-    return out
-
-
-def _double(toks: list[str], i: int) -> bool:
-    """A negation that "without" cancels within three words ("cannot do without", "not without"): it asserts."""
-    if toks[i] == "without":
-        return any(t in _NEGATORS or t.endswith("n't") for t in toks[max(0, i - 3) : i])
-    return (toks[i] in _NEGATORS or toks[i].endswith("n't")) and "without" in toks[i + 1 : i + 4]
-
-
-def reversals(sentence: str, cited: str) -> list[str]:
-    """Words the sentence denies that the cited text asserts, or asserts where the cited text denies them."""
-    own, theirs = _polarity(sentence), _polarity(cited)
-    out = []
-    for key, (word, marks) in own.items():
-        other = theirs.get(key, ("", set()))[1]
-        if (marks, other) in (({_STRONG}, {_CLEAN}), ({_CLEAN}, {_STRONG})):
-            out.append(f"reversed {word}")
-    return sorted(out)
-
-
-# Antonyms: common English opposites, none taken from any one article. A sentence word whose opposite the
-# cited text holds, while it lacks the word itself, reverses the claim ("the role has shrunk" vs "grown").
-_OPPOSITES = _words(
-    "grow:shrink grow:decline increase:decrease increase:reduce rise:fall expand:shrink expand:contract "
-    "before:after strong:weak high:low large:small big:small easy:hard easy:difficult gain:lose succeed:fail "
-    "success:failure accept:reject include:exclude allow:prevent allow:block early:late major:minor "
-    "simple:complex rare:common broad:narrow internal:external inside:outside short:long above:below "
-    "better:worse start:finish begin:end same:different public:private permanent:temporary formal:informal "
-    "senior:junior strength:weakness advantage:disadvantage possible:impossible likely:unlikely "
-    "necessary:unnecessary important:unimportant relevant:irrelevant clear:unclear help:hurt help:hinder "
-    "win:lose buy:sell add:remove open:closed growth:decline more:fewer most:least many:few always:never "
-    "often:rarely agree:disagree support:oppose praise:criticize cheap:expensive fast:slow quick:slow "
-    "young:old rich:poor wide:narrow deep:shallow active:passive positive:negative optimistic:pessimistic "
-    "true:false right:wrong correct:incorrect legal:illegal huge:tiny huge:small abundant:scarce "
-    "surplus:shortage upward:downward"
-)
-_ANTONYM: dict[str, set[str]] = {}
-for _pair in _OPPOSITES:
-    _a, _b = _pair.split(":")
-    _ANTONYM.setdefault(_a, set()).add(_b)
-    _ANTONYM.setdefault(_b, set()).add(_a)
-_IRREGULAR = {
-    pair.split(":")[0]: pair.split(":")[1]
-    for pair in _words(
-        "grown:grow grew:grow shrunk:shrink shrank:shrink rose:rise risen:rise fell:fall fallen:fall lost:lose "
-        "began:begin begun:begin won:win sold:sell bought:buy larger:large largest:large smaller:small "
-        "higher:high lower:low easier:easy harder:hard stronger:strong weaker:weak bigger:big"
-    )
-}
-
-
-def _lemmas(text: str) -> set[str]:
-    """Each word, its irregular base form and its light stem (with an 'e' back where that names a word); a
-    hyphenated compound is one word ("high-level" planning is not the opposite of "lower" costs)."""
-    out: set[str] = set()
-    for word in re.findall(r"[a-z]+(?:-[a-z]+)*", text.lower()):
-        stem = next(
-            (word[: -len(s)] for s in ("ing", "ed", "er", "es", "s") if len(word) > len(s) + 3 and word.endswith(s)),
-            word,
-        )
-        out |= {word, _IRREGULAR.get(word, word), stem} | ({stem + "e"} if stem + "e" in _ANTONYM else set())
-    return out
-
-
-def antonyms(sentence: str, cited: str) -> list[str]:
-    """Sentence words that the cited text lacks while it holds their opposite."""
-    own, theirs = _lemmas(sentence), _lemmas(cited)
-    return sorted(f"{w} against {a}" for w in own & _ANTONYM.keys() - theirs for a in _ANTONYM[w] & theirs)

@@ -3,8 +3,9 @@
 Why: a fluent invention that carries a valid citation puts words in an author's mouth, the worst failure
 an advisor can have. Citation cleaning only catches numbers that point nowhere; this checks what a
 sentence says against what its cited passages say, with two kinds of evidence:
-- lexical, as hard rules (bot.answer.claims): every number, name and quantifier ("most", "usually",
-  "only", "required") in the sentence must appear in the cited text;
+- lexical, as hard rules (bot.answer.claims, polarity, swaps): every number, name, role acronym and
+  quantifier ("most", "usually", "only", "mainly") in the sentence must appear in the cited text, and no
+  word may be reversed, swapped for its opposite, or trade places with another;
 - semantic, as a small logistic model (weights in grounding_model.json, fitted by
   `python -m bot.quality.grounding` on our own labelled sentence-passage pairs): the sentence's likeness
   to the cited text (its best unit, piece or window of units, the sentence read whole or as its bare
@@ -31,8 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answer.claims import asserts_nothing, clauses, content_words, denials, lexical_misses, novel_share
+from bot.answer.claims import asserts_nothing, clauses, content_words, lexical_misses, novel_share
 from bot.answer.hygiene import cited_numbers, strip_citations
+from bot.answer.polarity import denials
 from bot.answer.retrieval import stem
 from bot.answer.types import Passage
 from ingest.chunking import LIST_ITEM, split_sentences, units

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 
-from bot.answer.retrieval import stem, terms
+from bot.answer.retrieval import STOPWORDS, stem, terms
 from ingest.chunking import split_sentences
 
 _SHARED = 0.8
@@ -25,6 +25,9 @@ _PHRASE = 2
 _JOINS = frozenset({"and", "or", ",", ";", "&"})
 """Words that join two phrases into one list: phrases joined so in the cited sentence ("CTO training and
 skills") may trade places in a paraphrase ("skills and training that CTOs build"); roles may not."""
+_CLAUSE_WORDS = STOPWORDS - _JOINS - {"a", "an", "the"}
+"""Function words ("can", "from", "with") between two phrases: what joins them is a clause, not a list ("A good
+CTO candidate can come from a vendor or consulting firm" lists vendor and firm, not CTO and firm)."""
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*|[,;&]")
 _MAX_SHARED = 40
 """Longer runs of shared words are not searched: the search grows with the cube of their number."""
@@ -68,7 +71,8 @@ def exchanges(sentence: str, cited: str) -> list[str]:
                 first.setdefault(_key(term), i)
 
         def joined(start: int, end: int, tokens: list[str] = tokens) -> bool:
-            return any(t in _JOINS for t in tokens[start + 1 : end])
+            between = tokens[start + 1 : end]
+            return any(t in _JOINS for t in between) and not any(t in _CLAUSE_WORDS for t in between)
 
         shared = [w for w in own if w in first]
         if not max(_MIN_SHARED, _SHARED * len(own)) <= len(shared) <= _MAX_SHARED:
