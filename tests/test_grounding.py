@@ -36,9 +36,9 @@ SECOND_GENERATION = (
 #: down. With the guard as it stood when g3 was committed: 0.826 / 0.750. (The g2-* set, now calibrate, had
 #: given 0.911 / 0.745: the new writer's paraphrases are harder for it.)
 #: Session 12: the three-feature guard chosen by leaving one writer batch out, scored once on g3: 0.859 / 0.803.
-#: Session 13: g3 became calibrate (scored twice); the held-out split is g6-*, added by the lead and scored once
-#: by the lead, who sets this floor from that score.
-FLOOR = {"precision": 0.85, "recall": 0.80}
+#: Session 13: g3 became calibrate (scored twice); the held-out split is g6-* (150 pairs, a sixth blind writer),
+#: committed before the guard's session-13 rules were merged, scored once after: 0.969 / 0.840.
+FLOOR = {"precision": 0.96, "recall": 0.84}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
@@ -339,6 +339,7 @@ def test_an_answer_that_loses_most_of_its_claims_is_ungrounded(guard: Guard) -> 
 def test_held_out_pairs_hold_the_floor(guard: Guard) -> None:
     """The pairs were written blind; the model was fitted on the calibrate split only."""
     pairs = [p for p in load_pairs() if p.split == "heldout"]
+    assert len(pairs) >= 150  # an empty split would score 1.0 and test nothing
     measured = report("heldout", guard.model, score(guard, pairs, _titles(ROOT / "knowledge")))
     assert measured.precision >= FLOOR["precision"]
     assert measured.recall >= FLOOR["recall"]
