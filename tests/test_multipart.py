@@ -39,6 +39,41 @@ def test_split_parts(question: str, parts: list[str] | None) -> None:
     assert split_parts(question) == (parts or [question])
 
 
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        # A numbered list on one line.
+        (
+            "1) CTO core responsibility in one line 2) is the CMIO role settled yet?",
+            ["CTO core responsibility in one line", "is the CMIO role settled yet?"],
+        ),
+        # "they" beside a role the part names, or for the first part's role, needs no carrying: the role says who.
+        (
+            "CTO: what communication skills? CMIO: who are they supposed to work with?",
+            ["CTO: what communication skills?", "CMIO: who are they supposed to work with?"],
+        ),
+        (
+            "What's the CTO in charge of, and in a big system do they also run security?",
+            ["What's the CTO in charge of", "in a big system do they also run security?"],
+        ),
+        # "his", "her" mean the person the first part named, even beside a role.
+        (
+            "Who is Chris Wood, and what is his take on the CMIO role?",
+            ["Who is Chris Wood", "Who is Chris Wood what is his take on the CMIO role?"],
+        ),
+    ],
+)
+def test_split_parts_with_the_known_roles(question: str, parts: list[str]) -> None:
+    assert split_parts(question, ["CTO", "CMIO"]) == parts
+
+
+def test_a_count_that_opens_the_next_chunk_answers_a_part(built: tuple[Settings, Advisor]) -> None:
+    """ "how many skills does SFIA list?": "Be sure to check out SFIA" ends its chunk and the count opens the next;
+    the part is answered, not called a gap."""
+    answer = built[1].ask_sync("Quick one: does the CTO cover IT security? Also, how many skills does SFIA list?")
+    assert answer.coverage == "full" and "96 skills" in answer.text
+
+
 def test_each_part_gets_its_own_point(built: tuple[Settings, Advisor]) -> None:
     answer = built[1].ask_sync(
         "How many years of experience does a CTO need, and how long has the CMIO role been around?"

@@ -217,7 +217,7 @@ class Advisor:
         log.debug("scope %s from %s", decision, evidence)
         if decision == "decline":
             return decline(question, resolved.question, self.roles()), []
-        parts = split_parts(resolved.question)
+        parts = split_parts(resolved.question, self.roles())
         chosen, uncovered = self._choose(parts, ranked, covered)
         if len(parts) > 1:
             # Each part was decided on its own: answered if any part is (partial when some are not).

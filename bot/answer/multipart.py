@@ -9,6 +9,9 @@ only ever cut at one of them, so a part is always the user's own words.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+from bot.answer.roles import find_roles
 
 _LEAD_IN = re.compile(
     r"^\s*(?:(?:two|2|three|3|a couple of|some|few)\s+(?:things|questions|q'?s|parts)\b[^:]*:\s*"
@@ -22,7 +25,9 @@ _ASKS = (
 )
 _JOIN = re.compile(
     rf"(?:,\s*(?:and|but|also|plus)\s+(?=(?:[\w'’-]+\s+){{0,4}}(?:{_ASKS})\b)"
-    rf"|;\s*(?=(?:{_ASKS})\b)|\s+and\s+(?:also\s+)?(?=(?:{_ASKS})\b))",
+    rf"|;\s*(?=(?:{_ASKS})\b)|\s+and\s+(?:also\s+)?(?=(?:{_ASKS})\b)"
+    # "1) CTO core responsibility 2) is the CMIO role settled?": a numbered list on one line.
+    r"|\s+(?=\(?[2-9]\)\s))",
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"(?<=\?)\s+|(?<=[.!])\s+(?=(?:separately|also|and|plus)\b)", re.IGNORECASE)
@@ -31,6 +36,7 @@ _ASKING = re.compile(rf"^(?:[\w'’-]+\s+){{0,4}}(?:{_ASKS})\b|\?$", re.IGNORECA
 _POINTS_BACK = re.compile(
     r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er|him|[Ii]t|[Ii]ts|[Tt]hey|[Tt]heir|them|[Tt]hose|[Tt]hese)\b"
 )
+_PERSON = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er|him)\b")
 MIN_WORDS = 3
 
 
@@ -42,12 +48,14 @@ def _clean(part: str) -> str:
         part = stripped
 
 
-def split_parts(question: str) -> list[str]:
+def split_parts(question: str, known_roles: Iterable[str] = ()) -> list[str]:
     """The question's parts in order, or the question alone when it asks one thing.
 
     A piece that asks nothing ("I need a number for the budget.") stays with the part before it, and
     a part that points back ("what is his take?") carries the first part with it ("Who is Chris Wood"),
-    so that each part can be searched on its own."""
+    so that each part can be searched on its own. "They" beside a role the part names ("CMIO: who are they
+    supposed to work with?"), or standing for a role the first part names, needs no carrying: the role says
+    who (the advisor asks a role-less part about the question's roles)."""
     parts: list[str] = []
     for sentence in _SENTENCE.split(question.strip()):
         for piece in _JOIN.split(sentence):
@@ -61,4 +69,13 @@ def split_parts(question: str) -> list[str]:
     parts = [p for p in parts if len(p.split()) >= MIN_WORDS]
     if len(parts) < 2:
         return [question]
-    return [parts[0], *[f"{parts[0]} {p}" if _POINTS_BACK.search(p) else p for p in parts[1:]]]
+    roles = list(known_roles)
+    return [parts[0], *[f"{parts[0]} {p}" if _carries_first(parts[0], p, roles) else p for p in parts[1:]]]
+
+
+def _carries_first(first: str, part: str, roles: list[str]) -> bool:
+    """Whether `part` points back to `first`: "he", "her" always mean the person it named; "they", "it"
+    mean a role when the part or the first names one, and the role alone says who then."""
+    if _PERSON.search(part):
+        return True
+    return bool(_POINTS_BACK.search(part)) and not find_roles(part, roles) and not find_roles(first, roles)

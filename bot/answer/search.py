@@ -14,7 +14,7 @@ from typing import NamedTuple
 from langchain_core.documents import Document
 
 from bot.answer.asked import asked_facets
-from bot.answer.extractive import Candidate, SentencePicker, SentenceVectors
+from bot.answer.extractive import Candidate, SentencePicker, SentenceVectors, with_continuations
 from bot.answer.followup import Resolved, resolve
 from bot.answer.implied import ImpliedRole
 from bot.answer.lexicon import Lexicon, LiveLexicon
@@ -161,7 +161,11 @@ class QuestionSearch:
     def unanswered(self, question: str, ranked: Sequence[Candidate]) -> list[str]:
         """The question's words for the specific things it asks (a salary range, a reporting line) that the
         sentences an answer would quote do not hold (bot.answer.specific)."""
-        return unanswered(question, [c.text for c in ranked[:SPECIFIC_DEPTH]])
+        # With what continues them: "Be sure to check out SFIA" ends a chunk, and the count ("six categories
+        # and 96 skills") opens the next.
+        top = list(ranked[:SPECIFIC_DEPTH])
+        shown = with_continuations(top, ranked, 2 * len(top), self.after)
+        return unanswered(question, [t for c in shown for t in (*c.before, c.text)])
 
     def missing(self, question: str, ranked: Sequence[Candidate]) -> str:
         """The words of a question that no passage found for it addresses: the specific thing it asks for
