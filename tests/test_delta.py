@@ -4,13 +4,16 @@ deleted text (compaction); rollback, integrity checks and the size threshold."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ingest.embedding.factory import Embedder
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings
 from ingest.store.backend import make_backend
+from ingest.store.compact import in_place
 from ingest.store.index import KnowledgeIndex
+from ingest.store.manifest import DocEntry, VersionInfo
 from ingest.store.versions import rollback
 from tests.conftest import MakeSettings
 from tests.corpus import generate_corpus
@@ -110,6 +113,10 @@ def test_pruning_compacts_the_base_and_erases_deleted_text(
     path.write_text(path.read_text(encoding="utf-8").replace(SECRET, "something else"), encoding="utf-8")
     v2 = Ingestor(settings, embedder).run()  # delta over v1; v1 is kept (and shows the secret)
     assert v2.written.startswith("delta") and not v2.compacted
+    backend = make_backend(settings)
+    v2_info = backend.info(str(v2.version))
+    backend.close()
+    assert v2_info is not None and v2_info.tombstones
     if store_mode == "embedded":
         assert _on_disk(settings, SECRET)
     _edit(kb / "more" / "article-00005.md", "A third wording.")
@@ -121,6 +128,11 @@ def test_pruning_compacts_the_base_and_erases_deleted_text(
     try:
         assert backend.names() == [v2.version, v3.version]
         (base,) = backend.base_names()
+        sealed = backend.info(base)
+        assert sealed is not None
+        # Embedded: the base was copied and its hidden records deleted in place (ingest.store.erase); their
+        # vectors stay in the vector index file, counted. Server mode writes the base again in full.
+        assert sealed.dead == (len(set(v2_info.tombstones)) if store_mode == "embedded" else 0)
         for name in (v2.version, v3.version):
             info = backend.info(str(name))
             assert info is not None and info.base == base
@@ -158,3 +170,20 @@ def test_a_damaged_base_is_the_versions_damage(make_settings: MakeSettings, kb: 
     assert repaired.ingest is not None and repaired.ingest.status == "activated", repaired.summary()
     assert repaired.ingest.written == "full"
     assert len(_view(settings, embedder)[0]) == repaired.ingest.chunks_total
+
+
+def test_deletes_in_place_stay_within_the_share(make_settings: MakeSettings) -> None:
+    """A base's records deleted in place (vectors left in its vector index) stay within store.delta_share
+    of it: past that, compaction writes the base again in full, which leaves nothing of them."""
+    settings = make_settings(store={"delta_share": 0.1})
+    docs = {f"a{n}.md": DocEntry(f"a{n}.md", "h", "t", [], [f"c{n}-{i}" for i in range(10)]) for n in range(10)}
+    base = VersionInfo("b000002", "m", 3, "f", "now", docs)  # 100 records
+    backend = make_backend(settings)
+    try:
+        assert in_place(backend, settings, base, {f"a0.md#{i:04d}" for i in range(10)})
+        assert not in_place(backend, settings, base, {f"a{n}.md#0000" for n in range(11)})
+        tired = replace(base, dead=5)
+        assert in_place(backend, settings, tired, {f"a0.md#{i:04d}" for i in range(5)})
+        assert not in_place(backend, settings, tired, {f"a0.md#{i:04d}" for i in range(6)})
+    finally:
+        backend.close()

@@ -68,6 +68,9 @@ class VersionInfo:
     base: str | None = None
     tombstones: list[str] = field(default_factory=list)
     delta_docs: list[str] = field(default_factory=list)
+    dead: int = 0
+    """Records deleted in place by compaction (ingest.store.erase): their text is gone, their vectors and
+    ids stay in the vector index files, marked deleted, until the base is rewritten in full."""
 
     @property
     def stored_count(self) -> int:
