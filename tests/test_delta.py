@@ -14,6 +14,7 @@ from ingest.store.backend import make_backend
 from ingest.store.compact import in_place
 from ingest.store.index import KnowledgeIndex
 from ingest.store.manifest import DocEntry, VersionInfo
+from ingest.store.repair import inventory
 from ingest.store.versions import rollback
 from tests.conftest import MakeSettings
 from tests.corpus import generate_corpus
@@ -187,3 +188,27 @@ def test_deletes_in_place_stay_within_the_share(make_settings: MakeSettings) -> 
         assert not in_place(backend, settings, tired, {f"a0.md#{i:04d}" for i in range(6)})
     finally:
         backend.close()
+
+
+def test_list_says_which_versions_are_deltas_and_which_base_they_read(
+    make_settings: MakeSettings, kb: Path, embedder: Embedder
+) -> None:
+    """Two added articles make two deltas with nothing hidden: the first full version is past keep_versions
+    but kept as their base (nothing to compact), and `list` says so instead of showing one version too many."""
+    settings = _setup(make_settings, kb, keep_versions=2)
+    v1 = Ingestor(settings, embedder).run()
+    (kb / "more" / "added-1.md").write_text("# Added one\n\nA CTO should own the platform roadmap.\n", "utf-8")
+    v2 = Ingestor(settings, embedder).run()
+    (kb / "more" / "added-2.md").write_text("# Added two\n\nA CMIO should own clinical safety.\n", "utf-8")
+    v3 = Ingestor(settings, embedder).run()
+    assert v3.written == f"delta over {v1.version}" and not v3.compacted, v3.summary()
+    backend = make_backend(settings)
+    try:
+        rows = {r.name: r for r in inventory(backend, settings).versions}
+        text = inventory(backend, settings).summary()
+    finally:
+        backend.close()
+    assert rows[str(v1.version)].base_of == [v2.version, v3.version] and rows[str(v1.version)].base is None
+    assert rows[str(v3.version)].base == v1.version and rows[str(v3.version)].hidden == 0
+    assert rows[str(v3.version)].own_chunks == rows[str(v3.version)].chunks - rows[str(v1.version)].chunks
+    assert f"delta over {v1.version}" in text and f"kept as the base of {v2.version}, {v3.version}" in text

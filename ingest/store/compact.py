@@ -27,7 +27,7 @@ from ingest.store.backend import Backend
 from ingest.store.embedded import EmbeddedBackend
 from ingest.store.erase import erase_copy
 from ingest.store.layers import page_all
-from ingest.store.manifest import BASE_RE, VERSION_RE, VersionInfo, now_iso
+from ingest.store.manifest import BASE_RE, VERSION_RE, VersionInfo, chunk_doc, now_iso
 from ingest.store.space import estimate_bytes, need_free_space
 from ingest.store.versions import kept_versions
 from ingest.store.writer import WriteFailedError, in_child, write_version
@@ -122,7 +122,7 @@ def _sealed(backend: Backend, info: VersionInfo, name: str, gone: set[str], dead
 
 def _erase(backend: Backend, settings: Settings, info: VersionInfo, hidden: set[str], name: str) -> VersionInfo:
     """A copy of the base less `hidden`, their text scrubbed (ingest.store.erase); a few seconds at 3,000 articles."""
-    gone = {i.rsplit("#", 1)[0] for i in hidden}  # a chunk id is "<doc_id>#<position>" (ingest.pipeline)
+    gone = {chunk_doc(i) for i in hidden}
     if isinstance(backend, EmbeddedBackend):
         backend.release(info.name)  # the private copy: its disk space is needed for the new base
         need_free_space(settings.store.path, 2 * info.size)  # the copy, and VACUUM's own copy of the SQLite file

@@ -37,6 +37,20 @@ class DocEntry:
     roles: list[str]
     chunk_hashes: list[str]
 
+    def chunk_ids(self) -> list[str]:
+        """The ids of the article's records, in order: known from the manifest alone, no store read."""
+        return [chunk_id(self.path, position) for position in range(len(self.chunk_hashes))]
+
+
+def chunk_id(doc_id: str, position: int) -> str:
+    """A record's id: its article and its place in it (ingest.chunking numbers chunks from 0)."""
+    return f"{doc_id}#{position:04d}"
+
+
+def chunk_doc(record_id: str) -> str:
+    """The article a record id belongs to."""
+    return record_id.rsplit("#", 1)[0]
+
 
 @dataclass(frozen=True)
 class FileSum:
