@@ -192,8 +192,8 @@ class Ingestor:
             assert view is not None
             delta = settle(delta, view, old_docs, build, self.settings)
         report.written = "full" if delta is None else f"delta over {delta.base.name}"
-        # build.docs is the whole manifest; a delta's unchanged articles keep their stored lexicon parts.
-        self._store_lexicon(build, fp)
+        # build.docs is the whole manifest; a delta's shared articles: their kept lexicon parts, or read from the store.
+        self._store_lexicon(build, fp, view)
         name = self._next_name(backend)
         assert live is not None or build.ids
         dimension = int(np.asarray(build.embeddings[0]).shape[0]) if build.ids else live.dimension  # type: ignore[union-attr]
@@ -324,11 +324,17 @@ class Ingestor:
             )
         return len(misses), len(flat) - len(misses)
 
-    def _store_lexicon(self, build: Build, fp: str) -> None:
+    def _store_lexicon(self, build: Build, fp: str, view: Layers | None) -> None:
         """The new version's lexicon, stored for the bot to read instead of building it at start (ingest.lexicon)."""
+
+        def more(doc_ids: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
+            assert view is not None  # articles not among the records are shared from the live version
+            got = view.get(where={"doc_id": {"$in": doc_ids}}, include=["documents", "metadatas"])
+            return got["documents"], got["metadatas"]
+
         cache = EmbeddingCache(self.settings.store.path / "embeddings.sqlite3", self.settings.embedding.model)
         try:
-            store_lexicon(cache, fp, build.docs, build.documents, build.metadatas)
+            store_lexicon(cache, fp, build.docs, build.documents, build.metadatas, more if view is not None else None)
         finally:
             cache.close()
 

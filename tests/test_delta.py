@@ -4,10 +4,13 @@ deleted text (compaction); rollback, integrity checks and the size threshold."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
 from ingest.embedding.factory import Embedder
+from ingest.lexicon import article_key
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings
 from ingest.store.backend import make_backend
@@ -212,3 +215,28 @@ def test_list_says_which_versions_are_deltas_and_which_base_they_read(
     assert rows[str(v3.version)].base == v1.version and rows[str(v3.version)].hidden == 0
     assert rows[str(v3.version)].own_chunks == rows[str(v3.version)].chunks - rows[str(v1.version)].chunks
     assert f"delta over {v1.version}" in text and f"kept as the base of {v2.version}, {v3.version}" in text
+
+
+def test_a_delta_stores_its_lexicon_when_a_shared_articles_part_is_gone(
+    make_settings: MakeSettings, kb: Path, embedder: Embedder
+) -> None:
+    """A delta writes only the changed article's records; a shared article whose lexicon part is no longer
+    in the cache is read from the store, so the delta still gets a stored lexicon (the bot reads it)."""
+    settings = _setup(make_settings, kb)
+    v1 = Ingestor(settings, embedder).run()
+    backend = make_backend(settings)
+    info = backend.info(str(v1.version))
+    backend.close()
+    assert info is not None
+    entry = info.documents["more/article-00004.md"]
+    with contextlib.closing(sqlite3.connect(settings.store.path / "embeddings.sqlite3")) as db:
+        db.execute("DELETE FROM lexicons WHERE key = ?", (article_key(info.fingerprint, entry.file_hash),))
+        db.commit()
+    _edit(kb / "more" / "article-00003.md", "A CTO should own the platform roadmap.")
+    v2 = Ingestor(settings, embedder).run()
+    assert v2.written.startswith("delta"), v2.summary()
+    index = KnowledgeIndex(settings, embedder)
+    try:
+        assert index.version().name == v2.version and index.stored_lexicon() is not None
+    finally:
+        index.close()
