@@ -17,7 +17,7 @@ import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -211,16 +211,23 @@ def store_lexicon(
     documents: Mapping[str, DocEntry],
     texts: Sequence[str],
     metadatas: Sequence[Mapping[str, Any]],
+    more: Callable[[list[str]], tuple[Sequence[str], Sequence[Mapping[str, Any]]]] | None = None,
 ) -> None:
     """Store a new version's lexicon, merged from each article's part: a part already kept (the same
     file, the same build) is read, only the others are computed, from their chunks among `texts` and
-    `metadatas` (the version's records, any order). `documents` is the version's manifest."""
+    `metadatas` (the version's records, any order). `documents` is the version's manifest. A delta
+    writes only some articles' records: `more` reads the texts and metadatas of the articles it lists
+    (shared from the base, their part not kept) from the store instead."""
     keys = {doc_id: article_key(fingerprint, entry.file_hash) for doc_id, entry in documents.items()}
     found = cache.get_blobs(list(keys.values()))
     chunks: dict[str, list[tuple[int, str, Mapping[str, Any]]]] = {}
     if not set(keys.values()) <= set(found):  # grouped only when some article's part must be computed
         for text, meta in zip(texts, metadatas, strict=True):
             chunks.setdefault(str(meta["doc_id"]), []).append((int(meta["position"]), text, meta))
+        absent = sorted(d for d, key in keys.items() if key not in found and d not in chunks)
+        if absent and more is not None:
+            for text, meta in zip(*more(absent), strict=True):
+                chunks.setdefault(str(meta["doc_id"]), []).append((int(meta["position"]), text, meta))
     fresh: dict[str, bytes] = {}
     parts = []
     for doc_id in sorted(documents):

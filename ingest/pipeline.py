@@ -12,13 +12,12 @@ import json
 import logging
 import sys
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ingest.chunking import CHUNKER_VERSION, Chunk, Chunker, units
-from ingest.delta import Delta
+from ingest.delta import Build, Delta, keep_live, settle
 from ingest.delta import plan as plan_delta
 from ingest.describe import describe
 from ingest.embedding.cache import EmbeddingCache
@@ -37,14 +36,14 @@ from ingest.store.backend import Backend, Survey, batched, complete_versions, ma
 from ingest.store.compact import compact, next_base_number
 from ingest.store.embedded import EmbeddedBackend
 from ingest.store.layers import Layers, open_layers, verify_version
-from ingest.store.manifest import DocEntry, VersionInfo, now_iso, version_name, version_number
+from ingest.store.manifest import DocEntry, VersionInfo, chunk_id, now_iso, version_name, version_number
 from ingest.store.repair import RepairReport, clear_damage
 from ingest.store.space import estimate_bytes, need_free_space, space_errors
 from ingest.store.versions import prune, writer_lock
 from ingest.store.writer import WriteFailedError, write_version
 
 if TYPE_CHECKING:
-    from chromadb.api.models.Collection import Collection
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -65,15 +64,6 @@ def fingerprint(settings: Settings) -> str:
 
 def content_hash(model: str, text: str) -> str:
     return hashlib.sha256(f"{model}\x00{text}".encode()).hexdigest()
-
-
-@dataclass
-class _Build:
-    ids: list[str] = field(default_factory=list)
-    embeddings: list[np.ndarray] = field(default_factory=list)  # float32 rows: lists of floats cost 8x more
-    documents: list[str] = field(default_factory=list)
-    metadatas: list[dict[str, Any]] = field(default_factory=list)
-    docs: dict[str, DocEntry] = field(default_factory=dict)
 
 
 def _progress(total: int, desc: str, enabled: bool) -> Any:
@@ -148,14 +138,14 @@ class Ingestor:
             self._backfill_lexicon(backend, live)
             return report
 
-        build = _Build()
+        build = Build()
         view: Layers | None = None
         delta: Delta | None = None
         if unchanged:
             assert live is not None
             view = open_layers(backend, live)
             delta = plan_delta(backend, live, view, self.settings)
-            self._keep_live(view, [f.doc_id for f in unchanged], old_docs, build, delta)
+            keep_live(view, [f.doc_id for f in unchanged], old_docs, build, delta)
             report.unchanged = [f.doc_id for f in unchanged]
             report.chunks_reused += sum(len(d.chunk_hashes) for d in build.docs.values())
         todo = [f for f in files if f.doc_id not in build.docs]
@@ -171,7 +161,7 @@ class Ingestor:
                     if source.doc_id in old_docs and live is not None:
                         # Nothing already live is lost: a previously good article keeps its live chunks.
                         view = view or open_layers(backend, live)
-                        self._keep_live(view, [source.doc_id], old_docs, build, delta)
+                        keep_live(view, [source.doc_id], old_docs, build, delta)
                         report.kept_after_error.append(source.doc_id)
                     continue
                 meta = describe(doc, source)
@@ -199,14 +189,11 @@ class Ingestor:
             return report
 
         if delta is not None:
-            delta.hide_the_rest()
-            if not delta.small_enough(len(build.ids), self.settings):
-                assert view is not None
-                self._copy_from(view, sorted(delta.shared), old_docs, build)  # a full version after all
-                delta = None
+            assert view is not None
+            delta = settle(delta, view, old_docs, build, self.settings)
         report.written = "full" if delta is None else f"delta over {delta.base.name}"
-        # build.docs is the whole manifest; a delta's unchanged articles keep their stored lexicon parts.
-        self._store_lexicon(build, fp)
+        # build.docs is the whole manifest; a delta's shared articles: their kept lexicon parts, or read from the store.
+        self._store_lexicon(build, fp, view)
         name = self._next_name(backend)
         assert live is not None or build.ids
         dimension = int(np.asarray(build.embeddings[0]).shape[0]) if build.ids else live.dimension  # type: ignore[union-attr]
@@ -280,39 +267,7 @@ class Ingestor:
     def _chunker(self) -> Chunker:
         return Chunker(self.embedder.count_tokens, self.settings.chunking.max_tokens, self.embedder.max_tokens)
 
-    def _keep_live(
-        self, view: Layers, doc_ids: list[str], old_docs: dict[str, DocEntry], build: _Build, delta: Delta | None
-    ) -> None:
-        """Carry articles over from the live version as they are: shared from the base when the new
-        version is a delta (nothing written), else copied (from the live delta, or everything)."""
-        if delta is None:
-            self._copy_from(view, doc_ids, old_docs, build)
-            return
-        self._copy_from(view.own, [d for d in doc_ids if delta.in_live_delta(d)], old_docs, build)
-        for doc_id in doc_ids:
-            if not delta.in_live_delta(doc_id):
-                build.docs[doc_id] = old_docs[doc_id]
-                delta.shared.add(doc_id)
-
-    def _copy_from(
-        self, live: Collection | Layers, doc_ids: list[str], old_docs: dict[str, DocEntry], build: _Build
-    ) -> None:
-        for part in batched(doc_ids, 200):
-            where: Any = {"doc_id": {"$in": part}}
-            got = live.get(where=where, include=["embeddings", "documents", "metadatas"])  # type: ignore[list-item]
-            order = sorted(
-                range(len(got["ids"])),
-                key=lambda i: (str(got["metadatas"][i]["doc_id"]), int(got["metadatas"][i]["position"])),  # type: ignore[index,arg-type]
-            )
-            for i in order:
-                build.ids.append(got["ids"][i])
-                build.embeddings.append(np.asarray(got["embeddings"][i], dtype=np.float32))  # type: ignore[index]
-                build.documents.append(got["documents"][i])  # type: ignore[index]
-                build.metadatas.append(dict(got["metadatas"][i]))  # type: ignore[index]
-            for doc_id in part:
-                build.docs[doc_id] = old_docs[doc_id]
-
-    def _embed(self, pending: list[tuple[SourceFile, dict[str, Any], list[Chunk]]], build: _Build) -> tuple[int, int]:
+    def _embed(self, pending: list[tuple[SourceFile, dict[str, Any], list[Chunk]]], build: Build) -> tuple[int, int]:
         """Vectors from the cache where the exact text was embedded before; the rest in batches. Each
         chunk's unit vectors (ingest.sentences) are stored beside them, for answers to score."""
         if not pending:
@@ -350,7 +305,7 @@ class Ingestor:
             for chunk in chunks:
                 digest = content_hash(model, chunk.embed_text)
                 hashes.append(digest)
-                build.ids.append(f"{source.doc_id}#{chunk.position:04d}")
+                build.ids.append(chunk_id(source.doc_id, chunk.position))
                 build.embeddings.append(vectors[digest])
                 build.documents.append(chunk.text)
                 facets = next(tags)
@@ -369,11 +324,17 @@ class Ingestor:
             )
         return len(misses), len(flat) - len(misses)
 
-    def _store_lexicon(self, build: _Build, fp: str) -> None:
+    def _store_lexicon(self, build: Build, fp: str, view: Layers | None) -> None:
         """The new version's lexicon, stored for the bot to read instead of building it at start (ingest.lexicon)."""
+
+        def more(doc_ids: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
+            assert view is not None  # articles not among the records are shared from the live version
+            got = view.get(where={"doc_id": {"$in": doc_ids}}, include=["documents", "metadatas"])
+            return got["documents"], got["metadatas"]
+
         cache = EmbeddingCache(self.settings.store.path / "embeddings.sqlite3", self.settings.embedding.model)
         try:
-            store_lexicon(cache, fp, build.docs, build.documents, build.metadatas)
+            store_lexicon(cache, fp, build.docs, build.documents, build.metadatas, more if view is not None else None)
         finally:
             cache.close()
 

@@ -17,10 +17,11 @@ A base is immutable once written: versions share it, none changes it.
 Deleted text still leaves the disk once pruned (ingest.store.versions.prune): pruning a version deletes
 its own folder (its delta); a base is deleted when no kept version uses it; and a base that stays only
 because kept deltas use it, holding records that every one of them tombstones (an article changed or
-removed since), is *compacted*: written again without those records, as a full write in the child
-process, sealed, then each kept version's manifest re-pointed to it (each an atomic replace), and the
-old base deleted. A kill at any point leaves either the old base (still used) or both (the new one
-unused, so the next prune deletes it, or used by some versions, and the old one compacted again).
+removed since), is *compacted*: made again without those records in the child process (a copy with
+them deleted and their text scrubbed, ingest.store.erase, or a full write), sealed, then each kept
+version's manifest re-pointed to it (each an atomic replace), and the old base deleted. A kill at
+any point leaves either the old base (still used) or both (the new one unused, so the next prune
+deletes it, or used by some versions, and the old one compacted again).
 """
 
 from __future__ import annotations

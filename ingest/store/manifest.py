@@ -37,6 +37,20 @@ class DocEntry:
     roles: list[str]
     chunk_hashes: list[str]
 
+    def chunk_ids(self) -> list[str]:
+        """The ids of the article's records, in order: known from the manifest alone, no store read."""
+        return [chunk_id(self.path, position) for position in range(len(self.chunk_hashes))]
+
+
+def chunk_id(doc_id: str, position: int) -> str:
+    """A record's id: its article and its place in it (ingest.chunking numbers chunks from 0)."""
+    return f"{doc_id}#{position:04d}"
+
+
+def chunk_doc(record_id: str) -> str:
+    """The article a record id belongs to."""
+    return record_id.rsplit("#", 1)[0]
+
 
 @dataclass(frozen=True)
 class FileSum:
@@ -68,6 +82,9 @@ class VersionInfo:
     base: str | None = None
     tombstones: list[str] = field(default_factory=list)
     delta_docs: list[str] = field(default_factory=list)
+    dead: int = 0
+    """Records deleted in place by compaction (ingest.store.erase): their text is gone, their vectors and
+    ids stay in the vector index files, marked deleted, until the base is rewritten in full."""
 
     @property
     def stored_count(self) -> int:

@@ -20,6 +20,7 @@ from ingest.store.backend import Backend, survey
 from ingest.store.embedded import EmbeddedBackend
 from ingest.store.layers import verify_version
 from ingest.store.sqlitefile import problem, set_aside
+from ingest.store.versions import kept_versions
 
 CACHE_FILE = "embeddings.sqlite3"
 
@@ -33,6 +34,14 @@ class VersionRow:
     live: bool
     damage: str | None
     """None when intact; else what is wrong, in one line."""
+    base: str | None = None
+    """A delta version's base (ingest.store.layers); None for a full version."""
+    own_chunks: int = 0
+    """Records in the version's own collection: all of them, or only its delta's."""
+    hidden: int = 0
+    """A delta's tombstones: base records it does not show."""
+    base_of: list[str] = field(default_factory=list)
+    """Kept only as the base these versions read: past store.keep_versions, and not for --rollback."""
 
 
 @dataclass
@@ -53,7 +62,11 @@ class Inventory:
         for v in self.versions:
             state = "DAMAGED: " + v.damage if v.damage else "intact"
             mark = " (live)" if v.live else ""
-            lines.append(f"{v.name}{mark}  {v.created or '-'}  {v.articles} articles, {v.chunks} chunks  {state}")
+            kind = f"delta over {v.base}: {v.own_chunks} own, {v.hidden} hidden" if v.base else "full"
+            kept = f"  (kept as the base of {', '.join(v.base_of)})" if v.base_of else ""
+            lines.append(
+                f"{v.name}{mark}  {v.created or '-'}  {v.articles} articles, {v.chunks} chunks, {kind}  {state}{kept}"
+            )
         lines += [f"DAMAGED {d}" for d in self.damaged if not d.startswith("version ")]  # versions: above
         if self.reader_copies:
             lines.append(
@@ -80,8 +93,20 @@ def inventory(backend: Backend, settings: Settings) -> Inventory:
             damage = exc.problem
             out.damaged.append(str(exc))
         rows[info.name] = VersionRow(
-            info.name, info.created, len(info.documents), info.chunk_count, info.name == kept.live, damage
+            info.name,
+            info.created,
+            len(info.documents),
+            info.chunk_count,
+            info.name == kept.live,
+            damage,
+            info.base,
+            info.stored_count,
+            len(info.tombstones),
         )
+    keep, _ = kept_versions(backend, settings)
+    for name, row in rows.items():
+        if name not in keep:
+            row.base_of.extend(n for n in sorted(keep) if n in rows and rows[n].base == name)
     out.versions = [rows[n] for n in sorted(rows)]
     cache = cache_problem(settings.store.path / CACHE_FILE)
     if cache is not None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sqlite3
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -38,12 +40,11 @@ class WriteFailedError(IngestError):
     """The child process that writes the version failed; the live version is untouched."""
 
 
-def _write(
+def _child(
+    work: Callable[..., Any],
     settings: Settings,
     name: str,
-    records: Records,
-    probes: Any,
-    k: int,
+    args: tuple[Any, ...],
     parent: int,
     reply: Connection,
 ) -> None:
@@ -51,8 +52,8 @@ def _write(
     from chromadb.errors import ChromaError
 
     try:
-        reply.send(_records(settings, name, records, probes, k))
-    except (OSError, ChromaError) as exc:
+        reply.send(work(settings, name, *args))
+    except (OSError, ChromaError, sqlite3.Error) as exc:
         # The parent only learns an exit code; whether the disk was full is what an admin must hear.
         # Chroma's Rust core reports SQLite's SQLITE_FULL only in its message ("database or disk is full").
         full = is_no_space(exc, settings.store.path) or "disk is full" in str(exc)
@@ -84,12 +85,21 @@ def _records(settings: Settings, name: str, records: Records, probes: Any, k: in
 def write_version(settings: Settings, name: str, records: Records, probes: Any, k: int) -> Result:
     """Create version (or base) `name` with these records in a child process, and run the gate's probe
     vectors against it; returns each probe's k nearest records (ids, distances, metadatas), best first."""
+    found = in_child(_records, settings, name, (records, probes, k))
+    if not isinstance(found, dict):
+        raise WriteFailedError(f"writing index version {name} failed; the live version is unchanged")
+    return found
+
+
+def in_child(work: Callable[..., Any], settings: Settings, name: str, args: tuple[Any, ...]) -> Any:
+    """Run `work(settings, name, *args)` in a fresh spawned process (see the module docstring) and return
+    what it returns; NoSpaceError or WriteFailedError when it fails (the live version is untouched)."""
     ctx = multiprocessing.get_context("spawn")
     receive, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_write, args=(settings, name, records, probes, k, os.getpid(), send), daemon=True)
+    proc = ctx.Process(target=_child, args=(work, settings, name, args, os.getpid(), send), daemon=True)
     proc.start()
     send.close()
-    found: Result | str | None = None
+    found: Any = None
     try:
         found = receive.recv()
     except EOFError:
@@ -97,7 +107,7 @@ def write_version(settings: Settings, name: str, records: Records, probes: Any, 
     proc.join()
     if found == NO_SPACE_REPLY:
         raise NoSpaceError(f"no space left on device while writing index version {name}; the live version is unchanged")
-    if proc.exitcode != 0 or not isinstance(found, dict):
+    if proc.exitcode != 0 or found is None:
         raise WriteFailedError(
             f"writing index version {name} failed (exit code {proc.exitcode}); the live version is unchanged"
         )
