@@ -250,7 +250,7 @@ def test_telegram_shows_a_gaps_related_points_as_related_and_what_a_typo_was_rea
     if advisor.ask_sync("What's a typical salary for a CTO?").points:
         assert gap.index("The articles don’t cover") < gap.index("Related points from the articles") < gap.index("•")
     typo = "\n".join(to_messages(answer_doc(advisor.ask_sync("wht yrs of experiance for a cto"))))
-    assert "Showing results for “wht yrs of experience for a cto”." in typo
+    assert "Showing results for “wht years of experience for a cto”." in typo
 
 
 def test_the_questions_we_suggest_are_answered_not_called_gaps(built: tuple[Settings, Advisor]) -> None:
@@ -270,7 +270,7 @@ def test_the_questions_we_suggest_are_answered_not_called_gaps(built: tuple[Sett
 def test_typos_are_corrected_and_the_answer_says_what_it_understood(built: tuple[Settings, Advisor]) -> None:
     _, advisor = built
     answer = advisor.ask_sync("wht yrs of experiance for a cto")
-    assert answer.text.startswith("Showing results for “wht yrs of experience for a cto”.")
+    assert answer.text.startswith("Showing results for “wht years of experience for a cto”.")
     assert "5-plus years" in answer.text
     assert not advisor.ask_sync("How many years of experience for a CTO?").text.startswith("Showing results")
 
