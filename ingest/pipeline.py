@@ -26,7 +26,6 @@ from ingest.embedding.factory import Embedder
 from ingest.errors import DamagedError, NoSpaceError
 from ingest.facets import FACETS_VERSION, FacetTagger
 from ingest.gate import gate_questions, judge_gate
-from ingest.lexicon import lexicon_keys, page_all, store_lexicon, version_key
 from ingest.loaders.documents import LoadError, LoadLimits, load_document
 from ingest.loaders.pool import ParserPool
 from ingest.report import FileError, IngestReport
@@ -42,6 +41,7 @@ from ingest.store.repair import RepairReport, clear_damage
 from ingest.store.space import estimate_bytes, need_free_space, space_errors
 from ingest.store.versions import prune, writer_lock
 from ingest.store.writer import WriteFailedError, write_version
+from ingest.stored import backfill_for_readers, reader_keys, store_for_readers
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -145,7 +145,7 @@ class Ingestor:
         if live is not None and not rebuild and len(unchanged) == len(files) and not report.removed:
             report.unchanged = [f.doc_id for f in files]
             report.chunks_total = live.chunk_count
-            self._backfill_lexicon(backend, live)
+            self._backfill_stored(backend, live)
             return report
 
         build = _Build()
@@ -205,8 +205,8 @@ class Ingestor:
                 self._copy_from(view, sorted(delta.shared), old_docs, build)  # a full version after all
                 delta = None
         report.written = "full" if delta is None else f"delta over {delta.base.name}"
-        # build.docs is the whole manifest; a delta's unchanged articles keep their stored lexicon parts.
-        self._store_lexicon(build, fp)
+        # build.docs is the whole manifest; a delta's unchanged articles keep their stored parts.
+        self._store_for_readers(build, fp)
         name = self._next_name(backend)
         assert live is not None or build.ids
         dimension = int(np.asarray(build.embeddings[0]).shape[0]) if build.ids else live.dimension  # type: ignore[union-attr]
@@ -369,22 +369,23 @@ class Ingestor:
             )
         return len(misses), len(flat) - len(misses)
 
-    def _store_lexicon(self, build: _Build, fp: str) -> None:
-        """The new version's lexicon, stored for the bot to read instead of building it at start (ingest.lexicon)."""
+    def _store_for_readers(self, build: _Build, fp: str) -> None:
+        """The new version's lexicon and keyword statistics, stored for the bot to read instead of building
+        them at start (ingest.stored)."""
         cache = EmbeddingCache(self.settings.store.path / "embeddings.sqlite3", self.settings.embedding.model)
         try:
-            store_lexicon(cache, fp, build.docs, build.documents, build.metadatas)
+            store_for_readers(
+                cache, fp, build.docs, list(zip(build.ids, build.documents, build.metadatas, strict=True))
+            )
         finally:
             cache.close()
 
-    def _backfill_lexicon(self, backend: Backend, live: VersionInfo) -> None:
-        """A live version ingested before lexicons were stored gets its own, once, from its records: the
-        bot then stops building it at every start (the run with nothing to do is `make run`'s)."""
+    def _backfill_stored(self, backend: Backend, live: VersionInfo) -> None:
+        """A live version ingested before they were stored gets them, once, from its records: the bot then
+        stops building them at every start (the run with nothing to do is `make run`'s)."""
         cache = EmbeddingCache(self.settings.store.path / "embeddings.sqlite3", self.settings.embedding.model)
         try:
-            if not cache.get_blobs([version_key(live.fingerprint, live.documents)]):
-                records = page_all(backend.open_snapshot(live.name))
-                store_lexicon(cache, live.fingerprint, live.documents, records["documents"], records["metadatas"])
+            backfill_for_readers(cache, backend, live)
         finally:
             cache.close()
 
@@ -400,7 +401,7 @@ class Ingestor:
         infos = complete_versions(backend)
         chunks = {h for info in infos for d in info.documents.values() for h in d.chunk_hashes}
         keep = chunks | {units_key(h) for h in chunks}  # each chunk's vector and its units' (ingest.sentences)
-        keep |= lexicon_keys(infos)  # each kept version's lexicon and its articles' parts (ingest.lexicon)
+        keep |= reader_keys(infos)  # each kept version's lexicon and keyword statistics, with their parts
         cache = EmbeddingCache(self.settings.store.path / "embeddings.sqlite3", self.settings.embedding.model)
         try:
             cache.prune(keep)
