@@ -37,6 +37,8 @@ from ingest.sentences import as_matrix, units_key
 from ingest.settings import Settings
 from ingest.store.backend import make_backend, newest_first, read_pointer, survey
 from ingest.store.embedded import EmbeddedBackend
+from ingest.store.hits import Hit as Hit  # re-exported: the read API's result type
+from ingest.store.hits import as_hits
 from ingest.store.layers import Layers, open_layers
 from ingest.store.manifest import VersionInfo
 from ingest.store.server import READ_TIMEOUT_S, ServerBackend
@@ -50,20 +52,6 @@ FAIL_FAST_S = 2.0
 out a timeout of its own: callers queued behind the first (the bot answers a few at a time) hear
 "unavailable" in seconds, not in turns of READ_TIMEOUT_S. A refused connection fails at once anyway,
 so it sets no window and the server's return is noticed by the very next call."""
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One chunk of the live version with its metadata and, for searches, its cosine similarity."""
-
-    id: str
-    text: str
-    metadata: dict[str, Any]
-    score: float = 0.0
-
-    @property
-    def doc_id(self) -> str:
-        return str(self.metadata["doc_id"])
 
 
 @dataclass
@@ -95,14 +83,6 @@ ROLE_FILTER_SHARE = 50
 1/ROLE_FILTER_SHARE of all chunks; a rarer role uses Chroma's own filter."""
 ROLE_WIDEN = 2
 """An unfiltered query asks for this many times the results the role's share of chunks should need."""
-
-
-def _as_hits(got: Any) -> list[Hit]:
-    """A get() result as Hits."""
-    return [
-        Hit(i, d, dict(m or {}))
-        for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
-    ]
 
 
 def _pointer(backend: EmbeddedBackend | ServerBackend) -> str | DamagedError | None:
@@ -356,7 +336,7 @@ class KnowledgeIndex:
         with self._lock:
             if live.chunks is None:
                 live, got = self._read(lambda layers: layers.get_all())
-                live.chunks = sorted(_as_hits(got), key=lambda h: (h.doc_id, int(h.metadata.get("position", 0))))
+                live.chunks = sorted(as_hits(got), key=lambda h: (h.doc_id, int(h.metadata.get("position", 0))))
             return live.chunks
 
     def keywords(self) -> KeywordStats:
@@ -382,7 +362,7 @@ class KnowledgeIndex:
         found = live.chunks or []  # already read whole (the sources list, an old version): no request
         if live.chunks is None and ids:
             live, got = self._read(lambda layers: layers.get(ids=ids))
-            found = _as_hits(got)
+            found = as_hits(got)
         by_id = {h.id: h for h in found}
         return live, [by_id[i] for i in ids if i in by_id]
 
