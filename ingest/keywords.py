@@ -17,8 +17,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import math
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -30,6 +32,8 @@ from ingest.lexicon import Record, store_parts
 if TYPE_CHECKING:
     from ingest.embedding.cache import CacheReader, EmbeddingCache
     from ingest.store.manifest import DocEntry, VersionInfo
+
+log = logging.getLogger(__name__)
 
 KEYWORDS_VERSION = "1"
 """Bump when what is stored changes (terms(), the statistics): stored statistics are then keyed anew."""
@@ -405,9 +409,16 @@ def version_key(fingerprint: str, documents: Mapping[str, DocEntry]) -> str:
 
 
 def stored_keywords(reader: CacheReader, info: VersionInfo) -> KeywordStats | None:
-    """The version's statistics as its ingest stored them; None when they were not (the caller computes them)."""
+    """The version's statistics as its ingest stored them; None when they were not, or cannot be read (the
+    caller computes them: a damaged cache row costs a slower start, never an answer)."""
     blob = reader.get_blob(version_key(info.fingerprint, info.documents))
-    return KeywordStats.from_bytes(blob) if blob is not None else None
+    if blob is None:
+        return None
+    try:
+        return KeywordStats.from_bytes(blob)
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:  # np.load / json on damaged bytes
+        log.warning("the stored keyword statistics of %s cannot be read (%s); computing them", info.name, exc)
+        return None
 
 
 def store_keywords(

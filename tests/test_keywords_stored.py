@@ -72,16 +72,35 @@ def test_an_answer_reads_only_the_chunks_it_needs(
         fresh.close()
 
 
-def _copy_without_stored(settings: Settings, tmp_path: Path) -> Settings:
-    """The built store as a store written before anything was stored for readers: no lexicons table."""
+def _copy_without_stored(settings: Settings, tmp_path: Path, damage: bool = False) -> Settings:
+    """The built store as a store written before anything was stored for readers (no lexicons table), or,
+    with `damage`, with every stored keyword blob garbled."""
     shutil.copytree(settings.store.path, tmp_path / "store")
     with sqlite3.connect(tmp_path / "store" / "embeddings.sqlite3") as db:
-        db.execute("DROP TABLE lexicons")
+        if damage:
+            db.execute("UPDATE lexicons SET body = X'504B0304DEADBEEF' WHERE substr(body, 1, 2) = X'504B'")
+        else:
+            db.execute("DROP TABLE lexicons")
     data = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     data["store"]["path"] = str(tmp_path / "store")
     data["knowledge"]["dir"] = str(settings.knowledge.dir)
     data["gate"]["questions_file"] = str(settings.knowledge.dir / "golden.yaml")
     return load_settings(write_config(tmp_path / "config.yaml", data))
+
+
+def test_damaged_stored_statistics_are_computed_instead(
+    built: tuple[Settings, Advisor], embedder: Embedder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings, advisor = built
+    damaged = _copy_without_stored(settings, tmp_path, damage=True)
+    index = KnowledgeIndex(damaged, embedder)
+    try:
+        with caplog.at_level(logging.INFO, logger="ingest"):
+            answers = [Advisor(damaged, index).ask_sync(q).text for q in QUESTIONS]
+        assert any("cannot be read" in r.message for r in caplog.records)
+        assert answers == [advisor.ask_sync(q).text for q in QUESTIONS]
+    finally:
+        index.close()
 
 
 def test_a_version_without_stored_statistics_still_answers(
