@@ -205,8 +205,6 @@ class Ingestor:
                 self._copy_from(view, sorted(delta.shared), old_docs, build)  # a full version after all
                 delta = None
         report.written = "full" if delta is None else f"delta over {delta.base.name}"
-        # build.docs is the whole manifest; a delta's unchanged articles keep their stored parts.
-        self._store_for_readers(build, fp)
         name = self._next_name(backend)
         assert live is not None or build.ids
         dimension = int(np.asarray(build.embeddings[0]).shape[0]) if build.ids else live.dimension  # type: ignore[union-attr]
@@ -219,6 +217,9 @@ class Ingestor:
         records = (build.ids, vectors, build.documents, build.metadatas)
         if isinstance(backend, EmbeddedBackend):
             need_free_space(self.settings.store.path, estimate_bytes(records, kept.complete))
+        # After the space check: a refused ingest writes nothing, and leaves readers their room to copy.
+        # build.docs is the whole manifest; a delta's unchanged articles keep their stored parts.
+        self._store_for_readers(build, fp)
         try:
             found = write_version(self.settings, name, records, probes, k)
             if delta is not None:
