@@ -24,8 +24,6 @@ from typing import TYPE_CHECKING, Any
 from ingest.rolenames import find_roles
 
 if TYPE_CHECKING:
-    from chromadb.api.models.Collection import Collection
-
     from ingest.embedding.cache import CacheReader, EmbeddingCache
     from ingest.store.manifest import DocEntry, VersionInfo
 
@@ -205,46 +203,62 @@ def stored_lexicon(reader: CacheReader, info: VersionInfo) -> VersionWords | Non
     return VersionWords.from_bytes(blob) if blob is not None else None
 
 
-def store_lexicon(
+Record = tuple[str, str, Mapping[str, Any]]
+"""One chunk as the ingest writes it: id, text, metadata."""
+
+
+def store_parts(
     cache: EmbeddingCache,
-    fingerprint: str,
-    documents: Mapping[str, DocEntry],
-    texts: Sequence[str],
-    metadatas: Sequence[Mapping[str, Any]],
-    more: Callable[[list[str]], tuple[Sequence[str], Sequence[Mapping[str, Any]]]] | None = None,
+    part_keys: Mapping[str, str],
+    whole_key: str,
+    records: Sequence[Record],
+    part_of: Callable[[Sequence[Record]], bytes],
+    merge_parts: Callable[[list[bytes]], bytes],
+    what: str,
 ) -> None:
-    """Store a new version's lexicon, merged from each article's part: a part already kept (the same
-    file, the same build) is read, only the others are computed, from their chunks among `texts` and
-    `metadatas` (the version's records, any order). `documents` is the version's manifest. A delta
-    writes only some articles' records: `more` reads the texts and metadatas of the articles it lists
-    (shared from the base, their part not kept) from the store instead."""
-    keys = {doc_id: article_key(fingerprint, entry.file_hash) for doc_id, entry in documents.items()}
-    found = cache.get_blobs(list(keys.values()))
-    chunks: dict[str, list[tuple[int, str, Mapping[str, Any]]]] = {}
-    if not set(keys.values()) <= set(found):  # grouped only when some article's part must be computed
-        for text, meta in zip(texts, metadatas, strict=True):
-            chunks.setdefault(str(meta["doc_id"]), []).append((int(meta["position"]), text, meta))
-        absent = sorted(d for d, key in keys.items() if key not in found and d not in chunks)
-        if absent and more is not None:
-            for text, meta in zip(*more(absent), strict=True):
-                chunks.setdefault(str(meta["doc_id"]), []).append((int(meta["position"]), text, meta))
+    """Store what a version's readers need, merged from each article's part: a part already kept (the same
+    file, the same build: `part_keys`, by doc_id) is read, only the others are computed by `part_of`, from
+    their chunks among `records` (the version's records, any order) in position order; the parts go to
+    `merge_parts` in doc_id order and the result is stored under `whole_key`. Used for the lexicon (here)
+    and the keyword statistics (ingest.keywords)."""
+    found = cache.get_blobs(list(part_keys.values()))
+    chunks: dict[str, list[Record]] = {}
+    if not set(part_keys.values()) <= set(found):  # grouped only when some article's part must be computed
+        for record in records:
+            chunks.setdefault(str(record[2]["doc_id"]), []).append(record)
     fresh: dict[str, bytes] = {}
     parts = []
-    for doc_id in sorted(documents):
-        key = keys[doc_id]
+    for doc_id in sorted(part_keys):
+        key = part_keys[doc_id]
         blob = found.get(key) or fresh.get(key)
-        if blob is not None:
-            parts.append(ArticleWords.from_bytes(blob))
-            continue
-        if doc_id not in chunks:  # neither kept nor among the records: a wrong lexicon is worse than none
-            log.info("no lexicon stored for this version: article %s is not among its records", doc_id)
-            return
-        ordered = sorted(chunks[doc_id], key=lambda c: c[0])
-        part = ArticleWords.of([t for _, t, _ in ordered], [m for _, _, m in ordered])
-        fresh[key] = part.to_bytes()
-        parts.append(part)
-    fresh[version_key(fingerprint, documents)] = merge(parts).to_bytes()
+        if blob is None:
+            if doc_id not in chunks:  # neither kept nor among the records: wrong statistics are worse than none
+                log.info("no %s stored for this version: article %s is not among its records", what, doc_id)
+                return
+            blob = fresh[key] = part_of(sorted(chunks[doc_id], key=lambda r: int(r[2]["position"])))
+        parts.append(blob)
+    fresh[whole_key] = merge_parts(parts)
     cache.put_blobs(fresh.items())
+
+
+def _lexicon_part(records: Sequence[Record]) -> bytes:
+    return ArticleWords.of([t for _, t, _ in records], [m for _, _, m in records]).to_bytes()
+
+
+def store_lexicon(
+    cache: EmbeddingCache, fingerprint: str, documents: Mapping[str, DocEntry], records: Sequence[Record]
+) -> None:
+    """Store a new version's lexicon, merged from each article's part (store_parts). `documents` is the
+    version's manifest."""
+    store_parts(
+        cache,
+        {doc_id: article_key(fingerprint, entry.file_hash) for doc_id, entry in documents.items()},
+        version_key(fingerprint, documents),
+        records,
+        _lexicon_part,
+        lambda parts: merge(ArticleWords.from_bytes(p) for p in parts).to_bytes(),
+        "lexicon",
+    )
 
 
 def lexicon_keys(infos: Iterable[VersionInfo]) -> set[str]:
@@ -254,14 +268,3 @@ def lexicon_keys(infos: Iterable[VersionInfo]) -> set[str]:
         keys.add(version_key(info.fingerprint, info.documents))
         keys.update(article_key(info.fingerprint, d.file_hash) for d in info.documents.values())
     return keys
-
-
-def page_all(collection: Collection, page: int = 500) -> dict[str, list[Any]]:
-    """Every record's text and metadata, a page at a time (one get() of 18,000 chunks peaks ~450 MB)."""
-    out: dict[str, list[Any]] = {"documents": [], "metadatas": []}
-    while True:
-        got = collection.get(include=["documents", "metadatas"], limit=page, offset=len(out["documents"]))
-        out["documents"] += got["documents"] or []
-        out["metadatas"] += got["metadatas"] or []
-        if len(got["ids"]) < page:
-            return out

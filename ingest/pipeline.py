@@ -12,7 +12,8 @@ import json
 import logging
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from ingest.embedding.factory import Embedder
 from ingest.errors import DamagedError, NoSpaceError
 from ingest.facets import FACETS_VERSION, FacetTagger
 from ingest.gate import gate_questions, judge_gate
-from ingest.lexicon import lexicon_keys, page_all, store_lexicon, version_key
+from ingest.lexicon import Record
 from ingest.loaders.documents import LoadError, LoadLimits, load_document
 from ingest.loaders.pool import ParserPool
 from ingest.report import FileError, IngestReport
@@ -41,9 +42,7 @@ from ingest.store.repair import RepairReport, clear_damage
 from ingest.store.space import estimate_bytes, need_free_space, space_errors
 from ingest.store.versions import prune, writer_lock
 from ingest.store.writer import WriteFailedError, write_version
-
-if TYPE_CHECKING:
-    pass
+from ingest.stored import backfill_for_readers, reader_keys, store_for_readers
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +69,16 @@ def _progress(total: int, desc: str, enabled: bool) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, unit="chunk", disable=not enabled or total < 50, file=sys.stderr)
+
+
+def _records_of(view: Layers) -> Callable[[list[str]], list[Record]]:
+    """The live version's records of some articles (a delta's shared ones), as the ingest writes records."""
+
+    def read(doc_ids: list[str]) -> list[Record]:
+        got = view.get(where={"doc_id": {"$in": doc_ids}}, include=["documents", "metadatas"])
+        return list(zip(got["ids"], got["documents"], got["metadatas"], strict=True))
+
+    return read
 
 
 class Ingestor:
@@ -135,7 +144,7 @@ class Ingestor:
         if live is not None and not rebuild and len(unchanged) == len(files) and not report.removed:
             report.unchanged = [f.doc_id for f in files]
             report.chunks_total = live.chunk_count
-            self._backfill_lexicon(backend, live)
+            self._backfill_stored(backend, live)
             return report
 
         build = Build()
@@ -192,8 +201,6 @@ class Ingestor:
             assert view is not None
             delta = settle(delta, view, old_docs, build, self.settings)
         report.written = "full" if delta is None else f"delta over {delta.base.name}"
-        # build.docs is the whole manifest; a delta's shared articles: their kept lexicon parts, or read from the store.
-        self._store_lexicon(build, fp, view)
         name = self._next_name(backend)
         assert live is not None or build.ids
         dimension = int(np.asarray(build.embeddings[0]).shape[0]) if build.ids else live.dimension  # type: ignore[union-attr]
@@ -206,6 +213,9 @@ class Ingestor:
         records = (build.ids, vectors, build.documents, build.metadatas)
         if isinstance(backend, EmbeddedBackend):
             need_free_space(self.settings.store.path, estimate_bytes(records, kept.complete))
+        # After the space check: a refused ingest writes nothing, and leaves readers their room to copy.
+        # build.docs is the whole manifest; a delta's unchanged articles keep their stored parts (or are read).
+        self._store_for_readers(build, fp, view if delta is not None else None)
         try:
             found = write_version(self.settings, name, records, probes, k)
             if delta is not None:
@@ -324,28 +334,27 @@ class Ingestor:
             )
         return len(misses), len(flat) - len(misses)
 
-    def _store_lexicon(self, build: Build, fp: str, view: Layers | None) -> None:
-        """The new version's lexicon, stored for the bot to read instead of building it at start (ingest.lexicon)."""
-
-        def more(doc_ids: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
-            assert view is not None  # articles not among the records are shared from the live version
-            got = view.get(where={"doc_id": {"$in": doc_ids}}, include=["documents", "metadatas"])
-            return got["documents"], got["metadatas"]
-
+    def _store_for_readers(self, build: Build, fp: str, view: Layers | None) -> None:
+        """The new version's lexicon and keyword statistics, stored for the bot to read instead of building
+        them at start (ingest.stored)."""
         cache = EmbeddingCache(self.settings.store.path / "embeddings.sqlite3", self.settings.embedding.model)
         try:
-            store_lexicon(cache, fp, build.docs, build.documents, build.metadatas, more if view is not None else None)
+            store_for_readers(
+                cache,
+                fp,
+                build.docs,
+                list(zip(build.ids, build.documents, build.metadatas, strict=True)),
+                _records_of(view) if view is not None else None,
+            )
         finally:
             cache.close()
 
-    def _backfill_lexicon(self, backend: Backend, live: VersionInfo) -> None:
-        """A live version ingested before lexicons were stored gets its own, once, from its records: the
-        bot then stops building it at every start (the run with nothing to do is `make run`'s)."""
+    def _backfill_stored(self, backend: Backend, live: VersionInfo) -> None:
+        """A live version ingested before they were stored gets them, once, from its records: the bot then
+        stops building them at every start (the run with nothing to do is `make run`'s)."""
         cache = EmbeddingCache(self.settings.store.path / "embeddings.sqlite3", self.settings.embedding.model)
         try:
-            if not cache.get_blobs([version_key(live.fingerprint, live.documents)]):
-                records = page_all(backend.open_snapshot(live.name))
-                store_lexicon(cache, live.fingerprint, live.documents, records["documents"], records["metadatas"])
+            backfill_for_readers(cache, backend, live)
         finally:
             cache.close()
 
@@ -361,7 +370,7 @@ class Ingestor:
         infos = complete_versions(backend)
         chunks = {h for info in infos for d in info.documents.values() for h in d.chunk_hashes}
         keep = chunks | {units_key(h) for h in chunks}  # each chunk's vector and its units' (ingest.sentences)
-        keep |= lexicon_keys(infos)  # each kept version's lexicon and its articles' parts (ingest.lexicon)
+        keep |= reader_keys(infos)  # each kept version's lexicon and keyword statistics, with their parts
         cache = EmbeddingCache(self.settings.store.path / "embeddings.sqlite3", self.settings.embedding.model)
         try:
             cache.prune(keep)

@@ -16,6 +16,7 @@ from bot.answer.retrieval import STOPWORDS, _Keyword, terms
 from bot.settings import Settings
 from ingest.chunking import Chunker
 from ingest.embedding.factory import Embedder
+from ingest.keywords import KeywordStats, article_part
 from ingest.settings import EmbeddingSettings
 from ingest.store.index import Hit
 from tests.conftest import KNOWLEDGE
@@ -55,7 +56,10 @@ def _old_search(
 def test_bm25_scores_are_rank_bm25s_bit_for_bit(embedder: Embedder) -> None:
     chunks = _chunks(embedder)
     chunks += [Hit(h.id + "-copy", h.text, h.metadata) for h in chunks] * 2  # ties: the same text filed again
-    keyword = _Keyword("v1", chunks)
+    # One part holding every chunk in the order given: rank_bm25's corpus order.
+    stats = KeywordStats.merge([article_part([(h.id, h.text, h.metadata) for h in chunks])])
+    by_id = {h.id: h for h in chunks}
+    keyword = _Keyword("v1", KeywordStats.from_bytes(stats.to_bytes()), lambda ids: [by_id[i] for i in ids])
     reference = BM25Okapi([terms(h.text + " " + str(h.metadata.get("headings", ""))) for h in chunks])
     assert keyword.idf == reference.idf
     vocabulary = sorted(reference.idf)
@@ -66,7 +70,8 @@ def test_bm25_scores_are_rank_bm25s_bit_for_bit(embedder: Embedder) -> None:
         roles = [rng.choice(ROLES)] if trial % 2 else None
         got = [(hit.id, score) for hit, score in keyword.search(query, 8, roles)]
         assert got == _old_search(reference, chunks, query, 8, roles)
-    assert keyword.search([], 8, None) == [] and _Keyword("v0", []).search(["cto"], 8, None) == []
+    empty = _Keyword("v0", KeywordStats.from_chunks([]), lambda ids: [])
+    assert keyword.search([], 8, None) == [] and empty.search(["cto"], 8, None) == []
 
 
 def _terms_before(text: str) -> list[str]:

@@ -86,6 +86,7 @@ class Advisor:
         self.llm = LLMPath(guard, self.cfg.history_turns, llm, llm_factory, llm_fallback)
         self._briefs: dict[tuple[str, str], Brief] = {}
         self._briefs_lock = threading.Lock()
+        self._followed: str | None = None
 
     @property
     def uses_llm(self) -> bool:
@@ -126,6 +127,18 @@ class Advisor:
         """Load the model, open the live version and build the keyword index before the first user."""
         self.retriever.keyword()
         self.ask_sync("What should I look for in a CTO?")
+
+    def follow_live(self) -> None:
+        """Open the version live now, with its keyword statistics and lexicon, and search it once (Chroma
+        loads a collection's vector index on its first query), if not done yet (blocking; cheap when
+        nothing changed: a stat, or a pointer read in server mode). The bot calls it in the background
+        (bot.telegram.follow), so the first question after a new version goes live finds it ready."""
+        version = self.index.version().name
+        if version != self._followed:
+            self.retriever.keyword()
+            self.search.words()
+            self.retriever.invoke("What should I look for in a CTO?")
+            self._followed = version
 
     def names(self) -> frozenset[str]:
         """The articles' names (people, organisations, frameworks, numbers) that mark a question as theirs."""

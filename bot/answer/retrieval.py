@@ -11,170 +11,17 @@ BaseRetriever: importing langchain_core.retrievers brings its tracers and langsm
 
 from __future__ import annotations
 
-import math
-import re
 import threading
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from langchain_core.documents import Document
 
+from ingest.keywords import STOPWORDS, KeywordStats, terms
 from ingest.store.index import Hit, KnowledgeIndex
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
-STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-        "what's",
-        "whats",
-        "tell",
-        "please",
-        "give",
-        "me",
-        "us",
-        "should",
-    ]
-)
-
-
-BM25_K1, BM25_B, BM25_EPSILON = 1.5, 0.75, 0.25
-"""rank_bm25's BM25Okapi defaults, which the scores were calibrated with."""
-
-
-def _fold(word: str) -> str:
-    """One word as a term: '' for a stopword, else with the light plural fold."""
-    if word in STOPWORDS:
-        return ""
-    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
+__all__ = ["STOPWORDS", "HybridRetriever", "stem", "terms"]
 
 
 def stem(word: str) -> str:
@@ -186,105 +33,37 @@ def stem(word: str) -> str:
     return word
 
 
-_FOLDED: dict[str, str] = {}
-"""word -> term, memoised: the vocabulary is small and terms() runs over every chunk at each BM25 build."""
-
-
-def terms(text: str) -> list[str]:
-    """Lower-cased content words with a light plural fold, shared by BM25 and sentence scoring."""
-    words = _WORD.findall(text.lower().replace("’", "'"))
-    found = [_FOLDED.get(word) for word in words]
-    if None in found:  # words not seen before: fold them once
-        for i, word in enumerate(words):
-            if found[i] is None:
-                found[i] = _fold(word)
-                if len(_FOLDED) < 500_000:  # bounded: arbitrary user text cannot grow it without limit
-                    _FOLDED[word] = found[i] or ""
-    return [term for term in found if term]
-
-
 class _Keyword:
-    """BM25 over every chunk of one index version; rebuilt when another version goes live.
+    """BM25 over every chunk of one index version, from its statistics as the ingest stored them
+    (ingest.keywords); the chunks it finds are read by id, never every chunk at start.
 
     Not LangChain's BM25Retriever: we need each chunk's score and a per-query role filter, which its
     fixed top-k hides. Not rank_bm25's BM25Okapi at query time either, though the scores are its
-    scores bit for bit (same statistics, same float operations in the same order): its get_scores
-    walks every chunk's term dict in Python for each query term (30-300 ms per question at 21,000
-    chunks on our 2-core machine), while postings (the chunks that contain a term, with its
-    frequencies) touch only those chunks (~0.5-2 ms).
+    scores bit for bit: its get_scores walks every chunk's term dict in Python for each query term
+    (30-300 ms per question at 21,000 chunks on our 2-core machine), while postings touch only the
+    chunks that hold a term (~0.5-2 ms).
     """
 
-    def __init__(self, version: str, chunks: list[Hit]) -> None:
+    def __init__(self, version: str, stats: KeywordStats, fetch: Callable[[list[str]], list[Hit]]) -> None:
         self.version = version
-        self.chunks = chunks
-        self.idf: dict[str, float] = {}
-        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._k1 = 0.0
-        self._norm: np.ndarray = np.zeros(0)
-        if chunks:
-            self._build([terms(h.text + " " + str(h.metadata.get("headings", ""))) for h in chunks])
-        self.max_idf = max(self.idf.values(), default=1.0)
-        self._by_place: dict[tuple[str, int], Hit] | None = None
-        self._role_masks: dict[str, np.ndarray] = {}
-        for i, hit in enumerate(chunks):
-            for role in hit.metadata.get("roles") or []:
-                self._role_masks.setdefault(str(role), np.zeros(len(chunks), dtype=bool))[i] = True
+        self.stats = stats
+        self.idf = stats.idf
+        self.max_idf = stats.max_idf
+        self._fetch = fetch
 
     def chunk_at(self, doc_id: str, position: int) -> Hit | None:
-        """The chunk at `position` in its article, from the chunks this version already holds (indexed on
-        first use: only a sentence cut from its continuation by a chunk boundary asks)."""
-        if self._by_place is None:
-            self._by_place = {(h.doc_id, int(h.metadata.get("position", -1))): h for h in self.chunks}
-        return self._by_place.get((doc_id, position))
-
-    def _build(self, corpus: list[list[str]]) -> None:
-        """rank_bm25's BM25Okapi statistics (same idf with its epsilon floor, same k1 and b, same
-        float operations in the same order; tests/test_speed.py checks the scores are
-        identical), but counted with Counter and kept as postings: rank_bm25's pure-Python
-        counting takes seconds at 21,000 chunks and keeps a dict per chunk."""
-        rows: dict[str, list[int]] = {}
-        freqs: dict[str, list[int]] = {}
-        doc_len = np.zeros(len(corpus), dtype=np.int64)
-        for i, doc in enumerate(corpus):
-            doc_len[i] = len(doc)
-            for term, tf in Counter(doc).items():
-                posting = rows.get(term)
-                if posting is None:
-                    rows[term], freqs[term] = [i], [tf]
-                else:
-                    posting.append(i)
-                    freqs[term].append(tf)
-        size = len(corpus)
-        idf_sum = 0.0
-        negative = []
-        for term, posting in rows.items():  # rank_bm25's order (first appearance), so idf_sum is the same
-            idf = math.log(size - len(posting) + 0.5) - math.log(len(posting) + 0.5)
-            self.idf[term] = idf
-            idf_sum += idf
-            if idf < 0:
-                negative.append(term)
-        eps = BM25_EPSILON * (idf_sum / len(self.idf)) if self.idf else 0.0
-        for term in negative:
-            self.idf[term] = eps
-        self._k1 = BM25_K1
-        avgdl = int(doc_len.sum()) / size
-        self._norm = BM25_K1 * (1 - BM25_B + BM25_B * doc_len / avgdl) if avgdl else np.ones(size)
-        self._postings = {t: (np.array(rows[t], dtype=np.int64), np.array(freqs[t], dtype=np.int64)) for t in rows}
+        """The chunk at `position` in its article (only a sentence cut from its continuation by a chunk
+        boundary asks)."""
+        row = self.stats.row_at(doc_id, position)
+        found = self._fetch([self.stats.ids[row]]) if row is not None else []
+        return found[0] if found else None
 
     def scores(self, query_terms: list[str]) -> np.ndarray:
         """rank_bm25's get_scores, from the postings."""
-        score = np.zeros(len(self.chunks))
-        for term in query_terms:
-            posting = self._postings.get(term)
-            idf = self.idf.get(term) or 0
-            if posting is None or not idf:
-                continue
-            rows, tf = posting
-            score[rows] += idf * (tf * (self._k1 + 1) / (tf + self._norm[rows]))
-        return score
+        return self.stats.scores(query_terms)
 
     def search(self, query_terms: list[str], k: int, roles: Sequence[str] | None) -> list[tuple[Hit, float]]:
-        if not query_terms or not self.chunks:
+        if not query_terms or not len(self.stats):
             return []
         scores = self.scores(query_terms)
         # numpy's default argsort over every chunk, as before: equal scores (a passage filed twice,
@@ -293,14 +72,16 @@ class _Keyword:
         order = np.argsort(-scores)
         keep = scores[order] > 0
         if roles:
-            allowed = np.zeros(len(self.chunks), dtype=bool)
+            allowed = np.zeros(len(self.stats), dtype=bool)
             for role in roles:
-                mask = self._role_masks.get(role)
+                mask = self.stats.role_mask(role)
                 if mask is not None:
                     allowed |= mask
             keep &= allowed[order]
         order = order[keep][:k]
-        return [(self.chunks[int(i)], float(scores[i])) for i in order]
+        ids = [self.stats.ids[int(i)] for i in order]
+        by_id = {h.id: h for h in self._fetch(ids)}
+        return [(by_id[self.stats.ids[int(i)]], float(scores[i])) for i in order]
 
 
 class HybridRetriever:
@@ -330,7 +111,7 @@ class HybridRetriever:
         version = self.index.version().name
         with self._lock:
             if self._keyword is None or self._keyword.version != version:
-                self._keyword = _Keyword(version, self.index.chunks())
+                self._keyword = _Keyword(version, self.index.keywords(), self.index.hits)
             return self._keyword
 
     def invoke(

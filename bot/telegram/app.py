@@ -40,6 +40,7 @@ from bot.telegram import admin, cv_check, handlers, inline, toolkit
 from bot.telegram.access import gate
 from bot.telegram.buttons_file import ButtonsFile, buttons_path
 from bot.telegram.errors import on_error
+from bot.telegram.follow import follow_live
 from bot.telegram.menu import complete_menu, publish_commands
 from bot.telegram.ordering import ChatOrderedProcessor
 from bot.telegram.ratelimit import RateLimiter
@@ -120,6 +121,8 @@ async def _post_init(app: TelegramApp) -> None:
     if not await publish_commands(app.bot, svc):
         every_s = max(svc.settings.store.refresh_seconds, MENU_RETRY_MIN_S)
         svc.menu_task = asyncio.create_task(complete_menu(app.bot, svc, every_s), name="complete-menu")
+    if svc.settings.store.mode == "embedded":  # where opening a version costs most: a verified private copy
+        svc.follow_task = asyncio.create_task(follow_live(svc.advisor), name="follow-live")
     # What is loaded by now (torch, the model, Chroma, the index: ~0.5 M objects) lives as long as the bot.
     # Frozen, the cycle collector stops re-scanning it: under load a full collection held the loop (and
     # the GIL) for 0.4 s of CPU, 1.5 s on a busy machine (tests/test_load.py); now it scans only newer objects.
@@ -129,11 +132,12 @@ async def _post_init(app: TelegramApp) -> None:
 async def _post_stop(app: TelegramApp) -> None:
     """Stop what post_init started in the background, while the bot can still make requests."""
     svc = _services(app)
-    task, svc.menu_task = svc.menu_task, None
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    for task in (svc.menu_task, svc.follow_task):
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    svc.menu_task = svc.follow_task = None
 
 
 async def _post_shutdown(app: TelegramApp) -> None:

@@ -53,6 +53,8 @@ class Services:
     """(chat, user) -> (until when, role): a /screen waiting for its CV file, in memory only (cv_check)."""
     menu_task: asyncio.Task[None] | None = None
     """Completes the command menu once the store is back (started only if it was down at start-up)."""
+    follow_task: asyncio.Task[None] | None = None
+    """Opens each new live version in the background (bot.telegram.follow)."""
 
     @property
     def state(self) -> StateStore:

@@ -3,8 +3,9 @@
 Hand-written rather than LangChain's CacheBackedEmbeddings because we need batched look-ups with
 hit/miss counts for the ingest report, compact float32 blobs in one SQLite file, and pruning by the
 hashes that kept versions still reference. It stores vectors only, never text, and beside them the
-lexicons of articles and versions (ingest.lexicon: word counts and names, derived from kept text and
-pruned with it), so that what answering reads from the ingest sits in one file with one writer.
+lexicons of articles and versions (ingest.lexicon: word counts and names) and their keyword statistics
+(ingest.keywords: term counts per chunk), both derived from kept text and pruned with it, so that what
+answering reads from the ingest sits in one file with one writer.
 """
 
 from __future__ import annotations

@@ -31,11 +31,14 @@ from ingest.errors import (
     StoreUnavailableError,
     VersionNotFoundError,
 )
+from ingest.keywords import KeywordStats, stored_keywords
 from ingest.lexicon import VersionWords, stored_lexicon
 from ingest.sentences import as_matrix, units_key
 from ingest.settings import Settings
 from ingest.store.backend import make_backend, newest_first, read_pointer, survey
 from ingest.store.embedded import EmbeddedBackend
+from ingest.store.hits import Hit as Hit  # re-exported: the read API's result type
+from ingest.store.hits import as_hits
 from ingest.store.layers import Layers, open_layers
 from ingest.store.manifest import VersionInfo
 from ingest.store.server import READ_TIMEOUT_S, ServerBackend
@@ -51,20 +54,6 @@ out a timeout of its own: callers queued behind the first (the bot answers a few
 so it sets no window and the server's return is noticed by the very next call."""
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One chunk of the live version with its metadata and, for searches, its cosine similarity."""
-
-    id: str
-    text: str
-    metadata: dict[str, Any]
-    score: float = 0.0
-
-    @property
-    def doc_id(self) -> str:
-        return str(self.metadata["doc_id"])
-
-
 @dataclass
 class _Live:
     info: VersionInfo
@@ -72,8 +61,7 @@ class _Live:
     pointer: str
     """The live pointer's value this was opened for: the same version, or an older one if that is damaged."""
     chunks: list[Hit] | None = None
-    by_id: dict[str, Hit] | None = None
-    by_role: dict[str, frozenset[str]] | None = None
+    keywords: KeywordStats | None = None
     roles: list[str] | None = None
 
 
@@ -283,25 +271,27 @@ class KnowledgeIndex:
         A role is filtered here, from an unfiltered query a few times wider than the role's share of the
         chunks needs, not with Chroma's `where` on the roles list: at 3,000 articles that filter cost
         ~45 ms a question against ~2 ms for 200 unfiltered neighbours, and grew with the corpus. A role
-        too rare for that to be cheap still goes through `where`.
+        too rare for that to be cheap still goes through `where`. Which chunk is whose comes from the
+        version's keyword statistics (stored at ingest), not from reading every chunk.
         """
         if roles:
-            live = self._current()
-            chunks = self.chunks()  # loads the live version's chunks (and their roles) once per version
-            allowed = frozenset().union(*(live.by_role.get(r, frozenset()) for r in roles)) if live.by_role else None
-            if allowed is not None and not allowed:
+            stats = self.keywords()
+            masks = [m for m in map(stats.role_mask, roles) if m is not None]
+            allowed = frozenset(stats.ids[int(i)] for m in masks for i in np.flatnonzero(m))
+            if not allowed:
                 return []
-            if allowed is not None and len(allowed) * ROLE_FILTER_SHARE >= len(chunks):
-                hits = self._role_neighbours(vector, k, allowed, len(chunks))
+            if len(allowed) * ROLE_FILTER_SHARE >= len(stats):
+                hits = self._role_neighbours(vector, k, allowed, stats)
                 if hits is not None:
                     return hits
         return self._query(vector, k, roles)
 
     def _role_neighbours(
-        self, vector: Sequence[float], k: int, allowed: frozenset[str], total: int
+        self, vector: Sequence[float], k: int, allowed: frozenset[str], stats: KeywordStats
     ) -> list[Hit] | None:
         """The k nearest of `allowed`, from unfiltered queries widened until k of them are among the results;
-        None if another version went live meanwhile (its chunks are not loaded yet)."""
+        None if another version went live meanwhile (its statistics are not the ones `allowed` came from)."""
+        total = len(stats)
         n = min(total, max(4 * k, ROLE_WIDEN * k * total // len(allowed)))
         while True:
             live, result = self._read(
@@ -312,10 +302,14 @@ class KnowledgeIndex:
             if len(found) >= min(k, len(allowed)) or n >= total:
                 break
             n = min(total, 4 * n)
-        if live.by_id is None:
+        if live.keywords is not stats:
             return None
+        fetched, hits = self._hits_in([i for i, _ in found])
+        if fetched is not live:
+            return None
+        by_id = {h.id: h for h in hits}
         # Chroma's cosine distance is 1 - cosine similarity; callers threshold on the similarity.
-        return [replace(live.by_id[i], score=1.0 - float(d)) for i, d in found]
+        return [replace(by_id[i], score=1.0 - float(d)) for i, d in found]
 
     def _query(self, vector: Sequence[float], k: int, roles: Sequence[str] | None) -> list[Hit]:
         where: Any = None
@@ -336,24 +330,41 @@ class KnowledgeIndex:
         return [Hit(i, d, dict(m or {}), 1.0 - float(s)) for i, d, m, s in zip(ids, docs, metas, dists, strict=True)]
 
     def chunks(self) -> list[Hit]:
-        """Every chunk of the live version in article order, cached per version (for keyword search),
-        with each chunk by id and each role's chunk ids (for role-filtered dense search)."""
+        """Every chunk of the live version in article order, cached per version: only what needs every
+        chunk's text asks (the sources list, a version whose lexicon or keyword statistics were not stored)."""
         live = self._current()
         with self._lock:
             if live.chunks is None:
                 live, got = self._read(lambda layers: layers.get_all())
-                hits = [
-                    Hit(i, d, dict(m or {}))
-                    for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
-                ]
-                by_role: dict[str, set[str]] = {}
-                for hit in hits:
-                    for role in hit.metadata.get("roles") or []:
-                        by_role.setdefault(str(role), set()).add(hit.id)
-                live.by_id = {h.id: h for h in hits}
-                live.by_role = {r: frozenset(ids) for r, ids in by_role.items()}
-                live.chunks = sorted(hits, key=lambda h: (h.doc_id, int(h.metadata.get("position", 0))))
+                live.chunks = sorted(as_hits(got), key=lambda h: (h.doc_id, int(h.metadata.get("position", 0))))
             return live.chunks
+
+    def keywords(self) -> KeywordStats:
+        """The live version's keyword statistics (ingest.keywords) as its ingest stored them, or, for a
+        version ingested before they were, computed once from its chunks (INFO)."""
+        live = self._current()
+        with self._lock:
+            if live.keywords is None:
+                stats = stored_keywords(self._units, live.info)
+                if stats is None:
+                    why = "no stored keyword statistics (ingested before they were stored): computing them from"
+                    log.info("index version %s has %s every chunk; the next ingest stores them", live.info.name, why)
+                    stats = KeywordStats.from_chunks([(h.id, h.text, h.metadata) for h in self.chunks()])
+                live.keywords = stats
+            return live.keywords
+
+    def hits(self, ids: Sequence[str]) -> list[Hit]:
+        """These chunks of the live version, in the order given (an id it does not show is left out)."""
+        return self._hits_in(ids)[1]
+
+    def _hits_in(self, ids: Sequence[str]) -> tuple[_Live, list[Hit]]:
+        live = self._current()
+        found = live.chunks or []  # already read whole (the sources list, an old version): no request
+        if live.chunks is None and ids:
+            live, got = self._read(lambda layers: layers.get(ids=ids))
+            found = as_hits(got)
+        by_id = {h.id: h for h in found}
+        return live, [by_id[i] for i in ids if i in by_id]
 
     def unit_vectors(self, chunk_hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of these chunks' quotable units (ingest.sentences), one matrix per chunk hash,

@@ -97,16 +97,20 @@ class Layers:
         own = shown_query(self.own, self.own_count, frozenset(), query_embeddings, n_results, where, keys)
         return merge([base, own], n_results, keys)
 
-    def get(self, where: Any = None, include: Sequence[str] = ("documents", "metadatas")) -> Result:
-        """Chroma's get() result shape for the records matching `where`: base (less tombstones), then delta."""
+    def get(
+        self, where: Any = None, include: Sequence[str] = ("documents", "metadatas"), ids: Sequence[str] | None = None
+    ) -> Result:
+        """Chroma's get() result shape for the records matching `where` (and among `ids`, when given): base
+        (less tombstones), then delta."""
+        wanted = list(ids) if ids is not None else None
         if self.base is None:
-            return dict(self.own.get(where=where, include=list(include)))  # type: ignore[arg-type]
+            return dict(self.own.get(ids=wanted, where=where, include=list(include)))  # type: ignore[arg-type]
         rows = [
             r
-            for r in _rows(self.base.get(where=where, include=list(include)), include)  # type: ignore[arg-type]
+            for r in _rows(self.base.get(ids=wanted, where=where, include=list(include)), include)  # type: ignore[arg-type]
             if r["id"] not in self.tombstones
         ]
-        rows += _rows(self.own.get(where=where, include=list(include)), include)  # type: ignore[arg-type]
+        rows += _rows(self.own.get(ids=wanted, where=where, include=list(include)), include)  # type: ignore[arg-type]
         return {"ids": [r["id"] for r in rows], **{key: [r[key] for r in rows] for key in include}}
 
     def get_all(self, include: Sequence[str] = ("documents", "metadatas")) -> Result:

@@ -1,0 +1,65 @@
+"""What the ingest stores for readers beside a version (its lexicon, ingest.lexicon; its keyword
+statistics, ingest.keywords), so that a bot process reads them instead of building them from every chunk.
+
+Why one module: the pipeline stores both for each new version, backfills both for a version written
+before they were stored, and keeps both from pruning; one call each keeps the pipeline out of the detail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from ingest.embedding.cache import EmbeddingCache
+from ingest.keywords import article_key as keywords_part_key
+from ingest.keywords import keyword_keys, store_keywords
+from ingest.keywords import version_key as keywords_key
+from ingest.lexicon import Record, lexicon_keys, store_lexicon
+from ingest.lexicon import article_key as lexicon_part_key
+from ingest.lexicon import version_key as lexicon_key
+from ingest.store.backend import Backend
+from ingest.store.layers import open_layers
+from ingest.store.manifest import DocEntry, VersionInfo
+
+
+def store_for_readers(
+    cache: EmbeddingCache,
+    fingerprint: str,
+    documents: Mapping[str, DocEntry],
+    records: Sequence[Record],
+    shared: Callable[[list[str]], Sequence[Record]] | None = None,
+) -> None:
+    """Store a new version's lexicon and keyword statistics; `documents` is its whole manifest, `records`
+    the chunks it writes. A delta's unchanged articles keep their stored parts; one whose part is gone from
+    the cache is read through `shared` (the live version's records of the articles listed), since a version
+    without a lexicon makes every bot start build it from all chunks."""
+    written = {str(r[2]["doc_id"]) for r in records}
+    others = {d: e for d, e in documents.items() if d not in written}
+    if shared is not None and others:
+        wanted = {lexicon_part_key(fingerprint, e.file_hash): d for d, e in others.items()}
+        wanted |= {keywords_part_key(fingerprint, d, e.file_hash): d for d, e in others.items()}
+        kept = cache.get_blobs(list(wanted))
+        missing = sorted({d for key, d in wanted.items() if key not in kept})
+        if missing:
+            records = [*records, *shared(missing)]
+    store_lexicon(cache, fingerprint, documents, records)
+    store_keywords(cache, fingerprint, documents, records)
+
+
+def backfill_for_readers(cache: EmbeddingCache, backend: Backend, live: VersionInfo) -> None:
+    """Store what the live version lacks of the two (ingested before they were stored), from its records."""
+    lexicon, keywords = lexicon_key(live.fingerprint, live.documents), keywords_key(live.fingerprint, live.documents)
+    have = cache.get_blobs([lexicon, keywords])
+    if lexicon in have and keywords in have:
+        return
+    got = open_layers(backend, live).get_all()  # base and delta alike: every record the version shows
+    records = list(zip(got["ids"], got["documents"], got["metadatas"], strict=True))
+    if lexicon not in have:
+        store_lexicon(cache, live.fingerprint, live.documents, records)
+    if keywords not in have:
+        store_keywords(cache, live.fingerprint, live.documents, records)
+
+
+def reader_keys(infos: Iterable[VersionInfo]) -> set[str]:
+    """The keys the kept versions still need (for pruning the cache): both, with their articles' parts."""
+    infos = list(infos)
+    return lexicon_keys(infos) | keyword_keys(infos)

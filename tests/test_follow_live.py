@@ -1,0 +1,115 @@
+"""The running bot opens a new live version in the background (bot.telegram.follow), so the first
+question after an ingest does not pay for it: no version opened, no keyword statistics or lexicon read
+while it is answered. Asserted on what was built when, not on timing (the bench times it)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import bot.answer.lexicon as lexicon_module
+import ingest.store.index as index_module
+from bot.answer.advisor import Advisor
+from bot.telegram.follow import follow_live
+from ingest.embedding.factory import Embedder
+from ingest.pipeline import Ingestor
+from ingest.store.index import KnowledgeIndex
+from tests.conftest import MakeSettings
+
+QUESTION = "What should a CTO own?"
+CTO = "cto-role-bonnie-siegel.md"
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Count each opening of a version, reading of its keyword statistics and building of its lexicon."""
+    built: Counter[str] = Counter()
+
+    def wrap(owner: Any, name: str) -> None:
+        original: Callable[..., Any] = getattr(owner, name)
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            built[name] += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counted)
+
+    wrap(KnowledgeIndex, "_open")
+    wrap(index_module, "stored_keywords")
+    wrap(lexicon_module, "build_lexicon")
+    return built
+
+
+def _new_version(kb: Path, settings: Any, embedder: Embedder, n: int) -> str:
+    with open(kb / CTO, "a", encoding="utf-8") as fh:
+        fh.write(f"\n\nEdit {n}: a CTO should own the platform roadmap.\n")
+    report = Ingestor(settings, embedder).run()
+    assert report.status == "activated", report.summary()
+    return str(report.version)
+
+
+def test_the_first_answer_after_a_switch_builds_nothing_once_followed(
+    make_settings: MakeSettings, kb: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(gate={"enabled": False})
+    Ingestor(settings, embedder).run()
+    index = KnowledgeIndex(settings, embedder)
+    try:
+        advisor = Advisor(settings, index)
+        advisor.ask_sync(QUESTION)  # warm
+        built = _counting(monkeypatch)
+
+        # Without following, the first question after the switch opens the version and reads its parts.
+        name = _new_version(kb, settings, embedder, 1)
+        advisor.ask_sync(QUESTION)
+        assert index.version().name == name
+        assert built == {"_open": 1, "stored_keywords": 1, "build_lexicon": 1}
+
+        # Followed (what the bot's background task does), the first question builds nothing.
+        built.clear()
+        name = _new_version(kb, settings, embedder, 2)
+        advisor.follow_live()
+        assert built == {"_open": 1, "stored_keywords": 1, "build_lexicon": 1}
+        built.clear()
+        answer = advisor.ask_sync(QUESTION)
+        assert index.version().name == name and answer.in_scope
+        assert built == {}, "the first answer after the switch built what the follow should have"
+    finally:
+        index.close()
+
+
+def test_the_bots_background_task_follows_a_new_version(
+    make_settings: MakeSettings, kb: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(gate={"enabled": False})
+    Ingestor(settings, embedder).run()
+    index = KnowledgeIndex(settings, embedder)
+    try:
+        advisor = Advisor(settings, index)
+        advisor.ask_sync(QUESTION)
+        built = _counting(monkeypatch)
+
+        async def run() -> None:
+            task = asyncio.create_task(follow_live(advisor, every_s=0.05))
+            try:
+                await asyncio.to_thread(_new_version, kb, settings, embedder, 1)
+                deadline = time.monotonic() + 30
+                while built["build_lexicon"] < 1 and time.monotonic() < deadline:
+                    await asyncio.sleep(0.05)
+            finally:
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+
+        asyncio.run(run())
+        assert built == {"_open": 1, "stored_keywords": 1, "build_lexicon": 1}, "followed with no question asked"
+        built.clear()
+        advisor.ask_sync(QUESTION)
+        assert built == {}
+    finally:
+        index.close()
