@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answer.causes import reversed_causes
 from bot.answer.claims import asserts_nothing, clauses, lexical_misses
 from bot.answer.grounding import Guard
 from bot.answer.polarity import antonyms, denials, reversals
@@ -100,6 +101,22 @@ def test_two_phrases_that_trade_places_are_a_swap() -> None:
     assert exchanges("Skills from healthcare are transferable to other industries and provide fresh insight.", skills)
     assert exchanges(skills, skills) == []
     assert exchanges("The CIO reports to the CTO about the search.", "The CTO reports to the CIO about the search.")
+
+
+def test_a_cause_made_the_effect_is_a_reversal() -> None:
+    """Written for this rule (not a calibrate pair): a hospital's staffing and its budget."""
+    cited = (
+        "Because the budget for nursing in the hospital is so tight, this has forced nurse managers to cover shifts."
+    )
+    flipped = "Because nurse managers have covered shifts, the budget for nursing in the hospital has become tight."
+    assert reversed_causes(flipped, cited) == ["reversed cause and effect"]
+    assert reversed_causes(
+        "The ward grew busier because the clinic team has grown.",
+        "The clinic team has grown, as the ward grows busier.",
+    )
+    moved = "Nurse managers have had to cover shifts because the nursing budget in the hospital is so tight."
+    assert reversed_causes(moved, cited) == []  # the clauses moved, the cause stayed the cause
+    assert reversed_causes("The nursing budget is tight.", cited) == []
 
 
 def test_phrases_of_one_list_may_trade_places() -> None:

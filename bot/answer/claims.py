@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from bot.answer.causes import reversed_causes
 from bot.answer.polarity import NEGATIVE_VERBS, antonyms, reversals
 from bot.answer.retrieval import STOPWORDS, stem, terms
 from bot.answer.swaps import exchanges
@@ -186,7 +187,8 @@ def superlatives(sentence: str, cited: str) -> list[str]:
 
 def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     """The numbers, names and quantifiers of `sentence` that `cited` (its passages and sources) lacks, the
-    words whose polarity it reverses (see `reversals`, `antonyms`) and the phrases it swaps (`exchanges`)."""
+    words whose polarity it reverses (see `reversals`, `antonyms`), the phrases it swaps (`exchanges`) and the
+    cause and effect it trades (`reversed_causes`)."""
     lower = cited.lower()
     missing = sorted(_normal_numbers(sentence) - _normal_numbers(cited))
     cited_words = set(re.findall(r"[a-z]+", lower.replace(".", "")))
@@ -205,6 +207,7 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     missing.extend(reversals(sentence, cited))
     missing.extend(antonyms(sentence, cited))
     missing.extend(exchanges(sentence, cited))
+    missing.extend(reversed_causes(sentence, cited))
     return tuple(dict.fromkeys(missing))  # a role acronym is a name too: named once
 
 
