@@ -94,6 +94,15 @@ def test_a_quantifier_of_the_same_reach_is_no_miss() -> None:
     assert "always" in lexical_misses("CMIOs are always strategic.", "CMIOs tend to be strategic.")
 
 
+def test_any_and_easily_widen_a_claim() -> None:
+    cited = "Nurses from other hospitals can move into the clinic's manager roles."
+    assert "any" in lexical_misses("Nurses from any hospital can move into the clinic's manager roles.", cited)
+    assert "easily" in lexical_misses("Nurses from other hospitals can easily move into the manager roles.", cited)
+    assert "any" not in lexical_misses(
+        "Any nurse manager covers every shift.", "Every nurse manager covers all shifts."
+    )
+
+
 def test_two_phrases_that_trade_places_are_a_swap() -> None:
     cited = "Some health systems don't know what to do with their CMIOs after the implementation is done."
     assert exchanges("Some CMIOs don't know what to do with their health systems after the implementation.", cited)

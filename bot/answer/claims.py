@@ -71,16 +71,18 @@ _COMMON_CAPITALS = _words(
 )
 #: Words that set how far a claim reaches ("most", "usually", "only", "required"): a sentence may not
 #: widen its passage's reach, so each must appear in the cited text too. Not "often": like "may", it hedges a
-#: claim the passage makes outright rather than widening it.
+#: claim the passage makes outright rather than widening it. "any" widens a claim to every case ("from any
+#: industry" for "from other industries"); "easily" and "effortlessly" deny a difficulty the cited text did not
+#: rule out: in the calibrate pairs they were only ever added to unsupported sentences.
 _QUANTIFIERS = _words(
     "always never only required requires require mandatory essential all every none no sole solely single "
     "exclusively guarantee guarantees guaranteed invariably necessarily entirely fully completely most "
     "majority usually typically generally rarely seldom best worst primary main mostly largely mainly primarily "
-    "predominantly chiefly"
+    "predominantly chiefly any easily effortlessly"
 )
 #: Quantifiers of one reach: a paraphrase may say "every" for "all", "generally" for "tend to".
 _SAME_REACH = [
-    _words("all every each"),
+    _words("all every each any"),
     _words("usually typically generally tend tends commonly"),
     _words("required requires require mandatory necessary essential"),
     _words("only sole solely exclusively"),
