@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answer.causes import reversed_causes
 from bot.answer.claims import asserts_nothing, clauses, lexical_misses
 from bot.answer.grounding import Guard
 from bot.answer.polarity import antonyms, denials, reversals
@@ -37,7 +38,8 @@ SECOND_GENERATION = (
 #: given 0.911 / 0.745: the new writer's paraphrases are harder for it.)
 #: Session 12: the three-feature guard chosen by leaving one writer batch out, scored once on g3: 0.859 / 0.803.
 #: Session 13: g3 became calibrate (scored twice); the held-out split is g6-* (150 pairs, a sixth blind writer),
-#: committed before the guard's session-13 rules were merged, scored once after: 0.969 / 0.840.
+#: committed before the guard's session-13 rules were merged, scored once after: 0.969 / 0.840. Then g6 became
+#: calibrate (its misses were read); the held-out split is g7-* (a seventh blind writer's pairs, added by the lead).
 FLOOR = {"precision": 0.96, "recall": 0.84}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
@@ -92,6 +94,15 @@ def test_a_quantifier_of_the_same_reach_is_no_miss() -> None:
     assert "always" in lexical_misses("CMIOs are always strategic.", "CMIOs tend to be strategic.")
 
 
+def test_any_and_easily_widen_a_claim() -> None:
+    cited = "Nurses from other hospitals can move into the clinic's manager roles."
+    assert "any" in lexical_misses("Nurses from any hospital can move into the clinic's manager roles.", cited)
+    assert "easily" in lexical_misses("Nurses from other hospitals can easily move into the manager roles.", cited)
+    assert "any" not in lexical_misses(
+        "Any nurse manager covers every shift.", "Every nurse manager covers all shifts."
+    )
+
+
 def test_two_phrases_that_trade_places_are_a_swap() -> None:
     cited = "Some health systems don't know what to do with their CMIOs after the implementation is done."
     assert exchanges("Some CMIOs don't know what to do with their health systems after the implementation.", cited)
@@ -99,6 +110,22 @@ def test_two_phrases_that_trade_places_are_a_swap() -> None:
     assert exchanges("Skills from healthcare are transferable to other industries and provide fresh insight.", skills)
     assert exchanges(skills, skills) == []
     assert exchanges("The CIO reports to the CTO about the search.", "The CTO reports to the CIO about the search.")
+
+
+def test_a_cause_made_the_effect_is_a_reversal() -> None:
+    """Written for this rule (not a calibrate pair): a hospital's staffing and its budget."""
+    cited = (
+        "Because the budget for nursing in the hospital is so tight, this has forced nurse managers to cover shifts."
+    )
+    flipped = "Because nurse managers have covered shifts, the budget for nursing in the hospital has become tight."
+    assert reversed_causes(flipped, cited) == ["reversed cause and effect"]
+    assert reversed_causes(
+        "The ward grew busier because the clinic team has grown.",
+        "The clinic team has grown, as the ward grows busier.",
+    )
+    moved = "Nurse managers have had to cover shifts because the nursing budget in the hospital is so tight."
+    assert reversed_causes(moved, cited) == []  # the clauses moved, the cause stayed the cause
+    assert reversed_causes("The nursing budget is tight.", cited) == []
 
 
 def test_phrases_of_one_list_may_trade_places() -> None:

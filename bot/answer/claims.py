@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from bot.answer.causes import reversed_causes
 from bot.answer.polarity import NEGATIVE_VERBS, antonyms, reversals
 from bot.answer.retrieval import STOPWORDS, stem, terms
 from bot.answer.swaps import exchanges
@@ -70,16 +71,18 @@ _COMMON_CAPITALS = _words(
 )
 #: Words that set how far a claim reaches ("most", "usually", "only", "required"): a sentence may not
 #: widen its passage's reach, so each must appear in the cited text too. Not "often": like "may", it hedges a
-#: claim the passage makes outright rather than widening it.
+#: claim the passage makes outright rather than widening it. "any" widens a claim to every case ("from any
+#: industry" for "from other industries"); "easily" and "effortlessly" deny a difficulty the cited text did not
+#: rule out: in the calibrate pairs they were only ever added to unsupported sentences.
 _QUANTIFIERS = _words(
     "always never only required requires require mandatory essential all every none no sole solely single "
     "exclusively guarantee guarantees guaranteed invariably necessarily entirely fully completely most "
     "majority usually typically generally rarely seldom best worst primary main mostly largely mainly primarily "
-    "predominantly chiefly"
+    "predominantly chiefly any easily effortlessly"
 )
 #: Quantifiers of one reach: a paraphrase may say "every" for "all", "generally" for "tend to".
 _SAME_REACH = [
-    _words("all every each"),
+    _words("all every each any"),
     _words("usually typically generally tend tends commonly"),
     _words("required requires require mandatory necessary essential"),
     _words("only sole solely exclusively"),
@@ -186,7 +189,8 @@ def superlatives(sentence: str, cited: str) -> list[str]:
 
 def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     """The numbers, names and quantifiers of `sentence` that `cited` (its passages and sources) lacks, the
-    words whose polarity it reverses (see `reversals`, `antonyms`) and the phrases it swaps (`exchanges`)."""
+    words whose polarity it reverses (see `reversals`, `antonyms`), the phrases it swaps (`exchanges`) and the
+    cause and effect it trades (`reversed_causes`)."""
     lower = cited.lower()
     missing = sorted(_normal_numbers(sentence) - _normal_numbers(cited))
     cited_words = set(re.findall(r"[a-z]+", lower.replace(".", "")))
@@ -205,6 +209,7 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     missing.extend(reversals(sentence, cited))
     missing.extend(antonyms(sentence, cited))
     missing.extend(exchanges(sentence, cited))
+    missing.extend(reversed_causes(sentence, cited))
     return tuple(dict.fromkeys(missing))  # a role acronym is a name too: named once
 
 
