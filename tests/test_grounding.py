@@ -39,8 +39,10 @@ SECOND_GENERATION = (
 #: Session 12: the three-feature guard chosen by leaving one writer batch out, scored once on g3: 0.859 / 0.803.
 #: Session 13: g3 became calibrate (scored twice); the held-out split is g6-* (150 pairs, a sixth blind writer),
 #: committed before the guard's session-13 rules were merged, scored once after: 0.969 / 0.840. Then g6 became
-#: calibrate (its misses were read); the held-out split is g7-* (a seventh blind writer's pairs, added by the lead).
-FLOOR = {"precision": 0.96, "recall": 0.84}
+#: calibrate (its misses were read); the held-out split is g7-* (a seventh blind writer's pairs, committed before the
+#: second round was merged), scored once after: 0.917 / 0.733 (9 of its 20 misses claims from elsewhere in the
+#: article, "off_passage": this writer wrote more of them).
+FLOOR = {"precision": 0.91, "recall": 0.73}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
