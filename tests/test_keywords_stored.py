@@ -6,22 +6,19 @@ to build, and a version ingested before they were stored must still answer, buil
 from __future__ import annotations
 
 import logging
-import shutil
-import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
 from bot.answer.advisor import Advisor
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
 from ingest.embedding.cache import CacheReader
 from ingest.embedding.factory import Embedder
 from ingest.keywords import KeywordStats, chunk_terms, stored_keywords
 from ingest.pipeline import Ingestor
 from ingest.store.index import KnowledgeIndex
-from tests.conftest import ROOT, write_config
+from tests.stored_copies import copy_without_stored
 
 QUESTIONS = (
     "What should I look for in a CTO?",  # a role: role-filtered dense and keyword search
@@ -72,27 +69,11 @@ def test_an_answer_reads_only_the_chunks_it_needs(
         fresh.close()
 
 
-def _copy_without_stored(settings: Settings, tmp_path: Path, damage: bool = False) -> Settings:
-    """The built store as a store written before anything was stored for readers (no lexicons table), or,
-    with `damage`, with every stored keyword blob garbled."""
-    shutil.copytree(settings.store.path, tmp_path / "store")
-    with sqlite3.connect(tmp_path / "store" / "embeddings.sqlite3") as db:
-        if damage:
-            db.execute("UPDATE lexicons SET body = X'504B0304DEADBEEF' WHERE substr(body, 1, 2) = X'504B'")
-        else:
-            db.execute("DROP TABLE lexicons")
-    data = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    data["store"]["path"] = str(tmp_path / "store")
-    data["knowledge"]["dir"] = str(settings.knowledge.dir)
-    data["gate"]["questions_file"] = str(settings.knowledge.dir / "golden.yaml")
-    return load_settings(write_config(tmp_path / "config.yaml", data))
-
-
 def test_damaged_stored_statistics_are_computed_instead(
     built: tuple[Settings, Advisor], embedder: Embedder, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings, advisor = built
-    damaged = _copy_without_stored(settings, tmp_path, damage=True)
+    damaged = copy_without_stored(settings, tmp_path, damage=True)
     index = KnowledgeIndex(damaged, embedder)
     try:
         with caplog.at_level(logging.INFO, logger="ingest"):
@@ -107,7 +88,7 @@ def test_a_version_without_stored_statistics_still_answers(
     built: tuple[Settings, Advisor], embedder: Embedder, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings, advisor = built
-    old = _copy_without_stored(settings, tmp_path)
+    old = copy_without_stored(settings, tmp_path)
     index = KnowledgeIndex(old, embedder)
     try:
         upgraded = Advisor(old, index)

@@ -6,22 +6,20 @@ still answer, building it as before."""
 from __future__ import annotations
 
 import logging
-import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.answer.advisor import Advisor
 from bot.answer.lexicon import build_lexicon
 from bot.answer.spelling import Speller
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
 from ingest.embedding.factory import Embedder
 from ingest.lexicon import kb_names, word_counts
 from ingest.pipeline import Ingestor
 from ingest.store.index import KnowledgeIndex
-from tests.conftest import ROOT, MakeSettings, write_config
+from tests.conftest import MakeSettings
+from tests.stored_copies import copy_without_stored
 
 
 def test_the_stored_lexicon_is_the_one_the_start_computed(built: tuple[Settings, Advisor]) -> None:
@@ -59,23 +57,11 @@ QUESTIONS = (
 )
 
 
-def _copy_without_lexicons(settings: Settings, tmp_path: Path) -> Settings:
-    """The built store as a store written before lexicons were: its cache without their table."""
-    shutil.copytree(settings.store.path, tmp_path / "store")
-    with sqlite3.connect(tmp_path / "store" / "embeddings.sqlite3") as db:
-        db.execute("DROP TABLE lexicons")
-    data = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    data["store"]["path"] = str(tmp_path / "store")
-    data["knowledge"]["dir"] = str(settings.knowledge.dir)
-    data["gate"]["questions_file"] = str(settings.knowledge.dir / "golden.yaml")
-    return load_settings(write_config(tmp_path / "config.yaml", data))
-
-
 def test_a_version_without_a_stored_lexicon_still_answers(
     built: tuple[Settings, Advisor], embedder: Embedder, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings, advisor = built
-    old = _copy_without_lexicons(settings, tmp_path)
+    old = copy_without_stored(settings, tmp_path)
     index = KnowledgeIndex(old, embedder)
     try:
         assert index.stored_lexicon() is None
