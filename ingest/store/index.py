@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -63,6 +63,9 @@ class _Live:
     chunks: list[Hit] | None = None
     keywords: KeywordStats | None = None
     roles: list[str] | None = None
+    read: dict[str, Hit] = field(default_factory=dict)
+    """The chunks answers have read by id, kept for the version's life: a warm answer reads none twice (at
+    most every chunk, what `chunks` holds whole)."""
 
 
 @dataclass(frozen=True)
@@ -359,12 +362,15 @@ class KnowledgeIndex:
 
     def _hits_in(self, ids: Sequence[str]) -> tuple[_Live, list[Hit]]:
         live = self._current()
-        found = live.chunks or []  # already read whole (the sources list, an old version): no request
-        if live.chunks is None and ids:
-            live, got = self._read(lambda layers: layers.get(ids=ids))
-            found = as_hits(got)
-        by_id = {h.id: h for h in found}
-        return live, [by_id[i] for i in ids if i in by_id]
+        if live.chunks is not None:  # already read whole (the sources list, an old version): no request
+            by_id = {h.id: h for h in live.chunks}
+            return live, [by_id[i] for i in ids if i in by_id]
+        missing = [i for i in ids if i not in live.read]
+        if missing:
+            live, got = self._read(lambda layers: layers.get(ids=missing))
+            with self._lock:
+                live.read.update((h.id, h) for h in as_hits(got))
+        return live, [live.read[i] for i in ids if i in live.read]
 
     def unit_vectors(self, chunk_hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of these chunks' quotable units (ingest.sentences), one matrix per chunk hash,
