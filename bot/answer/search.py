@@ -33,7 +33,6 @@ from bot.answer.scope import (
 from bot.answer.settings import AdvisorSettings
 from bot.answer.specific import unanswered
 from ingest.chunking import units
-from ingest.lexicon import TOKEN
 from ingest.rolenames import neutral
 from ingest.store.index import KnowledgeIndex
 
@@ -108,7 +107,7 @@ class QuestionSearch:
         if implied and self._hides_a_name(resolved.question, docs):
             # A name of the knowledge base's own ("SFIA categories?") says where to look: a role guessed
             # from the rest of the words must not hide the article that holds it.
-            implied, follow = None, None
+            follow = None
             docs = self.retriever.invoke(resolved.question, roles=None, vector=vector, k=k, max_per_article=k)
         wanted = asked_facets(resolved.question)
         ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector, wanted)
@@ -116,8 +115,8 @@ class QuestionSearch:
 
     def _hides_a_name(self, question: str, docs: Sequence[Document]) -> bool:
         """Whether the question names something of the knowledge base that none of `docs` holds."""
-        held = " ".join(" ".join(TOKEN.findall(d.page_content.lower())) for d in docs)
-        return any(f" {name} " not in f" {held} " for name in names_in(question, self.words().names, self.roles()))
+        named = names_in(question, self.words().names, self.roles())
+        return len(names_in(" ".join(d.page_content for d in docs), frozenset(named))) < len(named)
 
     def evidence(self, resolved: Resolved, found: Found) -> Evidence:
         """The scope signals (bot.answer.scope) for a question and what retrieval found for it."""
