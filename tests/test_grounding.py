@@ -42,7 +42,10 @@ SECOND_GENERATION = (
 #: calibrate (its misses were read); the held-out split is g7-* (a seventh blind writer's pairs, committed before the
 #: second round was merged), scored once after: 0.917 / 0.733 (9 of its 20 misses claims from elsewhere in the
 #: article, "off_passage": this writer wrote more of them).
-FLOOR = {"precision": 0.91, "recall": 0.73}
+#: Session 14: g7 became calibrate; the held-out split is g8-* and g9-* (two more blind writers, 230 pairs once
+#: sentences repeating a calibrate pair were left out), committed before the added-clause, "too ... to" and
+#: "in most cases" rules and the refit, scored once after: 0.952 / 0.846 (misses: 7 contradictions, 7 swaps).
+FLOOR = {"precision": 0.95, "recall": 0.84}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
@@ -368,7 +371,7 @@ def test_an_answer_that_loses_most_of_its_claims_is_ungrounded(guard: Guard) -> 
 def test_held_out_pairs_hold_the_floor(guard: Guard) -> None:
     """The pairs were written blind; the model was fitted on the calibrate split only."""
     pairs = [p for p in load_pairs() if p.split == "heldout"]
-    assert len(pairs) >= 150  # an empty split would score 1.0 and test nothing
+    assert len(pairs) >= 230  # an empty split would score 1.0 and test nothing
     measured = report("heldout", guard.model, score(guard, pairs, _titles(ROOT / "knowledge")))
     assert measured.precision >= FLOOR["precision"]
     assert measured.recall >= FLOOR["recall"]
@@ -384,3 +387,22 @@ def test_a_cited_statement_of_silence_does_not_count_as_a_kept_claim(guard: Guar
     grounded = guard.check(text, passages())
     assert (grounded.kept, grounded.removed, grounded.kept_cited) == (1, 1, 0)
     assert grounded.ungrounded()
+
+
+def test_in_most_cases_vouches_for_usually_but_the_most_does_not() -> None:
+    cited = "They need to be mission-driven and not profit-driven in most cases."
+    assert lexical_misses("They usually need to put mission ahead of profit.", cited) == ()
+    assert "usually" in lexical_misses("They usually are the most critical hires.", "They are the most critical hires.")
+
+
+def test_too_new_for_denies_what_follows() -> None:
+    cited = "The role has been in place long enough that we now see a second generation making its mark."
+    assert denials("The role is too new for a second generation to have made its mark.", cited) == 1
+    assert denials("The second generation is making its mark, too.", cited) == 0
+
+
+def test_a_clause_added_to_a_faithful_claim_is_a_miss(guard: Guard) -> None:
+    cited = "A good CTO candidate can come from a healthcare IT vendor or consulting firm."
+    added = "A good CTO candidate can come from a healthcare IT vendor, a consulting firm, or a large military role."
+    assert any(m.startswith("an added clause") for m in guard.features(added, [cited]).missing)
+    assert not guard.features("Good CTO candidates can come from vendors or consulting firms.", [cited]).missing

@@ -91,6 +91,8 @@ _SAME_REACH = [
     _words("most majority"),
     _words("mostly largely mainly primarily predominantly chiefly"),  # narrows a claim to its main part
 ]
+#: The idioms of "usually": "in most cases", "most of the time", "more often than not".
+_MOST_CASES = re.compile(r"\b(?:in most cases|most of the time|more often than not|for the most part)\b")
 #: Titles a name may carry and what in the cited text vouches for each ("Dr. Chris Wood" for "Chris Wood, M.D.").
 _TITLES = {"dr": _words("dr md doctor physician")}
 #: C-suite roles as acronyms ("CTO", "CMIO"): naming a role the cited text does not name moves a claim to
@@ -194,6 +196,8 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     lower = cited.lower()
     missing = sorted(_normal_numbers(sentence) - _normal_numbers(cited))
     cited_words = set(re.findall(r"[a-z]+", lower.replace(".", "")))
+    if _MOST_CASES.search(lower):
+        cited_words |= _reach("usually")  # "in most cases" is the reach of "usually", not of "most"
     for name in sorted(_names(sentence)):
         key = name.lower().removesuffix("’s").removesuffix("'s")
         if key in _TITLES:

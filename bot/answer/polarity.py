@@ -44,6 +44,9 @@ def denials(sentence: str, cited: str) -> int:
             continue  # "shouldn't overlook", "never loses": a denied denial asserts
         if _double(words, i):
             continue
+        if word == "too" and word not in have and {"to", "for"} & set(words[i + 2 : i + 5]):
+            count += 1  # "too new for a second generation to have emerged" denies that one has
+            continue
         count += word in _DENIALS and word not in have
     return count
 
