@@ -125,7 +125,8 @@ def test_lines_stating_protected_attributes_are_dropped_before_matching() -> Non
 
 
 def test_summary_and_education_sentences_are_told_apart_from_what_the_candidate_did() -> None:
-    """The check weighs a CV's own summary and its degrees apart (they may show a background, not a quality)."""
+    """The check weighs a CV's own summary and its degrees apart (they may show a background, not a quality);
+    hobbies are no evidence for anything, and where a CV hints at religion or family ("church choir")."""
     text = cv_text(
         "Jo Doe\n\n## Professional summary\n\nStrategic thinker and clear communicator.\n\nEXPERIENCE\n"
         "Director, Acme Health (2015 - present)\nRan the data centre move to plan and on budget.\n"
@@ -135,7 +136,6 @@ def test_summary_and_education_sentences_are_told_apart_from_what_the_candidate_
         "Strategic thinker and clear communicator.",
         "Ran the data centre move to plan and on budget.",
         "MSc Health Informatics, Some University",
-        "Sings in a folk group on Fridays.",
     ]
     assert text.sections == {
         "Strategic thinker and clear communicator.": "summary",

@@ -31,7 +31,7 @@ _PERIOD = re.compile(r"\b(?:19|20)\d{2}\s*(?:-|–|—|to)\s*(?:(?:19|20)\d{2}|p
 MIN_MARKERS = 2
 # The headings of a CV's sections whose sentences say something other than what the candidate did: their
 # own summary of themself and their schooling. The check weighs these apart (bot.toolkit.screen): they can
-# show a background, hardly a quality or a responsibility.
+# show a background, hardly a quality or a responsibility. Their interests are no evidence at all.
 SECTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "summary",
@@ -42,10 +42,16 @@ SECTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("education", re.compile(r"^(?:education|qualifications|training|certifications?)(?: and \w+)?\s*:?$", re.I)),
+    (
+        "interests",
+        re.compile(r"^(?:(?:personal |outside )?interests|hobbies(?: and interests)?|other)\s*:?$", re.I),
+    ),
 )
 _HEADING = re.compile(r"^[A-Za-z][A-Za-z &/'-]{0,40}:?$")
 """A line that may head a section: a few words with no digit, comma or full stop (also a name line)."""
 HEADING_WORDS = 3
+INTERESTS = "interests"
+"""The section of hobbies, left out of the sentences: no criterion is shown by what a person does for fun."""
 
 
 class CVRefused(Exception):  # noqa: N818 - read as "the CV was refused"
@@ -90,6 +96,8 @@ def cv_text(text: str) -> CVText:
             continue
         if _PERIOD.search(line):  # a title line with its dates ("Director, Wexbridge Health (2012 - 2016)")
             section = "" if section == "summary" else section
+            continue
+        if section == INTERESTS:  # a hobby ("enjoys planning cycling holidays") shows nothing of the work
             continue
         for sentence in without_protected([s.strip() for s in _SENTENCE_END.split(line)]):
             if len(sentence.split()) >= MIN_WORDS:
