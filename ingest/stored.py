@@ -37,7 +37,7 @@ def store_for_readers(
     if shared is not None and others:
         wanted = {lexicon_part_key(fingerprint, e.file_hash): d for d, e in others.items()}
         wanted |= {keywords_part_key(fingerprint, d, e.file_hash): d for d, e in others.items()}
-        kept = cache.get_blobs(list(wanted))
+        kept = cache.stored_keys(list(wanted))
         missing = sorted({d for key, d in wanted.items() if key not in kept})
         if missing:
             records = [*records, *shared(missing)]
@@ -48,7 +48,7 @@ def store_for_readers(
 def backfill_for_readers(cache: EmbeddingCache, backend: Backend, live: VersionInfo) -> None:
     """Store what the live version lacks of the two (ingested before they were stored), from its records."""
     lexicon, keywords = lexicon_key(live.fingerprint, live.documents), keywords_key(live.fingerprint, live.documents)
-    have = cache.get_blobs([lexicon, keywords])
+    have = cache.stored_keys([lexicon, keywords])
     if lexicon in have and keywords in have:
         return
     got = open_layers(backend, live).get_all()  # base and delta alike: every record the version shows
