@@ -165,7 +165,7 @@ _CONTINUES = re.compile(r"^(?:It|Its|She|He|Her|His|They|Their|This|These|That|T
 """A sentence that opens by pointing back ("It is a good resource that ...") finishes the one before it."""
 
 
-_POINTS_BACK = re.compile(r"^[^.“”\"]{0,120}?,\s(?:they|it|he|she)\s(?:were|was|are|is|had|has|have|worked|tend)\b")
+_SUBJECT_BACK = re.compile(r"^[^.“”\"]{0,120}?,\s(?:they|it|he|she)\s(?:were|was|are|is|had|has|have|worked|tend)\b")
 """A sentence whose subject, after an opening clause, points back: "As I discussed with ..., they were strong
 in implementation" says nothing of whom without the sentence before it."""
 
@@ -174,7 +174,7 @@ def _antecedents(cand: Candidate, nearby: dict[tuple[int, int], Candidate]) -> l
     """The sentences before `cand` that its opening pronoun needs, nearest last (at most two back)."""
     found: list[Candidate] = []
     current = cand
-    while len(found) < 2 and (_CONTINUES.match(current.text) or _POINTS_BACK.match(current.text)):
+    while len(found) < 2 and (_CONTINUES.match(current.text) or _SUBJECT_BACK.match(current.text)):
         before = nearby.get((current.passage.n, current.position - 1))
         if before is None:
             break

@@ -33,9 +33,7 @@ _JOIN = re.compile(
 _SENTENCE = re.compile(r"(?<=\?)\s+|(?<=[.!])\s+(?=(?:separately|also|and|plus)\b)", re.IGNORECASE)
 _ASKING = re.compile(rf"^(?:[\w'’-]+\s+){{0,4}}(?:{_ASKS})\b|\?$", re.IGNORECASE)
 # Case-sensitive on purpose: "IT" (information technology) is not "it".
-_POINTS_BACK = re.compile(
-    r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er|him|[Ii]t|[Ii]ts|[Tt]hey|[Tt]heir|them|[Tt]hose|[Tt]hese)\b"
-)
+_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er|him|[Ii]t|[Ii]ts|[Tt]hey|[Tt]heir|them|[Tt]hose|[Tt]hese)\b")
 _PERSON = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er|him)\b")
 MIN_WORDS = 3
 
@@ -78,4 +76,4 @@ def _carries_first(first: str, part: str, roles: list[str]) -> bool:
     mean a role when the part or the first names one, and the role alone says who then."""
     if _PERSON.search(part):
         return True
-    return bool(_POINTS_BACK.search(part)) and not find_roles(part, roles) and not find_roles(first, roles)
+    return bool(_PRONOUN.search(part)) and not find_roles(part, roles) and not find_roles(first, roles)
