@@ -26,7 +26,8 @@ def _words(text: str) -> frozenset[str]:
 _DENIALS = _words(
     "little hardly barely scarcely lack lacks lacked lacking struggle struggles struggled struggling unable "
     "limited prevent prevents prevented fail fails failed failing hard difficult weak rarely seldom instead "
-    "brand delegate delegated delegates avoid avoids leave leaves nobody nothing not no never without cannot"
+    "brand delegate delegated delegates avoid avoids leave leaves nobody nothing not no never without cannot "
+    "poorly steer steers steered"
 )
 
 
@@ -46,6 +47,9 @@ def denials(sentence: str, cited: str) -> int:
             continue
         if word == "too" and word not in have and {"to", "for"} & set(words[i + 2 : i + 5]):
             count += 1  # "too new for a second generation to have emerged" denies that one has
+            continue
+        if word == "yet" and words[i + 1 : i + 2] == ["to"] and "yet" not in have:
+            count += 1  # "have yet to emerge": not yet
             continue
         count += word in _DENIALS and word not in have
     return count
@@ -178,7 +182,8 @@ _OPPOSITES = _words(
     "young:old rich:poor wide:narrow deep:shallow active:passive positive:negative optimistic:pessimistic "
     "true:false right:wrong correct:incorrect legal:illegal huge:tiny huge:small abundant:scarce "
     "surplus:shortage upward:downward expand:narrow widen:narrow strong:poor good:poor creative:conventional "
-    "innovative:conventional strategic:operational strategic:tactical"
+    "innovative:conventional strategic:operational strategic:tactical critical:peripheral integral:peripheral "
+    "central:peripheral critical:marginal integral:marginal huge:modest large:modest less:higher"
 )
 _ANTONYM: dict[str, set[str]] = {}
 for _pair in _OPPOSITES:

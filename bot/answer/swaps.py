@@ -84,3 +84,31 @@ def exchanges(sentence: str, cited: str) -> list[str]:
         if found:
             return [f"swapped {shared[found[0]]} and {shared[found[1]]}"]
     return []
+
+
+# A movement's two ends: "from other industries" and "into healthcare CTO roles" (a phrase of up to five words
+# that stops at a verb or a join). "from outside X" names no end: it says where the mover is not.
+_END_WORD = r"(?:(?!(?:to|into|are|is|can|has|have|had|will|were|was|and|but|which|where|who)\b)[\w’'-]+)"
+_PHRASE_WORDS = rf"((?:{_END_WORD}\s+){{0,4}}{_END_WORD})"
+_FROM = re.compile(r"\b(?:from|out of)\s+(?!outside)" + _PHRASE_WORDS, re.IGNORECASE)
+_TO = re.compile(
+    r"(?:\binto|\b(?:transfer\w*|mov\w+|bridg\w+|shift\w*|migrat\w+|transition\w*|carr\w+ over|go|goes|went|"
+    r"come|comes|came)\s+(?:\w+\s+)?to)\s+" + _PHRASE_WORDS,
+    re.IGNORECASE,
+)
+
+
+def _ends(pattern: re.Pattern[str], text: str) -> set[str]:
+    return {_key(t) for m in pattern.finditer(text) for t in terms(m.group(1))}
+
+
+def reversed_direction(sentence: str, cited: str) -> list[str]:
+    """'moved X the other way' when the sentence sends something to where the cited text has it come from, or
+    from where it goes: "skills from healthcare transfer to other industries" against "skills from other
+    industries transfer to healthcare". The words are the passage's and so is every likeness measure; only
+    the direction turned. Needs both ends in the cited text, so a passage with no movement is never read so."""
+    came, went = _ends(_FROM, cited), _ends(_TO, cited)
+    if not came or not went:
+        return []
+    turned = (_ends(_TO, sentence) & came) - went | (_ends(_FROM, sentence) & went) - came
+    return [f"moved {w} the other way" for w in sorted(turned)]
