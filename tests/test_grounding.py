@@ -48,8 +48,11 @@ SECOND_GENERATION = (
 #: Then g8 and g9 became calibrate and the held-out split is g10-* and g11-* (two more blind writers briefed for
 #: heavy rewording and for a recruiter's compact style; 241 pairs), committed before the rules read from g8 and g9
 #: (judgements reversed in other words, movements sent the other way) and the refit, scored once after:
-#: 0.837 / 0.713. The guard does not yet carry to a new writer's style.
-FLOOR = {"precision": 0.83, "recall": 0.71}
+#: 0.837 / 0.713. The guard does not yet carry to a new writer's style. Then g10 and g11 became calibrate and the
+#: held-out split is g12-* and g13-* (a physician-facing voice with relative clauses and time words; compound
+#: sentences with one faithful and one wrong half; 253 pairs), committed before the added clause learned more joins
+#: ("who", "through", a semicolon) and the refit on twelve batches, scored once after: 0.827 / 0.814.
+FLOOR = {"precision": 0.82, "recall": 0.81}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
@@ -375,7 +378,7 @@ def test_an_answer_that_loses_most_of_its_claims_is_ungrounded(guard: Guard) -> 
 def test_held_out_pairs_hold_the_floor(guard: Guard) -> None:
     """The pairs were written blind; the model was fitted on the calibrate split only."""
     pairs = [p for p in load_pairs() if p.split == "heldout"]
-    assert len(pairs) >= 240  # an empty split would score 1.0 and test nothing
+    assert len(pairs) >= 250  # an empty split would score 1.0 and test nothing
     measured = report("heldout", guard.model, score(guard, pairs, _titles(ROOT / "knowledge")))
     assert measured.precision >= FLOOR["precision"]
     assert measured.recall >= FLOOR["recall"]
@@ -425,3 +428,9 @@ def test_judgements_reversed_in_other_words_are_misses() -> None:
     assert lexical_misses("Demand for talent is modest.", "The technology talent demand is so huge.")
     assert denials("Skills transfer poorly to healthcare.", "Skills are transferable to healthcare.") == 1
     assert denials("Second-generation CMIOs have yet to emerge.", "We now see second-generation CMIOs.") == 1
+
+
+def test_a_relative_clause_that_adds_a_fact_is_a_miss(guard: Guard) -> None:
+    cited = "Raths interviewed Chris Wood, M.D., CMIO at Loyola University Health System in Maywood, Illinois."
+    added = "Raths interviewed Chris Wood, M.D., CMIO at Loyola University Health System, who practises as a surgeon."
+    assert any(m.startswith("an added clause") for m in guard.features(added, [cited]).missing)

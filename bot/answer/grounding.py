@@ -51,11 +51,12 @@ _CACHE_LIMIT = 20_000
 _ALIGNED = 0.6
 """A sentence word whose best cosine to any cited word is below this has no counterpart there."""
 _JOINS = re.compile(
-    r",?\s+\b(?:or|and|plus|such as|particularly|especially|including|although|though|while|as well as|also|with|"
-    r"but|because|which|so that|since|leading to|along with)\b",
+    r"(?:;|,?\s+\b(?:or|and|plus|such as|particularly|especially|including|although|though|while|as well as|also|"
+    r"with|but|because|which|so that|since|leading to|along with|who|whereas|through|via|often|like|thanks to|"
+    r"due to|where|when|after)\b)",
     re.IGNORECASE,
 )
-"""Where an LLM appends to a claim: a list join, an example, a concession, a cause."""
+"""Where an LLM appends to a claim: a list join, an example, a concession, a cause, a relative clause."""
 _HEAD_MET = 0.85
 _TAIL_UNMET = 0.5
 """An added clause: the words before a join meet the cited text's (mean best cosine at least _HEAD_MET) and the
