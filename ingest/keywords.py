@@ -134,6 +134,7 @@ class KeywordStats:
         avgdl = int(doc_len.sum()) / size if size else 0
         self._norm = BM25_K1 * (1 - BM25_B + BM25_B * doc_len / avgdl) if avgdl else np.ones(size)
         self._role_masks: dict[str, np.ndarray] = {}
+        self._role_ids: dict[tuple[str, ...], frozenset[str]] = {}
         self._row_of: dict[tuple[str, int], int] | None = None
 
     def __len__(self) -> int:
@@ -259,6 +260,15 @@ class KeywordStats:
                 for r in chunk_roles:
                     self._role_masks.setdefault(r, np.zeros(len(self.ids), dtype=bool))[i] = True
         return self._role_masks.get(role)
+
+    def role_ids(self, roles: Iterable[str]) -> frozenset[str]:
+        """The ids of the chunks of articles about any of `roles`, kept per set of roles: built for each
+        role-filtered search, this set of every matching id cost time in step with the corpus per question."""
+        key = tuple(sorted(set(roles)))
+        if key not in self._role_ids:
+            masks = [m for m in map(self.role_mask, key) if m is not None]
+            self._role_ids[key] = frozenset(self.ids[int(i)] for m in masks for i in np.flatnonzero(m))
+        return self._role_ids[key]
 
     def row_at(self, doc_id: str, position: int) -> int | None:
         """The row of the chunk at `position` in its article (indexed on first use)."""

@@ -279,8 +279,7 @@ class KnowledgeIndex:
         """
         if roles:
             stats = self.keywords()
-            masks = [m for m in map(stats.role_mask, roles) if m is not None]
-            allowed = frozenset(stats.ids[int(i)] for m in masks for i in np.flatnonzero(m))
+            allowed = stats.role_ids(roles)
             if not allowed:
                 return []
             if len(allowed) * ROLE_FILTER_SHARE >= len(stats):
@@ -340,6 +339,7 @@ class KnowledgeIndex:
             if live.chunks is None:
                 live, got = self._read(lambda layers: layers.get_all())
                 live.chunks = sorted(as_hits(got), key=lambda h: (h.doc_id, int(h.metadata.get("position", 0))))
+                live.read.update((h.id, h) for h in live.chunks)  # by id too, built once: see _hits_in
             return live.chunks
 
     def keywords(self) -> KeywordStats:
@@ -362,9 +362,8 @@ class KnowledgeIndex:
 
     def _hits_in(self, ids: Sequence[str]) -> tuple[_Live, list[Hit]]:
         live = self._current()
-        if live.chunks is not None:  # already read whole (the sources list, an old version): no request
-            by_id = {h.id: h for h in live.chunks}
-            return live, [by_id[i] for i in ids if i in by_id]
+        # A version read whole (the sources list, an old version) has every chunk in `read` already: a dict
+        # of every chunk built here per call cost time in step with the corpus on every answer after /sources.
         missing = [i for i in ids if i not in live.read]
         if missing:
             live, got = self._read(lambda layers: layers.get(ids=missing))
