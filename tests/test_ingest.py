@@ -13,7 +13,6 @@ from ingest.errors import ModelMismatchError, VersionNotFoundError
 from ingest.pipeline import Ingestor
 from ingest.store.backend import make_backend
 from ingest.store.index import KnowledgeIndex
-from ingest.store.layers import Layers
 from ingest.store.versions import rollback
 from tests.conftest import MakeSettings
 
@@ -191,27 +190,6 @@ def test_reader_follows_new_version_without_restart(
     assert stats.role_ids(["CISO", "CTO"]) is stats.role_ids(("CTO", "CISO"))
     assert {stats.places[stats.ids.index(i)][0] for i in stats.role_ids(["CISO"])} == {"ciso.md"}
     index.close()
-
-
-def test_after_the_whole_version_is_read_answers_read_no_chunk_again(
-    make_settings: MakeSettings, kb: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """/sources reads every chunk once; the answers after it find each chunk by id in memory."""
-    settings = make_settings(gate={"enabled": False})
-    Ingestor(settings, embedder).run()
-    index = KnowledgeIndex(settings, embedder)
-    try:
-        every = index.chunks()
-
-        def no_request(*_: object, **__: object) -> object:
-            raise AssertionError("a chunk was requested again after the whole version was read")
-
-        monkeypatch.setattr(Layers, "get", no_request)
-        hits = index.search("executive presence", k=3, roles=["CTO"])
-        assert hits and {h.id for h in hits} <= {h.id for h in every}
-    finally:
-        monkeypatch.undo()
-        index.close()
 
 
 def test_rollback(make_settings: MakeSettings, kb: Path, embedder: Embedder) -> None:

@@ -18,6 +18,7 @@ from ingest.embedding.factory import Embedder
 from ingest.keywords import KeywordStats, chunk_terms, stored_keywords
 from ingest.pipeline import Ingestor
 from ingest.store.index import KnowledgeIndex
+from ingest.store.layers import Layers
 from tests.stored_copies import copy_without_stored
 
 QUESTIONS = (
@@ -67,6 +68,27 @@ def test_an_answer_reads_only_the_chunks_it_needs(
         assert answers == [advisor.ask_sync(q).text for q in QUESTIONS]
     finally:
         fresh.close()
+
+
+def test_after_the_whole_version_is_read_answers_read_no_chunk_again(
+    built: tuple[Settings, Advisor], embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/sources reads every chunk once; the answers after it find each chunk by id among those."""
+    settings, _ = built
+    index = KnowledgeIndex(settings, embedder)
+    try:
+        every = index.chunks()
+
+        def no_request(*_: object, **__: object) -> object:
+            raise AssertionError("a chunk was requested again after the whole version was read")
+
+        monkeypatch.setattr(Layers, "get", no_request)
+        answers = [Advisor(settings, index).ask_sync(q) for q in QUESTIONS]
+        assert all(a.in_scope for a in answers)
+        assert {h.id for h in index.search("executive presence", k=3, roles=["CTO"])} <= {h.id for h in every}
+    finally:
+        monkeypatch.undo()
+        index.close()
 
 
 def test_damaged_stored_statistics_are_computed_instead(
