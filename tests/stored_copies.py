@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
 
 from bot.settings import Settings, load_settings
+from ingest.embedding.factory import Embedder
+from ingest.store.index import KnowledgeIndex
 from tests.conftest import ROOT, write_config
 
 
@@ -27,3 +31,16 @@ def copy_without_stored(settings: Settings, tmp_path: Path, damage: bool = False
     data["knowledge"]["dir"] = str(settings.knowledge.dir)
     data["gate"]["questions_file"] = str(settings.knowledge.dir / "golden.yaml")
     return load_settings(write_config(tmp_path / "config.yaml", data))
+
+
+@contextmanager
+def opened_copy(
+    settings: Settings, tmp_path: Path, embedder: Embedder, damage: bool = False
+) -> Iterator[tuple[Settings, KnowledgeIndex]]:
+    """`copy_without_stored`'s settings and an index open on them (a new bot process's), closed afterwards."""
+    copied = copy_without_stored(settings, tmp_path, damage)
+    index = KnowledgeIndex(copied, embedder)
+    try:
+        yield copied, index
+    finally:
+        index.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,63 +53,62 @@ def _new_version(kb: Path, settings: Any, embedder: Embedder, n: int) -> str:
     return str(report.version)
 
 
-def test_the_first_answer_after_a_switch_builds_nothing_once_followed(
-    make_settings: MakeSettings, kb: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def warm(
+    make_settings: MakeSettings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Any, KnowledgeIndex, Advisor, Counter[str]]]:
+    """A built store, its index and an advisor that has answered once; then what each version opening builds."""
     settings = make_settings(gate={"enabled": False})
     Ingestor(settings, embedder).run()
     index = KnowledgeIndex(settings, embedder)
     try:
         advisor = Advisor(settings, index)
-        advisor.ask_sync(QUESTION)  # warm
-        built = _counting(monkeypatch)
-
-        # Without following, the first question after the switch opens the version and reads its parts.
-        name = _new_version(kb, settings, embedder, 1)
         advisor.ask_sync(QUESTION)
-        assert index.version().name == name
-        assert built == {"_open": 1, "stored_keywords": 1, "build_lexicon": 1}
-
-        # Followed (what the bot's background task does), the first question builds nothing.
-        built.clear()
-        name = _new_version(kb, settings, embedder, 2)
-        advisor.follow_live()
-        assert built == {"_open": 1, "stored_keywords": 1, "build_lexicon": 1}
-        built.clear()
-        answer = advisor.ask_sync(QUESTION)
-        assert index.version().name == name and answer.in_scope
-        assert built == {}, "the first answer after the switch built what the follow should have"
+        yield settings, index, advisor, _counting(monkeypatch)
     finally:
         index.close()
+
+
+def test_the_first_answer_after_a_switch_builds_nothing_once_followed(
+    warm: tuple[Any, KnowledgeIndex, Advisor, Counter[str]], kb: Path, embedder: Embedder
+) -> None:
+    settings, index, advisor, built = warm
+    # Without following, the first question after the switch opens the version and reads its parts.
+    name = _new_version(kb, settings, embedder, 1)
+    advisor.ask_sync(QUESTION)
+    assert index.version().name == name
+    assert built == {"_open": 1, "stored_keywords": 1, "build_lexicon": 1}
+
+    # Followed (what the bot's background task does), the first question builds nothing.
+    built.clear()
+    name = _new_version(kb, settings, embedder, 2)
+    advisor.follow_live()
+    assert built == {"_open": 1, "stored_keywords": 1, "build_lexicon": 1}
+    built.clear()
+    answer = advisor.ask_sync(QUESTION)
+    assert index.version().name == name and answer.in_scope
+    assert built == {}, "the first answer after the switch built what the follow should have"
 
 
 def test_the_bots_background_task_follows_a_new_version(
-    make_settings: MakeSettings, kb: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    warm: tuple[Any, KnowledgeIndex, Advisor, Counter[str]], kb: Path, embedder: Embedder
 ) -> None:
-    settings = make_settings(gate={"enabled": False})
-    Ingestor(settings, embedder).run()
-    index = KnowledgeIndex(settings, embedder)
-    try:
-        advisor = Advisor(settings, index)
-        advisor.ask_sync(QUESTION)
-        built = _counting(monkeypatch)
+    settings, _, advisor, built = warm
 
-        async def run() -> None:
-            task = asyncio.create_task(follow_live(advisor, every_s=0.05))
-            try:
-                await asyncio.to_thread(_new_version, kb, settings, embedder, 1)
-                deadline = time.monotonic() + 30
-                while built["build_lexicon"] < 1 and time.monotonic() < deadline:
-                    await asyncio.sleep(0.05)
-            finally:
-                task.cancel()
-                with pytest.raises(asyncio.CancelledError):
-                    await task
+    async def run() -> None:
+        task = asyncio.create_task(follow_live(advisor, every_s=0.05))
+        try:
+            await asyncio.to_thread(_new_version, kb, settings, embedder, 1)
+            deadline = time.monotonic() + 30
+            while built["build_lexicon"] < 1 and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+        finally:
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
 
-        asyncio.run(run())
-        assert built == {"_open": 1, "stored_keywords": 1, "build_lexicon": 1}, "followed with no question asked"
-        built.clear()
-        advisor.ask_sync(QUESTION)
-        assert built == {}
-    finally:
-        index.close()
+    asyncio.run(run())
+    assert built == {"_open": 1, "stored_keywords": 1, "build_lexicon": 1}, "followed with no question asked"
+    built.clear()
+    advisor.ask_sync(QUESTION)
+    assert built == {}

@@ -19,7 +19,7 @@ from ingest.keywords import KeywordStats, chunk_terms, stored_keywords
 from ingest.pipeline import Ingestor
 from ingest.store.index import KnowledgeIndex
 from ingest.store.layers import Layers
-from tests.stored_copies import copy_without_stored
+from tests.stored_copies import opened_copy
 
 QUESTIONS = (
     "What should I look for in a CTO?",  # a role: role-filtered dense and keyword search
@@ -95,24 +95,18 @@ def test_damaged_stored_statistics_are_computed_instead(
     built: tuple[Settings, Advisor], embedder: Embedder, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings, advisor = built
-    damaged = copy_without_stored(settings, tmp_path, damage=True)
-    index = KnowledgeIndex(damaged, embedder)
-    try:
+    with opened_copy(settings, tmp_path, embedder, damage=True) as (damaged, index):
         with caplog.at_level(logging.INFO, logger="ingest"):
             answers = [Advisor(damaged, index).ask_sync(q).text for q in QUESTIONS]
         assert any("cannot be read" in r.message for r in caplog.records)
         assert answers == [advisor.ask_sync(q).text for q in QUESTIONS]
-    finally:
-        index.close()
 
 
 def test_a_version_without_stored_statistics_still_answers(
     built: tuple[Settings, Advisor], embedder: Embedder, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings, advisor = built
-    old = copy_without_stored(settings, tmp_path)
-    index = KnowledgeIndex(old, embedder)
-    try:
+    with opened_copy(settings, tmp_path, embedder) as (old, index):
         upgraded = Advisor(old, index)
         with caplog.at_level(logging.INFO, logger="ingest.store.index"):
             answers = [upgraded.ask_sync(q).text for q in QUESTIONS]
@@ -129,5 +123,3 @@ def test_a_version_without_stored_statistics_still_answers(
             assert not [r for r in caplog.records if "no stored keyword statistics" in r.message]
         finally:
             again.close()
-    finally:
-        index.close()

@@ -19,7 +19,7 @@ from ingest.lexicon import kb_names, word_counts
 from ingest.pipeline import Ingestor
 from ingest.store.index import KnowledgeIndex
 from tests.conftest import MakeSettings
-from tests.stored_copies import copy_without_stored
+from tests.stored_copies import opened_copy
 
 
 def test_the_stored_lexicon_is_the_one_the_start_computed(built: tuple[Settings, Advisor]) -> None:
@@ -61,9 +61,7 @@ def test_a_version_without_a_stored_lexicon_still_answers(
     built: tuple[Settings, Advisor], embedder: Embedder, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings, advisor = built
-    old = copy_without_stored(settings, tmp_path)
-    index = KnowledgeIndex(old, embedder)
-    try:
+    with opened_copy(settings, tmp_path, embedder) as (old, index):
         assert index.stored_lexicon() is None
         upgraded = Advisor(old, index)
         with caplog.at_level(logging.INFO, logger="bot.answer.lexicon"):
@@ -74,8 +72,6 @@ def test_a_version_without_a_stored_lexicon_still_answers(
         # The next ingest, with nothing changed, stores it: upgraded stores start fast from then on.
         Ingestor(old, embedder).run()
         assert index.stored_lexicon() is not None
-    finally:
-        index.close()
 
 
 def test_a_deleted_articles_names_leave_the_disk(make_settings: MakeSettings, kb: Path, embedder: Embedder) -> None:
