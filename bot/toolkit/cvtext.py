@@ -29,6 +29,8 @@ CV_MARKERS = re.compile(
 )
 _PERIOD = re.compile(r"\b(?:19|20)\d{2}\s*(?:-|–|—|to)\s*(?:(?:19|20)\d{2}|present|now|today)\b", re.I)
 MIN_MARKERS = 2
+INTERESTS = "interests"
+"""The section of hobbies, left out of the sentences: no criterion is shown by what a person does for fun."""
 # The headings of a CV's sections whose sentences say something other than what the candidate did: their
 # own summary of themself and their schooling. The check weighs these apart (bot.toolkit.screen): they can
 # show a background, hardly a quality or a responsibility. Their interests are no evidence at all.
@@ -43,15 +45,13 @@ SECTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("education", re.compile(r"^(?:education|qualifications|training|certifications?)(?: and \w+)?\s*:?$", re.I)),
     (
-        "interests",
+        INTERESTS,
         re.compile(r"^(?:(?:personal |outside )?interests|hobbies(?: and interests)?|other)\s*:?$", re.I),
     ),
 )
 _HEADING = re.compile(r"^[A-Za-z][A-Za-z &/'-]{0,40}:?$")
 """A line that may head a section: a few words with no digit, comma or full stop (also a name line)."""
 HEADING_WORDS = 3
-INTERESTS = "interests"
-"""The section of hobbies, left out of the sentences: no criterion is shown by what a person does for fun."""
 
 
 class CVRefused(Exception):  # noqa: N818 - read as "the CV was refused"
