@@ -41,7 +41,7 @@ from ingest.store.manifest import DocEntry, VersionInfo, chunk_id, now_iso, vers
 from ingest.store.repair import RepairReport, clear_damage
 from ingest.store.space import estimate_bytes, need_free_space, space_errors
 from ingest.store.versions import prune, writer_lock
-from ingest.store.writer import WriteFailedError, write_version
+from ingest.store.writer import FreshChildren, WriteFailedError, write_version
 from ingest.stored import backfill_for_readers, reader_keys, store_for_readers
 
 log = logging.getLogger(__name__)
@@ -99,8 +99,8 @@ class Ingestor:
         with writer_lock(self.settings):
             backend = make_backend(self.settings)
             try:
-                with space_errors(self.settings.store.path):
-                    report = self._run(backend, force=force, rebuild=rebuild)
+                with space_errors(self.settings.store.path), FreshChildren() as children:
+                    report = self._run(backend, children, force=force, rebuild=rebuild)
             finally:
                 backend.close()
         report.seconds = round(time.monotonic() - started, 3)
@@ -112,16 +112,16 @@ class Ingestor:
         with writer_lock(self.settings):
             backend = make_backend(self.settings)
             try:
-                with space_errors(self.settings.store.path):
+                with space_errors(self.settings.store.path), FreshChildren() as children:
                     report = clear_damage(backend, self.settings)
-                    report.ingest = self._run(backend, force=False, rebuild=True)
+                    report.ingest = self._run(backend, children, force=False, rebuild=True)
                     report.ingest.damaged = []  # what it saw is what clear_damage found (and dropped)
             finally:
                 backend.close()
         report.ingest.seconds = round(time.monotonic() - started, 3)
         return report
 
-    def _run(self, backend: Backend, *, force: bool, rebuild: bool) -> IngestReport:
+    def _run(self, backend: Backend, children: FreshChildren, *, force: bool, rebuild: bool) -> IngestReport:
         started = time.monotonic()
         report = IngestReport()
         files, report.skipped, report.errors = scan(self.settings)
@@ -147,6 +147,8 @@ class Ingestor:
             self._backfill_stored(backend, live)
             return report
 
+        # A version will be written: its writer starts now, importing Chroma while this process reads and embeds.
+        children.prepare()
         build = Build()
         view: Layers | None = None
         delta: Delta | None = None
@@ -216,8 +218,10 @@ class Ingestor:
         # After the space check: a refused ingest writes nothing, and leaves readers their room to copy.
         # build.docs is the whole manifest; a delta's unchanged articles keep their stored parts (or are read).
         self._store_for_readers(build, fp, view if delta is not None else None)
+        if delta is not None:
+            children.prepare()  # a delta's run may compact a base after the switch: its writer starts now
         try:
-            found = write_version(self.settings, name, records, probes, k)
+            found = write_version(self.settings, name, records, probes, k, children)
             if delta is not None:
                 found = delta.gate_found(found, probes, k)
         except (WriteFailedError, NoSpaceError):
@@ -253,7 +257,7 @@ class Ingestor:
         report.pruned = prune(backend, self.settings)
         started = time.monotonic()
         try:
-            report.compacted = [c.base for c in compact(backend, self.settings, number)]
+            report.compacted = [c.base for c in compact(backend, self.settings, number, children)]
         except (WriteFailedError, NoSpaceError) as exc:
             # The new version is live already: the run succeeded, and the next ingest compacts again.
             report.compact_error = str(exc)

@@ -30,7 +30,7 @@ from ingest.store.layers import page_all
 from ingest.store.manifest import BASE_RE, VERSION_RE, VersionInfo, chunk_doc, now_iso
 from ingest.store.space import estimate_bytes, need_free_space
 from ingest.store.versions import kept_versions
-from ingest.store.writer import WriteFailedError, in_child, write_version
+from ingest.store.writer import FreshChildren, WriteFailedError, in_child, write_version
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +79,14 @@ def due(backend: Backend, settings: Settings) -> dict[str, tuple[list[VersionInf
     return out
 
 
-def compact(backend: Backend, settings: Settings, number: int) -> list[Compaction]:
-    """Compact every base that is due (see `due`), naming the new bases from `number` up."""
+def compact(
+    backend: Backend, settings: Settings, number: int, children: FreshChildren | None = None
+) -> list[Compaction]:
+    """Compact every base that is due (see `due`), naming the new bases from `number` up; the writing
+    children are taken from `children` when given (started ahead, ingest.store.writer)."""
     done = []
     for base, (users, hidden) in sorted(due(backend, settings).items()):
-        found = compact_one(backend, settings, base, users, hidden, f"b{number:06d}")
+        found = compact_one(backend, settings, base, users, hidden, f"b{number:06d}", children)
         if found is not None:
             done.append(found)
             number += 1
@@ -91,15 +94,21 @@ def compact(backend: Backend, settings: Settings, number: int) -> list[Compactio
 
 
 def compact_one(
-    backend: Backend, settings: Settings, base: str, users: list[VersionInfo], hidden: set[str], name: str
+    backend: Backend,
+    settings: Settings,
+    base: str,
+    users: list[VersionInfo],
+    hidden: set[str],
+    name: str,
+    children: FreshChildren | None = None,
 ) -> Compaction | None:
     info = backend.info(base)
     if info is None:  # gone meanwhile: its users are damaged, which `list` and --repair report
         return None
     if in_place(backend, settings, info, hidden):
-        written = _erase(backend, settings, info, hidden, name)
+        written = _erase(backend, settings, info, hidden, name, children)
     else:
-        written = _rewrite(backend, settings, info, hidden, name)
+        written = _rewrite(backend, settings, info, hidden, name, children)
     for user in users:  # each an atomic replace; a kill between them is finished by the next prune
         backend.write_info(replace(user, base=name, tombstones=sorted(set(user.tombstones) - hidden)))
     backend.drop(base)
@@ -120,14 +129,16 @@ def _sealed(backend: Backend, info: VersionInfo, name: str, gone: set[str], dead
     return backend.write_info(sealed)
 
 
-def _erase(backend: Backend, settings: Settings, info: VersionInfo, hidden: set[str], name: str) -> VersionInfo:
+def _erase(
+    backend: Backend, settings: Settings, info: VersionInfo, hidden: set[str], name: str, children: FreshChildren | None
+) -> VersionInfo:
     """A copy of the base less `hidden`, their text scrubbed (ingest.store.erase); a few seconds at 3,000 articles."""
     gone = {chunk_doc(i) for i in hidden}
     if isinstance(backend, EmbeddedBackend):
         backend.release(info.name)  # the private copy: its disk space is needed for the new base
         need_free_space(settings.store.path, 2 * info.size)  # the copy, and VACUUM's own copy of the SQLite file
     try:
-        left = in_child(erase_copy, settings, name, (info, sorted(hidden)))
+        left = in_child(erase_copy, settings, name, (info, sorted(hidden)), children)
         expected = info.stored_count - sum(len(e.chunk_hashes) for d, e in info.documents.items() if d in gone)
         if left != expected:
             raise WriteFailedError(f"compacting {info.name} into {name} left {left} records, not {expected}")
@@ -137,7 +148,9 @@ def _erase(backend: Backend, settings: Settings, info: VersionInfo, hidden: set[
     return _sealed(backend, info, name, gone, info.dead + len(hidden))
 
 
-def _rewrite(backend: Backend, settings: Settings, info: VersionInfo, hidden: set[str], name: str) -> VersionInfo:
+def _rewrite(
+    backend: Backend, settings: Settings, info: VersionInfo, hidden: set[str], name: str, children: FreshChildren | None
+) -> VersionInfo:
     """The base written again without `hidden` by the writer's child: nothing of them left in any file."""
     got = page_all(backend.open_snapshot(info.name), ["embeddings", "documents", "metadatas"])
     if isinstance(backend, EmbeddedBackend):
@@ -154,7 +167,7 @@ def _rewrite(backend: Backend, settings: Settings, info: VersionInfo, hidden: se
     if isinstance(backend, EmbeddedBackend):
         need_free_space(settings.store.path, estimate_bytes(records, [info]))
     try:
-        write_version(settings, name, records, np.zeros((0, info.dimension), dtype=np.float32), 1)
+        write_version(settings, name, records, np.zeros((0, info.dimension), dtype=np.float32), 1, children)
     except (WriteFailedError, NoSpaceError):
         backend.drop(name)
         raise

@@ -40,15 +40,20 @@ class WriteFailedError(IngestError):
     """The child process that writes the version failed; the live version is untouched."""
 
 
-def _child(
-    work: Callable[..., Any],
-    settings: Settings,
-    name: str,
-    args: tuple[Any, ...],
-    parent: int,
-    reply: Connection,
-) -> None:
+def _serve(parent: int, conn: Connection) -> None:
+    """Child process: import Chroma at once, then run the one job the parent sends (or none: the parent
+    closed the pipe or ended us because it needed no write)."""
     die_with_parent(parent, 1)
+    import chromadb  # noqa: F401  # the ~1 s a new interpreter spends here is what starting early saves
+
+    try:
+        work, settings, name, args = conn.recv()
+    except EOFError:
+        return
+    _child(work, settings, name, args, conn)
+
+
+def _child(work: Callable[..., Any], settings: Settings, name: str, args: tuple[Any, ...], reply: Connection) -> None:
     from chromadb.errors import ChromaError
 
     try:
@@ -82,33 +87,90 @@ def _records(settings: Settings, name: str, records: Records, probes: Any, k: in
         backend.close()
 
 
-def write_version(settings: Settings, name: str, records: Records, probes: Any, k: int) -> Result:
+def write_version(
+    settings: Settings, name: str, records: Records, probes: Any, k: int, children: FreshChildren | None = None
+) -> Result:
     """Create version (or base) `name` with these records in a child process, and run the gate's probe
     vectors against it; returns each probe's k nearest records (ids, distances, metadatas), best first."""
-    found = in_child(_records, settings, name, (records, probes, k))
+    found = in_child(_records, settings, name, (records, probes, k), children)
     if not isinstance(found, dict):
         raise WriteFailedError(f"writing index version {name} failed; the live version is unchanged")
     return found
 
 
-def in_child(work: Callable[..., Any], settings: Settings, name: str, args: tuple[Any, ...]) -> Any:
-    """Run `work(settings, name, *args)` in a fresh spawned process (see the module docstring) and return
-    what it returns; NoSpaceError or WriteFailedError when it fails (the live version is untouched)."""
-    ctx = multiprocessing.get_context("spawn")
-    receive, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(work, settings, name, args, os.getpid(), send), daemon=True)
-    proc.start()
-    send.close()
-    found: Any = None
-    try:
-        found = receive.recv()
-    except EOFError:
-        found = None
-    proc.join()
-    if found == NO_SPACE_REPLY:
-        raise NoSpaceError(f"no space left on device while writing index version {name}; the live version is unchanged")
-    if proc.exitcode != 0 or found is None:
-        raise WriteFailedError(
-            f"writing index version {name} failed (exit code {proc.exitcode}); the live version is unchanged"
-        )
-    return found
+class _Child:
+    """One spawned process waiting for its one job (_serve)."""
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, theirs = ctx.Pipe()
+        self.proc = ctx.Process(target=_serve, args=(os.getpid(), theirs), daemon=True)
+        self.proc.start()
+        theirs.close()
+
+    def run(self, work: Callable[..., Any], settings: Settings, name: str, args: tuple[Any, ...]) -> Any:
+        found: Any = None
+        try:
+            self.conn.send((work, settings, name, args))
+            found = self.conn.recv()
+        except (EOFError, BrokenPipeError):
+            found = None
+        finally:
+            self.conn.close()
+        self.proc.join()
+        if found == NO_SPACE_REPLY:
+            raise NoSpaceError(
+                f"no space left on device while writing index version {name}; the live version is unchanged"
+            )
+        if self.proc.exitcode != 0 or found is None:
+            raise WriteFailedError(
+                f"writing index version {name} failed (exit code {self.proc.exitcode}); the live version is unchanged"
+            )
+        return found
+
+    def dismiss(self) -> None:
+        """End a child that got no job: it holds no data, so it is simply stopped."""
+        self.conn.close()
+        self.proc.terminate()
+        self.proc.join()
+
+
+class FreshChildren:
+    """Children started ahead of their job, so that a new interpreter's start (importing Chroma, ~1 s of a
+    one-changed re-ingest) overlaps the parent's own work. Each still runs one job and exits: started
+    early, a child has seen no records before its job, which is all the module docstring asks."""
+
+    def __init__(self) -> None:
+        self._ready: list[_Child] = []
+
+    def prepare(self) -> None:
+        """Start one more child now, for a job to come."""
+        self._ready.append(_Child())
+
+    def run(self, work: Callable[..., Any], settings: Settings, name: str, args: tuple[Any, ...]) -> Any:
+        child = self._ready.pop(0) if self._ready else _Child()
+        return child.run(work, settings, name, args)
+
+    def close(self) -> None:
+        """Stop the children no job came for."""
+        while self._ready:
+            self._ready.pop().dismiss()
+
+    def __enter__(self) -> FreshChildren:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def in_child(
+    work: Callable[..., Any],
+    settings: Settings,
+    name: str,
+    args: tuple[Any, ...],
+    children: FreshChildren | None = None,
+) -> Any:
+    """Run `work(settings, name, *args)` in a fresh spawned process (see the module docstring), one of
+    `children` when given, and return what it returns; NoSpaceError or WriteFailedError when it fails (the
+    live version is untouched)."""
+    return (children or FreshChildren()).run(work, settings, name, args)
