@@ -52,6 +52,17 @@ def name_problem(rel: str) -> str | None:
     return None
 
 
+def _real(path: Path, real_dirs: dict[Path, Path]) -> Path:
+    """Where `path` really is: a file that is no link is its folder's real path plus its name, and each
+    folder is resolved once (resolving every one of 3,000 files was a quarter of the scan)."""
+    if path.is_symlink():
+        return path.resolve()
+    parent = real_dirs.get(path.parent)
+    if parent is None:
+        parent = real_dirs[path.parent] = path.parent.resolve()
+    return parent / path.name
+
+
 def scan(settings: Settings) -> tuple[list[SourceFile], list[str], list[FileError]]:
     """Articles under knowledge.dir (supported formats, not excluded, not hidden), skipped files, and
     files refused before reading (bad names, links to files outside the folder)."""
@@ -59,6 +70,7 @@ def scan(settings: Settings) -> tuple[list[SourceFile], list[str], list[FileErro
     if not root.is_dir():
         return [], [], []
     real_root = root.resolve()
+    real_dirs: dict[Path, Path] = {}
     files: list[SourceFile] = []
     skipped: list[str] = []
     refused: list[FileError] = []
@@ -72,7 +84,7 @@ def scan(settings: Settings) -> tuple[list[SourceFile], list[str], list[FileErro
             skipped.append(display_name(rel))
             continue
         problem = name_problem(rel)
-        if problem is None and not path.resolve().is_relative_to(real_root):
+        if problem is None and not _real(path, real_dirs).is_relative_to(real_root):
             # A link to, say, ~/.ssh/notes.txt would put that file's text in the index.
             problem = "a symbolic link to a file outside the knowledge folder; copy the file in instead"
         if problem is not None:
