@@ -260,6 +260,9 @@ def test_a_role_acronym_the_cited_text_does_not_name_is_a_miss_unless_it_is_the_
     assert lexical_misses("As a CIO, know that the CFO owns the annual budget.", source) == ()
     assert lexical_misses("A CIO may want to ask the CFO about the annual budget.", source) == ()
     assert "CIO" in lexical_misses("The CFO reports to the CIO on the annual budget.", source)
+    # Only the CIO reads the answer: another role before "should" or "will" is a claim about that role.
+    assert "COO" in lexical_misses("The COO should own the annual budget.", source)
+    assert "CTO" in lexical_misses("More and more CTOs will own the annual budget.", source)
 
 
 def test_numbers_that_trade_what_they_count_are_a_miss() -> None:

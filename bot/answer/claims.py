@@ -98,8 +98,10 @@ _TITLES = {"dr": _words("dr md doctor physician")}
 #: C-suite roles as acronyms ("CTO", "CMIO"): naming a role the cited text does not name moves a claim to
 #: another executive. Read as words, not substrings ("cto" is inside "director").
 _ROLE = re.compile(r"\b(C[A-Z]{1,3}O)s?\b")
-#: The addressee of advice ("CIOs should ...", "CIOs may want ..."): a role that opens a sentence before one
-#: of these is the reader, not a claim about that role.
+#: The addressee of advice ("CIOs should ...", "CIOs may want ..."): the CIO (who hires, and reads the answer)
+#: before one of these is the reader, not a claim about that role. Only the CIO: "The COO should ..." and
+#: "more and more CTOs will ..." on a passage about another role are claims about the role they name.
+_READER = "CIO"
 _ADVISED = _words(  # "ca" and "wo": what "can't" and "won't" leave without their "n't"
     "should may can ca cannot could might must will wo need needs want seeking hiring looking"
 )
@@ -219,7 +221,7 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
 
 
 def roles(sentence: str, cited: str) -> list[str]:
-    """Role acronyms of the sentence that the cited text does not name, less the reader of advice: a role
+    """Role acronyms of the sentence that the cited text does not name, less the reader of advice: the CIO
     before an advising word ("CIOs should", "a CIO may want", "CIOs shouldn't") or after "as a" ("As a CIO, ...")."""
     have = set(_ROLE.findall(cited))
     out = set()
@@ -227,7 +229,8 @@ def roles(sentence: str, cited: str) -> list[str]:
         following = re.match(r"\s*([A-Za-z'’]+)", sentence[match.end() :])
         after = re.sub(r"n['’]t$", "", following.group(1).lower()) if following else ""  # "shouldn't": "should"
         before = sentence[: match.start()].lower().split()[-2:]
-        reader = after in _ADVISED or before[-1:] == ["as"] or before == ["as", "a"] or before == ["as", "an"]
+        advised = after in _ADVISED or before[-1:] == ["as"] or before == ["as", "a"] or before == ["as", "an"]
+        reader = advised and match.group(1) == _READER
         if match.group(1) not in have and not reader:
             out.add(match.group(1))
     return sorted(out)
