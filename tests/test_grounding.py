@@ -52,6 +52,8 @@ SECOND_GENERATION = (
 #: held-out split is g12-* and g13-* (a physician-facing voice with relative clauses and time words; compound
 #: sentences with one faithful and one wrong half; 253 pairs), committed before the added clause learned more joins
 #: ("who", "through", a semicolon) and the refit on twelve batches, scored once after: 0.827 / 0.814.
+#: Session 15: g12 and g13 became calibrate; the held-out split is g14-* and g15-* (a board briefing packing claims
+#: together; a consultant's hedged, passive memo; 231 pairs), committed before anything read from g12 and g13.
 FLOOR = {"precision": 0.82, "recall": 0.81}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
@@ -381,7 +383,7 @@ def test_an_answer_that_loses_most_of_its_claims_is_ungrounded(guard: Guard) -> 
 def test_held_out_pairs_hold_the_floor(guard: Guard) -> None:
     """The pairs were written blind; the model was fitted on the calibrate split only."""
     pairs = [p for p in load_pairs() if p.split == "heldout"]
-    assert len(pairs) >= 250  # an empty split would score 1.0 and test nothing
+    assert len(pairs) >= 230  # an empty split would score 1.0 and test nothing
     measured = report("heldout", guard.model, score(guard, pairs, _titles(ROOT / "knowledge")))
     assert measured.precision >= FLOOR["precision"]
     assert measured.recall >= FLOOR["recall"]
