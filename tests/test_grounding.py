@@ -10,7 +10,7 @@ from bot.answer.causes import reversed_causes
 from bot.answer.claims import asserts_nothing, clauses, lexical_misses
 from bot.answer.grounding import Guard
 from bot.answer.polarity import antonyms, denials, reversals
-from bot.answer.swaps import exchanges
+from bot.answer.swaps import exchanged_agent, exchanges
 from bot.answer.types import Passage, Source
 from bot.quality.grounding import _titles, load_pairs, report, score
 from ingest.embedding.factory import Embedder
@@ -140,6 +140,31 @@ def test_a_cause_made_the_effect_is_a_reversal() -> None:
     moved = "Nurse managers have had to cover shifts because the nursing budget in the hospital is so tight."
     assert reversed_causes(moved, cited) == []  # the clauses moved, the cause stayed the cause
     assert reversed_causes("The nursing budget is tight.", cited) == []
+    made = "Nurse managers covering shifts is what has made the nursing budget in the hospital so tight."
+    assert reversed_causes(made, cited) == ["reversed cause and effect"]
+    straight = "The tight nursing budget in the hospital has made nurse managers cover shifts."
+    assert reversed_causes(straight, cited) == []
+
+
+def test_a_passive_that_makes_the_object_the_doer_is_a_miss() -> None:
+    """Written for this rule (not calibrate pairs): who teaches whom on a ward."""
+    cited = "Charge nurses were responsible for coaching new residents and staff, and for training them on the ward."
+    assert exchanged_agent("Charge nurses were coached and trained by residents.", cited) == ["made residents the doer"]
+    assert exchanged_agent("New residents were coached by charge nurses.", cited) == []  # the doer stays the doer
+    assert exchanged_agent("New residents and staff were trained on the ward.", cited) == []  # no agent named
+    assert exchanged_agent("Residents were coached by nurses.", "Residents were coached by nurses on the ward.") == []
+
+
+def test_a_partial_statement_of_a_long_list_meets_its_items(guard: Guard) -> None:
+    """The closest segments joined (Features.segments), not the whole list, are what a partial claim is held to."""
+    cited = (
+        "Background in project management and planning, process mapping, group presentation, leadership, team "
+        "building, written and verbal communication, analytical and organizational skills and budget management."
+    )
+    claim = "A background in project management and in budget management is among the qualities listed."
+    features = guard.features(claim, [cited])
+    assert features.segments > features.unit  # the whole list, one unit, is further from the claim
+    assert features.window == features.segments
 
 
 def test_phrases_of_one_list_may_trade_places() -> None:

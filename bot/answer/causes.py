@@ -23,8 +23,12 @@ _TRAILING = re.compile(
 )
 """'X because Y', 'X, as Y', 'X as the Y': the cause follows. A bare 'as' is a comparison or a role ('such as',
 'as a CTO') too often; after a comma or before an article or 'more' it joins a cause far more often."""
-_RESULT = re.compile(r"^(?P<cause>.+?)(?:,\s*so\b|\bso that\b|\bleads? to\b|\bled to\b)(?P<effect>.+)$", re.I)
-"""'Y, so X', 'Y leads to X': the cause leads, the result follows."""
+_RESULT = re.compile(
+    r"^(?P<cause>.+?)(?:,\s*so\b|\bso that\b|\bleads? to\b|\bled to\b|"
+    r"\b(?:is what |are what )?(?:has |have )?(?:made|makes|caused|causes|drove|drives|driven)\b)(?P<effect>.+)$",
+    re.I,
+)
+"""'Y, so X', 'Y leads to X', 'Y is what has made X': the cause leads, the result follows."""
 _MIN_SIDE = 2
 """Content words each side must share with the passage's other side: fewer is no evidence of a reversal."""
 

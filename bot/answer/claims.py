@@ -16,7 +16,7 @@ import re
 from bot.answer.causes import reversed_causes
 from bot.answer.polarity import NEGATIVE_VERBS, antonyms, reversals
 from bot.answer.retrieval import STOPWORDS, stem, terms
-from bot.answer.swaps import exchanges, reversed_direction
+from bot.answer.swaps import exchanged_agent, exchanges, reversed_direction
 
 
 def _words(text: str) -> frozenset[str]:
@@ -216,6 +216,7 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     missing.extend(antonyms(sentence, cited))
     missing.extend(exchanges(sentence, cited))
     missing.extend(reversed_direction(sentence, cited))
+    missing.extend(exchanged_agent(sentence, cited))
     missing.extend(reversed_causes(sentence, cited))
     return tuple(dict.fromkeys(missing))  # a role acronym is a name too: named once
 

@@ -112,3 +112,32 @@ def reversed_direction(sentence: str, cited: str) -> list[str]:
         return []
     turned = (_ends(_TO, sentence) & came) - went | (_ends(_FROM, sentence) & went) - came
     return [f"moved {w} the other way" for w in sorted(turned)]
+
+
+_PASSIVE = re.compile(
+    r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?"
+    r"(?P<verbs>\w+(?:ed|en|ght|wn)(?:(?:\s*,\s*|\s+and\s+|\s+or\s+)\w+(?:ed|en|ght|wn))*)"
+    r"\s+by\s+(?:the\s+|their\s+|its\s+|a\s+|an\s+)?(?P<agent>[A-Za-z-]+)",
+    re.IGNORECASE,
+)
+"""'were trained and educated by physicians': the passive's verbs and its agent's first word."""
+
+
+def exchanged_agent(sentence: str, cited: str) -> list[str]:
+    """'made X the doer' when the sentence's passive has X do what the cited text has done to X: "CMIOs were
+    trained by physicians" against "CMIOs were responsible for engaging physicians ... training". The
+    words are the passage's and the order too, so neither likeness nor the phrase swap sees it. X must follow a
+    verb of the sentence's or an '-ing' verb in the cited text (its object there), and never follow "by"."""
+    low = cited.lower()
+    words = re.findall(r"[a-z][a-z'’-]*", low)
+    out = []
+    for match in _PASSIVE.finditer(sentence):
+        agent = match.group("agent").lower()
+        verbs = {stem(v) for v in re.findall(r"\w+", match.group("verbs").lower())} - {"and", "or"}
+        if re.search(rf"\bby (?:the |their |its |a |an )?{re.escape(agent)}\b", low):
+            continue
+        for i in (i for i, w in enumerate(words) if w == agent and i > 0):
+            if any((w.endswith("ing") and len(w) > 5) or stem(w) in verbs for w in words[max(0, i - 2) : i]):
+                out.append(f"made {agent} the doer")
+                break
+    return out
