@@ -105,6 +105,25 @@ def article_part(records: Sequence[Record]) -> bytes:
     return json.dumps(rows).encode()
 
 
+def bm25_idf(size: int, frequencies: Sequence[int]) -> np.ndarray:
+    """rank_bm25's idf of each term from its document frequency, terms in first-appearance order: idf_sum
+    adds them in that order and sets the epsilon floor, so one function serves the full merge and the
+    incremental one (ingest.keywords_merge) and their floats cannot differ."""
+    idf: list[float] = []
+    idf_sum = 0.0
+    negative = []
+    for i, df in enumerate(frequencies):
+        value = math.log(size - df + 0.5) - math.log(df + 0.5)
+        idf.append(value)
+        idf_sum += value
+        if value < 0:
+            negative.append(i)
+    eps = BM25_EPSILON * (idf_sum / len(idf)) if idf else 0.0
+    for i in negative:
+        idf[i] = eps
+    return np.array(idf, dtype=np.float64)
+
+
 class KeywordStats:
     """One version's BM25 statistics over its chunks in (doc_id, position) order, and each chunk's id,
     place and roles: what keyword search, role-filtered dense search and a chunk's neighbour need."""
@@ -140,6 +159,10 @@ class KeywordStats:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The postings (offsets by term, rows, freqs) and each chunk's length: what keywords_merge edits."""
+        return self._offsets, self._rows, self._freqs, self._doc_len
+
     @classmethod
     def merge(cls, parts: Iterable[bytes]) -> KeywordStats:
         """The version's statistics from its articles' parts, given in doc_id order.
@@ -166,19 +189,6 @@ class KeywordStats:
                     else:
                         posting[0].append(i)
                         posting[1].append(tf)
-        size = len(ids)
-        idf: dict[str, float] = {}
-        idf_sum = 0.0
-        negative = []
-        for term, (rows, _) in postings.items():  # rank_bm25's order (first appearance), so idf_sum is the same
-            value = math.log(size - len(rows) + 0.5) - math.log(len(rows) + 0.5)
-            idf[term] = value
-            idf_sum += value
-            if value < 0:
-                negative.append(term)
-        eps = BM25_EPSILON * (idf_sum / len(idf)) if idf else 0.0
-        for term in negative:
-            idf[term] = eps
         vocabulary = list(postings)
         offsets = np.zeros(len(vocabulary) + 1, dtype=np.int64)
         offsets[1:] = np.cumsum([len(postings[t][0]) for t in vocabulary])
@@ -190,7 +200,7 @@ class KeywordStats:
             places,
             roles,
             vocabulary,
-            np.array([idf[t] for t in vocabulary], dtype=np.float64),
+            bm25_idf(len(ids), [len(postings[t][0]) for t in vocabulary]),
             offsets,
             all_rows,
             all_freqs,

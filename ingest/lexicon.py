@@ -219,8 +219,8 @@ def store_parts(
     """Store what a version's readers need, merged from each article's part: a part already kept (the same
     file, the same build: `part_keys`, by doc_id) is read, only the others are computed by `part_of`, from
     their chunks among `records` (the version's records, any order) in position order; the parts go to
-    `merge_parts` in doc_id order and the result is stored under `whole_key`. Used for the lexicon (here)
-    and the keyword statistics (ingest.keywords)."""
+    `merge_parts` in doc_id order and the result is stored under `whole_key`. Used for the lexicon
+    (ingest.lexicon_merge.store_lexicon, which keeps its tally too) and the keyword statistics (ingest.keywords)."""
     found = cache.get_blobs(list(part_keys.values()))
     chunks: dict[str, list[Record]] = {}
     if not set(part_keys.values()) <= set(found):  # grouped only when some article's part must be computed
@@ -239,26 +239,6 @@ def store_parts(
         parts.append(blob)
     fresh[whole_key] = merge_parts(parts)
     cache.put_blobs(fresh.items())
-
-
-def _lexicon_part(records: Sequence[Record]) -> bytes:
-    return ArticleWords.of([t for _, t, _ in records], [m for _, _, m in records]).to_bytes()
-
-
-def store_lexicon(
-    cache: EmbeddingCache, fingerprint: str, documents: Mapping[str, DocEntry], records: Sequence[Record]
-) -> None:
-    """Store a new version's lexicon, merged from each article's part (store_parts). `documents` is the
-    version's manifest."""
-    store_parts(
-        cache,
-        {doc_id: article_key(fingerprint, entry.file_hash) for doc_id, entry in documents.items()},
-        version_key(fingerprint, documents),
-        records,
-        _lexicon_part,
-        lambda parts: merge(ArticleWords.from_bytes(p) for p in parts).to_bytes(),
-        "lexicon",
-    )
 
 
 def lexicon_keys(infos: Iterable[VersionInfo]) -> set[str]:

@@ -217,7 +217,7 @@ class Ingestor:
             need_free_space(self.settings.store.path, estimate_bytes(records, kept.complete))
         # After the space check: a refused ingest writes nothing, and leaves readers their room to copy.
         # build.docs is the whole manifest; a delta's unchanged articles keep their stored parts (or are read).
-        self._store_for_readers(build, fp, view if delta is not None else None)
+        self._store_for_readers(build, fp, view if delta is not None else None, live if delta is not None else None)
         if delta is not None:
             children.prepare()  # a delta's run may compact a base after the switch: its writer starts now
         try:
@@ -338,9 +338,9 @@ class Ingestor:
             )
         return len(misses), len(flat) - len(misses)
 
-    def _store_for_readers(self, build: Build, fp: str, view: Layers | None) -> None:
+    def _store_for_readers(self, build: Build, fp: str, view: Layers | None, live: VersionInfo | None) -> None:
         """The new version's lexicon and keyword statistics, stored for the bot to read instead of building
-        them at start (ingest.stored)."""
+        them at start (ingest.stored); a delta's from `live`'s, changed."""
         cache = EmbeddingCache(self.settings.store.path / "embeddings.sqlite3", self.settings.embedding.model)
         try:
             store_for_readers(
@@ -349,6 +349,7 @@ class Ingestor:
                 build.docs,
                 list(zip(build.ids, build.documents, build.metadatas, strict=True)),
                 _records_of(view) if view is not None else None,
+                live,
             )
         finally:
             cache.close()
