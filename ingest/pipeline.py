@@ -21,7 +21,7 @@ from ingest.chunking import CHUNKER_VERSION, Chunk, Chunker, units
 from ingest.delta import Build, Delta, keep_live, settle
 from ingest.delta import plan as plan_delta
 from ingest.describe import describe
-from ingest.embedding.cache import EmbeddingCache
+from ingest.embedding.cache import CacheForRun, EmbeddingCache
 from ingest.embedding.factory import Embedder
 from ingest.errors import DamagedError, NoSpaceError
 from ingest.facets import FACETS_VERSION, FacetTagger
@@ -99,8 +99,8 @@ class Ingestor:
         with writer_lock(self.settings):
             backend = make_backend(self.settings)
             try:
-                with space_errors(self.settings.store.path), FreshChildren() as children:
-                    report = self._run(backend, children, force=force, rebuild=rebuild)
+                with space_errors(self.settings.store.path), FreshChildren() as children, self._cache() as cache:
+                    report = self._run(backend, children, cache, force=force, rebuild=rebuild)
             finally:
                 backend.close()
         report.seconds = round(time.monotonic() - started, 3)
@@ -112,16 +112,21 @@ class Ingestor:
         with writer_lock(self.settings):
             backend = make_backend(self.settings)
             try:
-                with space_errors(self.settings.store.path), FreshChildren() as children:
+                with space_errors(self.settings.store.path), FreshChildren() as children, self._cache() as cache:
                     report = clear_damage(backend, self.settings)
-                    report.ingest = self._run(backend, children, force=False, rebuild=True)
+                    report.ingest = self._run(backend, children, cache, force=False, rebuild=True)
                     report.ingest.damaged = []  # what it saw is what clear_damage found (and dropped)
             finally:
                 backend.close()
         report.ingest.seconds = round(time.monotonic() - started, 3)
         return report
 
-    def _run(self, backend: Backend, children: FreshChildren, *, force: bool, rebuild: bool) -> IngestReport:
+    def _cache(self) -> CacheForRun:
+        return CacheForRun(self.settings.store.path / "embeddings.sqlite3", self.settings.embedding.model)
+
+    def _run(
+        self, backend: Backend, children: FreshChildren, cache: CacheForRun, *, force: bool, rebuild: bool
+    ) -> IngestReport:
         started = time.monotonic()
         report = IngestReport()
         files, report.skipped, report.errors = scan(self.settings)
@@ -144,7 +149,7 @@ class Ingestor:
         if live is not None and not rebuild and len(unchanged) == len(files) and not report.removed:
             report.unchanged = [f.doc_id for f in files]
             report.chunks_total = live.chunk_count
-            self._backfill_stored(backend, live)
+            self._backfill_stored(cache.get(), backend, live)
             return report
 
         # A version will be written: its writer starts now, importing Chroma while this process reads and embeds.
@@ -183,7 +188,7 @@ class Ingestor:
                 pending.append((source, meta, chunks))
                 (report.changed if source.doc_id in old_docs else report.added).append(source.doc_id)
         report.parser_peak_mb = {kind: round(kb / 1024, 1) for kind, kb in sorted(pool.peak_rss_kb.items())}
-        embedded, reused = self._embed(pending, build)
+        embedded, reused = self._embed(pending, build, cache)
         report.chunks_embedded, report.chunks_reused = embedded, report.chunks_reused + reused
         report.chunks_total = sum(len(d.chunk_hashes) for d in build.docs.values())
 
@@ -217,7 +222,9 @@ class Ingestor:
             need_free_space(self.settings.store.path, estimate_bytes(records, kept.complete))
         # After the space check: a refused ingest writes nothing, and leaves readers their room to copy.
         # build.docs is the whole manifest; a delta's unchanged articles keep their stored parts (or are read).
-        self._store_for_readers(build, fp, view if delta is not None else None, live if delta is not None else None)
+        self._store_for_readers(
+            cache.get(), build, fp, view if delta is not None else None, live if delta is not None else None
+        )
         if delta is not None:
             children.prepare()  # a delta's run may compact a base after the switch: its writer starts now
         try:
@@ -262,7 +269,7 @@ class Ingestor:
             # The new version is live already: the run succeeded, and the next ingest compacts again.
             report.compact_error = str(exc)
         report.compact_seconds = round(time.monotonic() - started, 3) if report.compacted else 0.0
-        self._prune_cache(backend)
+        self._prune_cache(cache.get(), backend)
         return report
 
     def _intact_live(self, backend: Backend, kept: Survey, report: IngestReport) -> VersionInfo | None:
@@ -281,39 +288,39 @@ class Ingestor:
     def _chunker(self) -> Chunker:
         return Chunker(self.embedder.count_tokens, self.settings.chunking.max_tokens, self.embedder.max_tokens)
 
-    def _embed(self, pending: list[tuple[SourceFile, dict[str, Any], list[Chunk]]], build: Build) -> tuple[int, int]:
+    def _embed(
+        self, pending: list[tuple[SourceFile, dict[str, Any], list[Chunk]]], build: Build, opened: CacheForRun
+    ) -> tuple[int, int]:
         """Vectors from the cache where the exact text was embedded before; the rest in batches. Each
         chunk's unit vectors (ingest.sentences) are stored beside them, for answers to score."""
         if not pending:
             return 0, 0
         model = self.settings.embedding.model
-        cache = EmbeddingCache(self.settings.store.path / "embeddings.sqlite3", model)
-        try:
-            flat = [(c, content_hash(model, c.embed_text)) for _, _, chunks in pending for c in chunks]
-            vectors = cache.get_many([h for _, h in flat])
-            misses = list({h: c for c, h in flat if h not in vectors}.items())
-            # Longest first across the whole run, as one sentence-transformers call would order them:
-            # each group of `step` then holds texts of similar length, so batches carry little padding.
-            # Sorting per group instead made encoding ~25% slower at 300 articles (make bench).
-            misses.sort(key=lambda item: len(item[1].embed_text), reverse=True)
-            step = self.settings.embedding.batch_size * 4
-            with _progress(len(misses), "embedding", self.progress) as bar:
-                for part in batched(misses, step):
-                    new = self.embedder.encode([c.embed_text for _, c in part])
-                    fresh = [(h, v) for (h, _), v in zip(part, new, strict=True)]
-                    cache.put_many(fresh)
-                    vectors.update(fresh)
-                    bar.update(len(part))
-            unit_vectors = UnitVectors(self.embedder.encode)
-            # One call for every unit text the facets and the stored matrices need: a sentence without a
-            # role name or heading is the same text to both, embedded once.
-            unit_vectors.prepare(
-                [t for c, _ in flat for u in units(c.text) for t in (u.text, scored_text(u, " > ".join(c.headings)))]
-            )
-            tags = iter(FacetTagger(unit_vectors).tag([c for c, _ in flat]))
-            cache.put_many((units_key(h), unit_vectors.matrix(c.text, " > ".join(c.headings))) for c, h in flat)
-        finally:
-            cache.close()
+        cache = opened.get()
+        flat = [(c, content_hash(model, c.embed_text)) for _, _, chunks in pending for c in chunks]
+        vectors = cache.get_many([h for _, h in flat])
+        misses = list({h: c for c, h in flat if h not in vectors}.items())
+        # Longest first across the whole run, as one sentence-transformers call would order them:
+        # each group of `step` then holds texts of similar length, so batches carry little padding.
+        # Sorting per group instead made encoding ~25% slower at 300 articles (make bench).
+        misses.sort(key=lambda item: len(item[1].embed_text), reverse=True)
+        step = self.settings.embedding.batch_size * 4
+        with _progress(len(misses), "embedding", self.progress) as bar:
+            for part in batched(misses, step):
+                new = self.embedder.encode([c.embed_text for _, c in part])
+                fresh = [(h, v) for (h, _), v in zip(part, new, strict=True)]
+                cache.put_many(fresh)
+                vectors.update(fresh)
+                bar.update(len(part))
+        unit_vectors = UnitVectors(self.embedder.encode)
+        # One call for every unit text the facets and the stored matrices need: a sentence without a
+        # role name or heading is the same text to both, embedded once.
+        unit_vectors.prepare(
+            [t for c, _ in flat for u in units(c.text) for t in (u.text, scored_text(u, " > ".join(c.headings)))]
+        )
+        tags = iter(FacetTagger(unit_vectors).tag([c for c, _ in flat]))
+        cache.put_many((units_key(h), unit_vectors.matrix(c.text, " > ".join(c.headings))) for c, h in flat)
+        cache.settle()  # before the free-space check: the log's pages are room the new version may need
         for source, meta, chunks in pending:
             hashes = []
             for chunk in chunks:
@@ -338,30 +345,24 @@ class Ingestor:
             )
         return len(misses), len(flat) - len(misses)
 
-    def _store_for_readers(self, build: Build, fp: str, view: Layers | None, live: VersionInfo | None) -> None:
+    def _store_for_readers(
+        self, cache: EmbeddingCache, build: Build, fp: str, view: Layers | None, live: VersionInfo | None
+    ) -> None:
         """The new version's lexicon and keyword statistics, stored for the bot to read instead of building
         them at start (ingest.stored); a delta's from `live`'s, changed."""
-        cache = EmbeddingCache(self.settings.store.path / "embeddings.sqlite3", self.settings.embedding.model)
-        try:
-            store_for_readers(
-                cache,
-                fp,
-                build.docs,
-                list(zip(build.ids, build.documents, build.metadatas, strict=True)),
-                _records_of(view) if view is not None else None,
-                live,
-            )
-        finally:
-            cache.close()
+        store_for_readers(
+            cache,
+            fp,
+            build.docs,
+            list(zip(build.ids, build.documents, build.metadatas, strict=True)),
+            _records_of(view) if view is not None else None,
+            live,
+        )
 
-    def _backfill_stored(self, backend: Backend, live: VersionInfo) -> None:
+    def _backfill_stored(self, cache: EmbeddingCache, backend: Backend, live: VersionInfo) -> None:
         """A live version ingested before they were stored gets them, once, from its records: the bot then
         stops building them at every start (the run with nothing to do is `make run`'s)."""
-        cache = EmbeddingCache(self.settings.store.path / "embeddings.sqlite3", self.settings.embedding.model)
-        try:
-            backfill_for_readers(cache, backend, live)
-        finally:
-            cache.close()
+        backfill_for_readers(cache, backend, live)
 
     def _next_name(self, backend: Backend) -> str:
         """Above every name in use, the live pointer's included (its folder may be gone)."""
@@ -371,13 +372,9 @@ class Ingestor:
             numbers.append(version_number(live))
         return version_name(max(numbers, default=0) + 1)
 
-    def _prune_cache(self, backend: Backend) -> None:
+    def _prune_cache(self, cache: EmbeddingCache, backend: Backend) -> None:
         infos = complete_versions(backend)
         chunks = {h for info in infos for d in info.documents.values() for h in d.chunk_hashes}
         keep = chunks | {units_key(h) for h in chunks}  # each chunk's vector and its units' (ingest.sentences)
         keep |= reader_keys(infos)  # each kept version's lexicon and keyword statistics, with their parts
-        cache = EmbeddingCache(self.settings.store.path / "embeddings.sqlite3", self.settings.embedding.model)
-        try:
-            cache.prune(keep)
-        finally:
-            cache.close()
+        cache.prune(keep)
