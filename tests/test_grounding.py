@@ -60,8 +60,9 @@ SECOND_GENERATION = (
 #: Then g14 and g15 became calibrate (their misses were read: inserted specifics such as "award-winning" or "and
 #: pharmacists", and who-does-what swaps; a hard rule on runs of unmatched words lost more supported sentences than
 #: it caught, so no rule was added) and the held-out split is g16-* and g17-* (terse bullet fragments; a verbose
-#: explainer with asides; 230 pairs), committed before the refit on sixteen writers' batches.
-FLOOR = {"precision": 0.97, "recall": 0.78}
+#: explainer with asides; 230 pairs), committed before the refit on sixteen writers' batches, scored once after:
+#: 0.929 / 0.793. Floor: those, rounded down.
+FLOOR = {"precision": 0.92, "recall": 0.79}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
