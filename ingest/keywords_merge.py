@@ -14,64 +14,35 @@ chunk: only then is that chunk's article part read for its order.
 from __future__ import annotations
 
 import json
-import logging
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ingest.keywords import KeywordStats, article_key, article_part, bm25_idf, version_key
-from ingest.lexicon import Record
-
-if TYPE_CHECKING:
-    from ingest.embedding.cache import EmbeddingCache
-    from ingest.store.manifest import DocEntry, VersionInfo
-
-log = logging.getLogger(__name__)
+from ingest.lexicon import Change, computed_parts
 
 PartReader = Callable[[list[str]], Mapping[str, bytes] | None]
 """Reads unchanged articles' parts by doc_id (for the order of terms that move); None if any is missing."""
 
 
-def store_changed_keywords(
-    cache: EmbeddingCache,
-    fingerprint: str,
-    live: VersionInfo,
-    documents: Mapping[str, DocEntry],
-    records: Sequence[Record],
-) -> bool:
+def store_changed_keywords(change: Change) -> bool:
     """Store the statistics of a new version (`documents`, its manifest; `records`, the chunks it writes)
     as `live`'s stored ones changed; False when they cannot be (another build, none stored for `live`,
     a part missing): the caller then merges every part (ingest.keywords.store_keywords)."""
-    if live.fingerprint != fingerprint:
-        return False
+    cache, fingerprint, live, documents = change.cache, change.fingerprint, change.live, change.documents
+    damaged = (ValueError, KeyError, OSError, zipfile.BadZipFile)  # np.load / json on damaged bytes
     key = version_key(fingerprint, live.documents)
-    blob = cache.get_blobs([key]).get(key)
-    if blob is None:
-        return False
-    try:
-        previous = KeywordStats.from_bytes(blob)
-    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:  # np.load / json on damaged bytes
-        log.warning("the live version's stored keyword statistics cannot be read (%s); merging every part", exc)
+    previous = change.live_stored(key, KeywordStats.from_bytes, damaged, "stored keyword statistics")
+    if previous is None:
         return False
     unchanged = {d for d, e in documents.items() if d in live.documents and live.documents[d].file_hash == e.file_hash}
-    changed = sorted(set(documents) - unchanged)
-    keys = {d: article_key(fingerprint, d, documents[d].file_hash) for d in changed}
-    found = cache.get_blobs([keys[d] for d in changed])
-    chunks: dict[str, list[Record]] = {}
-    for record in records:
-        chunks.setdefault(str(record[2]["doc_id"]), []).append(record)
-    computed: dict[str, bytes] = {}
-    for doc_id in changed:
-        if keys[doc_id] not in found and doc_id in chunks:
-            computed[keys[doc_id]] = article_part(sorted(chunks[doc_id], key=lambda r: int(r[2]["position"])))
-    fresh: dict[str, bytes] = {}
-    for doc_id in changed:
-        part = found.get(keys[doc_id], computed.get(keys[doc_id]))
-        if part is None:  # neither kept nor among the records
-            return False
-        fresh[doc_id] = part
+    keys = {d: article_key(fingerprint, d, documents[d].file_hash) for d in sorted(set(documents) - unchanged)}
+    found = cache.get_blobs(list(keys.values()))
+    computed = computed_parts(keys, found, change.records, article_part)
+    if computed is None:  # a changed article's part neither kept nor among the records
+        return False
+    fresh = {d: found.get(key) or computed[key] for d, key in keys.items()}
 
     def read_parts(docs: list[str]) -> dict[str, bytes] | None:
         wanted = {d: article_key(fingerprint, d, documents[d].file_hash) for d in docs}

@@ -19,9 +19,11 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ingest.rolenames import find_roles
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from ingest.embedding.cache import CacheReader, EmbeddingCache
@@ -220,25 +222,62 @@ def store_parts(
     file, the same build: `part_keys`, by doc_id) is read, only the others are computed by `part_of`, from
     their chunks among `records` (the version's records, any order) in position order; the parts go to
     `merge_parts` in doc_id order and the result is stored under `whole_key`. Used for the lexicon
-    (ingest.lexicon_merge.store_lexicon, which keeps its tally too) and the keyword statistics (ingest.keywords)."""
+    (ingest.lexicon_merge) and the keyword statistics (ingest.keywords)."""
     found = cache.get_blobs(list(part_keys.values()))
-    chunks: dict[str, list[Record]] = {}
-    if not set(part_keys.values()) <= set(found):  # grouped only when some article's part must be computed
-        for record in records:
-            chunks.setdefault(str(record[2]["doc_id"]), []).append(record)
-    fresh: dict[str, bytes] = {}
-    parts = []
-    for doc_id in sorted(part_keys):
-        key = part_keys[doc_id]
-        blob = found.get(key) or fresh.get(key)
-        if blob is None:
-            if doc_id not in chunks:  # neither kept nor among the records: wrong statistics are worse than none
-                log.info("no %s stored for this version: article %s is not among its records", what, doc_id)
-                return
-            blob = fresh[key] = part_of(sorted(chunks[doc_id], key=lambda r: int(r[2]["position"])))
-        parts.append(blob)
-    fresh[whole_key] = merge_parts(parts)
+    fresh = computed_parts(part_keys, found, records, part_of)
+    if fresh is None:  # neither kept nor among the records: wrong statistics are worse than none
+        log.info("no %s stored for this version: an article's part is neither kept nor among its records", what)
+        return
+    fresh[whole_key] = merge_parts([found.get(part_keys[d]) or fresh[part_keys[d]] for d in sorted(part_keys)])
     cache.put_blobs(fresh.items())
+
+
+def computed_parts(
+    part_keys: Mapping[str, str],
+    found: Mapping[str, bytes],
+    records: Sequence[Record],
+    part_of: Callable[[Sequence[Record]], bytes],
+) -> dict[str, bytes] | None:
+    """The parts (by key) of the articles in `part_keys` (doc_id: key) that `found` lacks, computed by
+    `part_of` from their chunks among `records` in position order; None when one of them has no chunk there."""
+    missing = [d for d, key in part_keys.items() if key not in found]
+    if not missing:
+        return {}
+    chunks: dict[str, list[Record]] = {}
+    for record in records:
+        chunks.setdefault(str(record[2]["doc_id"]), []).append(record)
+    if any(d not in chunks for d in missing):
+        return None
+    return {part_keys[d]: part_of(sorted(chunks[d], key=lambda r: int(r[2]["position"]))) for d in missing}
+
+
+@dataclass(frozen=True)
+class Change:
+    """A delta's new version as its readers' stored data see it: `documents` its whole manifest, `records`
+    the chunks it writes; what `live` stored is changed by the articles that differ (ingest.keywords_merge,
+    ingest.lexicon_merge)."""
+
+    cache: EmbeddingCache
+    fingerprint: str
+    live: VersionInfo
+    documents: Mapping[str, DocEntry]
+    records: Sequence[Record]
+
+    def live_stored(
+        self, key: str, parse: Callable[[bytes], T], damaged: tuple[type[Exception], ...], what: str
+    ) -> T | None:
+        """What the live version stored under `key`, parsed, if it was built as the new version is (same
+        fingerprint); None when it was not stored or is damaged (`damaged`: what `parse` raises then)."""
+        if self.live.fingerprint != self.fingerprint:
+            return None
+        blob = self.cache.get_blobs([key]).get(key)
+        if blob is None:
+            return None
+        try:
+            return parse(blob)
+        except damaged as exc:
+            log.warning("the live version's %s cannot be read (%s); merging every part", what, exc)
+            return None
 
 
 def lexicon_keys(infos: Iterable[VersionInfo]) -> set[str]:

@@ -14,13 +14,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ingest.lexicon import LEXICON_VERSION, ArticleWords, Record, VersionWords, kb_names, store_parts, word_counts
+from ingest.lexicon import (
+    LEXICON_VERSION,
+    ArticleWords,
+    Change,
+    Record,
+    VersionWords,
+    computed_parts,
+    kb_names,
+    store_parts,
+    word_counts,
+)
 from ingest.lexicon import article_key as part_key
 from ingest.lexicon import version_key as lexicon_key
 
@@ -28,7 +37,6 @@ if TYPE_CHECKING:
     from ingest.embedding.cache import EmbeddingCache
     from ingest.store.manifest import DocEntry, VersionInfo
 
-log = logging.getLogger(__name__)
 
 SEARCH_BATCH = 64
 """Unchanged articles' parts read at a time while looking for where a word now first appears."""
@@ -167,26 +175,14 @@ def store_lexicon(
         cache.put_blobs([(tally_key(fingerprint, documents), tallied[0].to_bytes())])
 
 
-def store_changed_lexicon(
-    cache: EmbeddingCache,
-    fingerprint: str,
-    live: VersionInfo,
-    documents: Mapping[str, DocEntry],
-    records: Sequence[Record],
-) -> bool:
+def store_changed_lexicon(change: Change) -> bool:
     """Store a new version's lexicon and tally as `live`'s tally with the changed articles taken out and
     put in; False when it cannot be (another build, no tally stored for `live`, a part missing): the
     caller then merges every part (store_lexicon)."""
-    if live.fingerprint != fingerprint:
-        return False
-    key = tally_key(fingerprint, live.documents)
-    blob = cache.get_blobs([key]).get(key)
-    if blob is None:
-        return False
-    try:
-        tally = Tally.from_bytes(blob)
-    except (ValueError, TypeError) as exc:  # json or its shape on damaged bytes
-        log.warning("the live version's lexicon tally cannot be read (%s); merging every part", exc)
+    cache, fingerprint, live, documents = change.cache, change.fingerprint, change.live, change.documents
+    damaged = (ValueError, TypeError)  # json or its shape on damaged bytes
+    tally = change.live_stored(tally_key(fingerprint, live.documents), Tally.from_bytes, damaged, "lexicon tally")
+    if tally is None:
         return False
     old = live.documents
     changed = sorted(d for d, e in documents.items() if d not in old or old[d].file_hash != e.file_hash)
@@ -196,7 +192,7 @@ def store_changed_lexicon(
     found = cache.get_blobs([*old_keys.values(), *new_keys.values()])
     if not set(old_keys.values()) <= set(found):
         return False
-    computed = _computed(changed, new_keys, found, records)
+    computed = computed_parts(new_keys, found, change.records, _part)
     if computed is None:
         return False
     if not all(tally.remove(ArticleWords.from_bytes(found[old_keys[d]])) for d in dropped):
@@ -211,23 +207,6 @@ def store_changed_lexicon(
     computed[tally_key(fingerprint, documents)] = tally.to_bytes()
     cache.put_blobs(computed.items())
     return True
-
-
-def _computed(
-    changed: list[str], keys: Mapping[str, str], found: Mapping[str, bytes], records: Sequence[Record]
-) -> dict[str, bytes] | None:
-    """The changed articles' parts not kept yet, from their chunks among `records`; None if one is not there."""
-    chunks: dict[str, list[Record]] = {}
-    for record in records:
-        chunks.setdefault(str(record[2]["doc_id"]), []).append(record)
-    computed: dict[str, bytes] = {}
-    for doc_id in changed:
-        if keys[doc_id] in found:
-            continue
-        if doc_id not in chunks:
-            return None
-        computed[keys[doc_id]] = _part(sorted(chunks[doc_id], key=lambda r: int(r[2]["position"])))
-    return computed
 
 
 def _refirst(

@@ -14,7 +14,7 @@ from ingest.keywords import article_key as keywords_part_key
 from ingest.keywords import keyword_keys, store_keywords
 from ingest.keywords import version_key as keywords_key
 from ingest.keywords_merge import store_changed_keywords
-from ingest.lexicon import Record, lexicon_keys
+from ingest.lexicon import Change, Record, lexicon_keys
 from ingest.lexicon import article_key as lexicon_part_key
 from ingest.lexicon import version_key as lexicon_key
 from ingest.lexicon_merge import store_changed_lexicon, store_lexicon, tally_keys
@@ -37,8 +37,9 @@ def store_for_readers(
     a one-article ingest. What is merged from every part instead keeps a delta's unchanged articles'
     stored parts; one whose part is gone from the cache is read through `shared` (the live version's
     records of the articles listed), since a version without a lexicon makes every bot start build it."""
-    keywords = live is not None and store_changed_keywords(cache, fingerprint, live, documents, records)
-    lexicon = live is not None and store_changed_lexicon(cache, fingerprint, live, documents, records)
+    change = Change(cache, fingerprint, live, documents, records) if live is not None else None
+    keywords = change is not None and store_changed_keywords(change)
+    lexicon = change is not None and store_changed_lexicon(change)
     if keywords and lexicon:
         return
     written = {str(r[2]["doc_id"]) for r in records}
