@@ -36,8 +36,7 @@ def store_changed_keywords(change: Change) -> bool:
     previous = change.live_stored(key, KeywordStats.from_bytes, damaged, "stored keyword statistics")
     if previous is None:
         return False
-    unchanged = {d for d, e in documents.items() if d in live.documents and live.documents[d].file_hash == e.file_hash}
-    keys = {d: article_key(fingerprint, d, documents[d].file_hash) for d in sorted(set(documents) - unchanged)}
+    keys = {d: article_key(fingerprint, d, documents[d].file_hash) for d in change.changed()}
     found = cache.get_blobs(list(keys.values()))
     computed = computed_parts(keys, found, change.records, article_part)
     if computed is None:  # a changed article's part neither kept nor among the records

@@ -263,6 +263,11 @@ class Change:
     documents: Mapping[str, DocEntry]
     records: Sequence[Record]
 
+    def changed(self) -> list[str]:
+        """The articles that are new or whose file changed since `live`, in doc_id order."""
+        old = self.live.documents
+        return sorted(d for d, e in self.documents.items() if d not in old or old[d].file_hash != e.file_hash)
+
     def live_stored(
         self, key: str, parse: Callable[[bytes], T], damaged: tuple[type[Exception], ...], what: str
     ) -> T | None:

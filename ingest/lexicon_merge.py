@@ -185,7 +185,7 @@ def store_changed_lexicon(change: Change) -> bool:
     if tally is None:
         return False
     old = live.documents
-    changed = sorted(d for d, e in documents.items() if d not in old or old[d].file_hash != e.file_hash)
+    changed = change.changed()
     dropped = sorted(d for d in old if d not in documents or d in changed)
     old_keys = {d: part_key(fingerprint, old[d].file_hash) for d in dropped}
     new_keys = {d: part_key(fingerprint, documents[d].file_hash) for d in changed}
