@@ -225,8 +225,11 @@ class Ingestor:
         self._store_for_readers(
             cache.get(), build, fp, view if delta is not None else None, live if delta is not None else None
         )
-        if delta is not None:
-            children.prepare()  # a delta's run may compact a base after the switch: its writer starts now
+        if delta is not None and delta.live.base is not None:
+            # Built on a live delta, the prune may leave the shared base with records no kept version shows:
+            # the compaction's writer starts now. Over a full live version that is rarely so, and a child
+            # started for nothing would take a core from the version's writer (compact starts its own if due).
+            children.prepare()
         try:
             found = write_version(self.settings, name, records, probes, k, children)
             if delta is not None:
