@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KEYWORDS_VERSION = "1"
+KEYWORDS_VERSION = "2"
 """Bump when what is stored changes (terms(), the statistics): stored statistics are then keyed anew."""
 
 BM25_K1, BM25_B, BM25_EPSILON = 1.5, 0.75, 0.25
@@ -56,7 +56,10 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 def _fold(word: str) -> str:
-    """One word as a term: '' for a stopword, else with the light plural fold."""
+    """One word as a term: '' for a stopword, else without a possessive ("the editor's name" asks of the
+    article's "editor") and with the light plural fold."""
+    if word.endswith("'s"):
+        word = word[:-2]
     if word in STOPWORDS:
         return ""
     if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
