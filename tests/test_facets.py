@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.answer.advisor import Advisor
-from bot.answer.asked import asked_facets
+from bot.answer.asked import asked_facets, asked_forms, shows_form
 from bot.answer.briefs import SECTION_FACETS, SECTIONS, build_brief
 from bot.answer.extractive import Candidate
 from bot.quality.evaluate import same_sentence
@@ -114,6 +114,19 @@ def test_questions_ask_for_facets() -> None:
     assert "challenge" in asked_facets("Any red flags when hiring a CMIO?")
     assert "background" in asked_facets("How many years of experience does a CTO need?")
     assert asked_facets("Tell me about the CMIO") == frozenset()
+
+
+def test_questions_ask_for_a_form_of_answer_in_their_own_words() -> None:
+    """ "why?" wants a reason, "who said that?" a speaker, "how many?" a number; a follow-up's earlier
+    question, added in brackets by the resolver, asks for nothing."""
+    assert asked_forms("why? (Can a CTO come from outside healthcare?)") == {"reason"}
+    assert asked_forms("who said that? (Is the CMIO still an implementation role?)") == {"speaker"}
+    assert asked_forms("how many categories? (What's SFIA?)") == {"count"}
+    assert asked_forms("what does the CTO do? (Why hire one?)") == frozenset()
+    assert shows_form("reason", "Because the talent demand is so huge, this has allowed IT professionals in.")
+    assert shows_form("speaker", "“This isn’t an implementation job,” Dr. Wood says.")
+    assert shows_form("count", "It breaks down technology skills into six categories and 96 skills.")
+    assert not shows_form("count", "Strong planning and organization.")
 
 
 def test_a_brief_reads_all_of_a_small_roles_articles(built: tuple[Settings, Advisor]) -> None:

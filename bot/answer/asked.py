@@ -116,3 +116,37 @@ QUESTION_CUES: dict[str, re.Pattern[str]] = {
 def asked_facets(question: str) -> frozenset[str]:
     """The facets a question's own words ask for (often none, sometimes two: "skills and background")."""
     return frozenset(f for f, cue in QUESTION_CUES.items() if cue.search(question))
+
+
+# The form of answer a question asks for, whatever its facet: a reason ("why?"), who said it, or a number.
+# A sentence shows the form in its own words ("because ...", "Dr. Wood says", "six categories"), so these
+# are cues on both sides, not facets stored at ingest.
+_FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "reason": (
+        cue(r"why", r"what(?:'s| is) (?:driving|behind)", r"reasons?", r"how come"),
+        cue(r"because", r"since", r"due to", r"so that", r"as a result", r"allow(?:s|ed)?", r"driv(?:en|ing|es)"),
+    ),
+    "speaker": (
+        cue(r"who (?:said|says|sa(?:id|ys) that|wrote|writes|thinks|argues|claims)", r"who(?:'s| is) quoted", r"quote"),
+        re.compile(r"\b(?:says|said|sees|notes|noting|writes|wrote|according to|told|discussed with)\b|“|\bDr\."),
+    ),
+    "count": (
+        cue(r"how many", r"number of", r"how much", r"how long"),
+        re.compile(
+            r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|decades?)\b",
+            re.IGNORECASE,
+        ),
+    ),
+}
+
+
+def asked_forms(question: str) -> frozenset[str]:
+    """The forms of answer the question's own words ask for; a follow-up's earlier question, which the
+    resolver adds in brackets ("why? (Can a CTO come from outside healthcare?)"), does not count."""
+    own = question.split(" (", 1)[0]
+    return frozenset(form for form, (asks, _) in _FORMS.items() if asks.search(own))
+
+
+def shows_form(form: str, sentence: str) -> bool:
+    """Whether a sentence's own words give that form of answer."""
+    return bool(_FORMS[form][1].search(sentence))

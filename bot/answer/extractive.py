@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from bot.answer.asked import shows_form
 from bot.answer.retrieval import terms
 from bot.answer.types import Passage, Point, Source, sources_footer
 from ingest.chunking import Unit, units
@@ -29,6 +30,9 @@ MAX_POINT_CHARS = 300
 LEXICAL_WEIGHT = 0.6
 FACET_WEIGHT = 0.1
 """Added to a sentence of the facet the question asks for ("look for" → the article's qualities)."""
+FORM_WEIGHT = 0.2
+"""Added to a sentence that gives the form of answer asked for: a reason for "why?", a speaker for "who said
+that?", a number for "how many?" (bot.answer.asked)."""
 # A point is kept only if it scores within this share of the best one: one strong point beats three weak.
 KEEP_RATIO = 0.75
 
@@ -117,6 +121,7 @@ class SentencePicker:
         passages: Sequence[Passage],
         neutral_vector: Sequence[float],
         wanted: frozenset[str] = frozenset(),
+        forms: frozenset[str] = frozenset(),
     ) -> list[Candidate]:
         """Every quotable sentence of the passages, best first; `neutral_vector` is the embedding of
         neutral(question), which the caller computes together with the retrieval vector. A sentence of
@@ -138,6 +143,7 @@ class SentencePicker:
             overlap = sum(w for t, w in weights.items() if t in words) / total
             facet = passage.facet(position)
             score = float(sim) + LEXICAL_WEIGHT * overlap + (FACET_WEIGHT if facet in wanted else 0.0)
+            score += FORM_WEIGHT if any(shows_form(f, unit.text) for f in forms) else 0.0
             out.append(Candidate(unit.text, passage, score, float(sim), vec, unit.item, position, facet))
         # sorted() is stable: equal scores keep passage rank, then position in the passage.
         return sorted(out, key=lambda c: -c.score)

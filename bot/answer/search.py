@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from langchain_core.documents import Document
 
-from bot.answer.asked import asked_facets
+from bot.answer.asked import asked_facets, asked_forms
 from bot.answer.extractive import Candidate, SentencePicker, SentenceVectors, with_continuations
 from bot.answer.followup import Resolved, resolve
 from bot.answer.implied import ImpliedRole
@@ -110,7 +110,8 @@ class QuestionSearch:
             follow = None
             docs = self.retriever.invoke(resolved.question, roles=None, vector=vector, k=k, max_per_article=k)
         wanted = asked_facets(resolved.question)
-        ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector, wanted)
+        forms = asked_forms(resolved.question)
+        ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector, wanted, forms)
         return Found(docs, ranked, list(follow or []))
 
     def _hides_a_name(self, question: str, docs: Sequence[Document]) -> bool:
