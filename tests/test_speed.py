@@ -75,9 +75,10 @@ def test_bm25_scores_are_rank_bm25s_bit_for_bit(embedder: Embedder) -> None:
 
 
 def _terms_before(text: str) -> list[str]:
-    """terms() as it was before the memo."""
+    """terms() without the memo (and with the possessive dropped, as terms() has done since)."""
     out = []
     for word in re.findall(r"[a-z0-9]+(?:'[a-z0-9]+)*", text.lower().replace("’", "'")):
+        word = word.removesuffix("'s")
         if word in STOPWORDS:
             continue
         if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
