@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from typing import cast
 
 import numpy as np
 
 from bot.answer.extractive import (
+    GENERIC,
     KEEP_RATIO,
     Candidate,
     SentencePicker,
@@ -113,14 +115,16 @@ def test_sentences_are_scored_without_role_names() -> None:
     """Retrieval has filtered by role already: a sentence ranks for what it says, not for naming the role."""
     picker, model = _picker()
     picker.candidates("What does a CTO own?", [_passage("The CTO owns the roadmap.")], _query("own"))
-    assert model.embedded == ["The executive owns the roadmap."]
+    # The role in general (GENERIC, what neutral() makes of any role's name) is embedded once, to weigh
+    # which kept point opens.
+    assert model.embedded == ["The executive owns the roadmap.", GENERIC]
 
 
 def test_a_sentence_is_embedded_once_however_often_it_is_scored() -> None:
     picker, model = _picker()
     for _ in range(3):
         picker.candidates("roadmap", [_passage("The roadmap matters.")], _query("roadmap"))
-    assert model.embedded == ["The roadmap matters."]
+    assert model.embedded == ["The roadmap matters.", GENERIC]
 
 
 def test_a_sentence_of_the_wanted_facet_ranks_higher() -> None:
@@ -180,6 +184,15 @@ def test_no_more_points_than_the_limit() -> None:
 def test_a_near_copy_of_a_chosen_point_is_skipped() -> None:
     ranked = [_candidate("said once", 1.0, _axis(0)), _candidate("said again", 0.99, _axis(0))]
     assert [c.text for c in PICK(ranked, 5, 1)] == ["said once"]
+
+
+def test_the_most_particular_kept_point_opens_the_answer() -> None:
+    """Which points are kept is the score's choice; the one that says most in particular, not the role's
+    introduction, comes first."""
+    intro = replace(_candidate("The CTO role has grown.", 1.0, _axis(0)), particular=0.8)
+    answer = replace(_candidate("A CTO can come from a vendor.", 0.9, _axis(1)), particular=0.85)
+    weak = replace(_candidate("Unrelated.", 0.1, _axis(2)), particular=0.9)
+    assert [c.text for c in PICK([intro, answer, weak], 5, 1)] == [answer.text, intro.text]
 
 
 def test_a_sentence_that_points_back_follows_the_one_it_finishes() -> None:

@@ -33,6 +33,11 @@ FACET_WEIGHT = 0.1
 FORM_WEIGHT = 0.2
 """Added to a sentence that gives the form of answer asked for: a reason for "why?", a speaker for "who said
 that?", a number for "how many?" (bot.answer.asked)."""
+GENERIC = "the executive role"
+"""Any role's name as neutral() writes it: a sentence close to this talks about the role itself ("The CMIO role
+has been in place for well over a decade ..."), which suits many questions a little and few of them well."""
+GENERIC_WEIGHT = 0.2
+"""How much that closeness counts against a sentence leading the answer (chosen on dev: 0.2 and 0.3 alike)."""
 # A point is kept only if it scores within this share of the best one: one strong point beats three weak.
 KEEP_RATIO = 0.75
 
@@ -104,6 +109,9 @@ class Candidate:
     """Where the sentence stands in its passage, so the one after it can be found."""
     facet: str = ""
     """What the sentence is about (ingest.facets), as tagged at ingest; "" for an index without facets."""
+    particular: float = 0.0
+    """Its score less its closeness to the role in general: of the points kept, the one with the best `particular`
+    opens the answer, so the first point is the most particular answer, not the role's introduction."""
     before: tuple[str, ...] = ()
     """The sentences before it that its opening pronoun needs, quoted with it in one point."""
 
@@ -114,6 +122,14 @@ class SentencePicker:
     def __init__(self, vectors: SentenceVectors, idf: Callable[[str], float] = lambda _: 1.0) -> None:
         self.vectors = vectors
         self.idf = idf
+        self._generic: np.ndarray | None = None
+
+    def generic(self) -> np.ndarray:
+        """The embedding of GENERIC, computed once (the model is loaded by then: a question was embedded);
+        not through the sentence cache, whose rows are the articles' sentences."""
+        if self._generic is None:
+            self._generic = np.asarray(self.vectors.embedder.embed_documents([GENERIC])[0], dtype=np.float32)
+        return self._generic
 
     def candidates(
         self,
@@ -134,24 +150,28 @@ class SentencePicker:
         # A list item is scored under its section heading (ingest.sentences.scored_text).
         vecs = self.vectors.of_units(pieces, {p.content_hash: len(found) for p, found in split if p.content_hash})
         sims = vecs @ query
+        general = vecs @ self.generic()
         # Shared words count by rarity: "framework" or "day" says more than "health" or "system".
         weights = {t: self.idf(t) for t in set(terms(neutral(question))) - {"executive"}}
         total = sum(weights.values()) or 1.0
         out = []
-        for (unit, passage, position), sim, vec in zip(pieces, sims, vecs, strict=True):
+        for (unit, passage, position), sim, vec, gen in zip(pieces, sims, vecs, general, strict=True):
             words = set(terms(unit.text))
             overlap = sum(w for t, w in weights.items() if t in words) / total
             facet = passage.facet(position)
             score = float(sim) + LEXICAL_WEIGHT * overlap + (FACET_WEIGHT if facet in wanted else 0.0)
             score += FORM_WEIGHT if any(shows_form(f, unit.text) for f in forms) else 0.0
-            out.append(Candidate(unit.text, passage, score, float(sim), vec, unit.item, position, facet))
+            particular = score - GENERIC_WEIGHT * float(gen)
+            out.append(Candidate(unit.text, passage, score, float(sim), vec, unit.item, position, facet, particular))
         # sorted() is stable: equal scores keep passage rank, then position in the passage.
         return sorted(out, key=lambda c: -c.score)
 
     def pick(
         self, ranked: Sequence[Candidate], limit: int, minimum: int, exclude: Sequence[np.ndarray] = ()
     ) -> list[Candidate]:
-        """Best first, each distinct from those already chosen; weak ones only to reach `minimum`."""
+        """Best first, each distinct from those already chosen; weak ones only to reach `minimum`. The kept
+        point that says most in particular (`Candidate.particular`) opens: which points are kept is the score's
+        choice, what comes first is that one's (on dev: top-1 precision +3.9, answers unchanged)."""
         chosen: list[Candidate] = []
         taken = list(exclude)
         best = ranked[0].score if ranked else 0.0
@@ -164,6 +184,10 @@ class SentencePicker:
                 break
             chosen.append(cand)
             taken.append(cand.vector)
+        if chosen:
+            opener = max(chosen, key=lambda c: c.particular)  # max() keeps the first of equals: the best score
+            chosen.remove(opener)
+            chosen.insert(0, opener)
         return chosen
 
 
