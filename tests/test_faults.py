@@ -230,6 +230,32 @@ def test_full_disk(pristine: World, tmp_path: Path) -> None:
         assert not list((world.store / ".readers").glob("*/*")), "a reader copy was left behind"
 
 
+def test_a_copy_that_fits_with_no_room_left_for_chroma(
+    pristine: World, tmp_path: Path, embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The reader's copy of the live version fits on the disk, but Chroma's own writes as it opens the copy
+    do not: the copy is made again in memory and answers go on; the version is not called damaged, and no
+    Chroma error escapes. The room left is stepped across the copy's size, so one step lands in between."""
+    world = copy_world(pristine, tmp_path / "world")
+    live = world.version((world.store / "LIVE").read_text().strip())
+    copy_kb = sum(p.stat().st_size for p in live.rglob("*") if p.is_file()) // 1024
+    used_kb = sum(p.stat().st_size for p in world.data.rglob("*") if p.is_file()) // 1024
+    with small_disk(tmp_path / "disk", used_kb + 2048) as disk:
+        shutil.move(str(world.data), str(disk / "data"))
+        world.data.symlink_to(disk / "data")
+        for leave_kb in range(copy_kb - 4, copy_kb + 48, 2):
+            filler = fill(disk, leave_kb)
+            index = KnowledgeIndex(world.settings, embedder)
+            try:
+                assert index.search("What does a CTO do?", 3), leave_kb
+                assert index.damage is None, (leave_kb, index.damage)
+            finally:
+                index.close()
+                filler.unlink()
+    assert "no space left for Chroma to open the reader copy" in caplog.text, "no step landed in the gap"
+    assert not list((world.store / ".readers").glob("*/*")), "a reader copy was left behind"
+
+
 def test_leftover_copies_go(pristine: World, tmp_path: Path) -> None:
     """Copies of dead processes go at the next open; a process's own copy goes when it ends."""
     world = copy_world(pristine, tmp_path / "world")

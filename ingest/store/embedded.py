@@ -53,6 +53,7 @@ MEMORY_DIR = Path("/dev/shm")  # noqa: S108 - a folder of our own in it, checked
 """Where reader copies go when the store's disk is full: a RAM filesystem on Linux."""
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 T = TypeVar("T")
+_NO_ROOM = "version {} cannot be read (no space left on device)"
 
 _COPIES = itertools.count(1)
 """Numbers this process's private version copies."""
@@ -88,6 +89,13 @@ def atomic_write(path: Path, text: str) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def disk_full(exc: Exception) -> bool:
+    """Whether a Chroma error is SQLite's SQLITE_FULL ("database or disk is full", code 13): Chroma's Rust
+    bindings pass it on as an InternalError with SQLite's own words, and no errno."""
+    text = str(exc)
+    return "disk is full" in text or "(code: 13)" in text
 
 
 def _alive(pid: int) -> bool:
@@ -222,9 +230,7 @@ class EmbeddedBackend:
             info = self.info(name) if source.is_dir() else None
             if info is None:
                 raise VersionNotFoundError(f"version {name} does not exist (or is incomplete) in the store")
-            dest = self._copy(info, source)
-            self._snapshots[name] = dest
-            self._clients[name] = embedded_client(dest)
+            self._open_copy(info, source)
         from chromadb.errors import ChromaError, NotFoundError
 
         try:
@@ -234,12 +240,39 @@ class EmbeddedBackend:
             raise VersionDamagedError(name, "it holds no index") from exc
         except ChromaError as exc:  # e.g. "database disk image is malformed" in a version with no checksums
             self.release(name)
+            if disk_full(exc):
+                raise StoreUnavailableError(_NO_ROOM.format(name)) from exc
             raise VersionDamagedError(name, f"Chroma cannot read it ({exc.__class__.__name__})") from exc
 
-    def _copy(self, info: VersionInfo, source: Path) -> Path:
-        """Copy-and-verify into the store's readers folder, or into memory when the disk is full."""
+    def _open_copy(self, info: VersionInfo, source: Path) -> None:
+        """Copy the version and open Chroma on the copy. Chroma writes to its files as it opens them, so a
+        copy that fits can still leave no room for that write: the copy is then made again in memory, as
+        when the copy itself does not fit, and the version is not called damaged for a full disk."""
+        from chromadb.errors import ChromaError
+
+        roots: tuple[Path, ...] = self.readers_dirs
+        while True:
+            dest = self._copy(info, source, roots)
+            try:
+                client = embedded_client(dest)
+            except ChromaError as exc:
+                self._discard(dest)
+                if not disk_full(exc):
+                    raise VersionDamagedError(info.name, f"Chroma cannot open it ({exc.__class__.__name__})") from exc
+                used = next(i for i, root in enumerate(roots) if dest.is_relative_to(root))
+                roots = roots[used + 1 :]  # the folders after the one that had no room
+                if not roots:
+                    raise StoreUnavailableError(_NO_ROOM.format(info.name)) from exc
+                log.warning("no space left for Chroma to open the reader copy of %s; copying it into memory", info.name)
+                continue
+            self._snapshots[info.name] = dest
+            self._clients[info.name] = client
+            return
+
+    def _copy(self, info: VersionInfo, source: Path, roots: tuple[Path, ...]) -> Path:
+        """Copy-and-verify into the first of `roots` with room: the store's readers folder, else memory."""
         number = next(_COPIES)  # two backends in one process must never share, and so delete, a copy
-        for root in self.readers_dirs:
+        for root in roots:
             dest = root / str(os.getpid()) / f"{info.name}.{number}"
             shutil.rmtree(dest, ignore_errors=True)
             _OWNED.add(dest)
@@ -253,7 +286,7 @@ class EmbeddedBackend:
                 raise
             except OSError as exc:
                 self._discard(dest)
-                if exc.errno in NO_SPACE and root != self.readers_dirs[-1]:
+                if exc.errno in NO_SPACE and root != roots[-1]:
                     log.warning(
                         "no space left on the store's disk for a reader copy; copying %s into memory", info.name
                     )
