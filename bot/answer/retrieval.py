@@ -62,7 +62,9 @@ class _Keyword:
         """rank_bm25's get_scores, from the postings."""
         return self.stats.scores(query_terms)
 
-    def search(self, query_terms: list[str], k: int, roles: Sequence[str] | None) -> list[tuple[Hit, float]]:
+    def search(self, query_terms: list[str], k: int, roles: Sequence[str] | None) -> list[tuple[str, float]]:
+        """The ids of the k best chunks with their scores; their texts are read by the caller, only for those
+        that make the answer's passages (a read costs ~1.5 ms however few it fetches)."""
         if not query_terms or not len(self.stats):
             return []
         scores = self.scores(query_terms)
@@ -79,9 +81,11 @@ class _Keyword:
                     allowed |= mask
             keep &= allowed[order]
         order = order[keep][:k]
-        ids = [self.stats.ids[int(i)] for i in order]
-        by_id = {h.id: h for h in self._fetch(ids)}
-        return [(by_id[self.stats.ids[int(i)]], float(scores[i])) for i in order]
+        return [(self.stats.ids[int(i)], float(scores[i])) for i in order]
+
+    def hits(self, ids: list[str]) -> dict[str, Hit]:
+        """These chunks of the version, by id, in one read."""
+        return {h.id: h for h in self._fetch(ids)} if ids else {}
 
 
 class HybridRetriever:
@@ -131,20 +135,30 @@ class HybridRetriever:
             vector = self.index.embedder.embed_query(query)
         dense = self.index.search_vector(vector, self.fetch_k, roles)
         query_terms = terms(query) + [r.lower() for r in roles or []]
-        keyword = self.keyword().search(query_terms, self.fetch_k, roles)
+        keyword = self.keyword()
+        matched = keyword.search(query_terms, self.fetch_k, roles)
         fused: dict[str, dict[str, Any]] = {}
         for rank, hit in enumerate(dense):
             entry = fused.setdefault(hit.id, {"hit": hit, "rrf": 0.0, "dense": hit.score, "bm25": 0.0})
             entry["rrf"] += 1.0 / (self.rrf_k + rank + 1)
-        for rank, (hit, score) in enumerate(keyword):
-            entry = fused.setdefault(hit.id, {"hit": hit, "rrf": 0.0, "dense": None, "bm25": 0.0})
+        for rank, (chunk_id, score) in enumerate(matched):
+            entry = fused.setdefault(chunk_id, {"hit": None, "rrf": 0.0, "dense": None, "bm25": 0.0})
             entry["rrf"] += 1.0 / (self.rrf_k + rank + 1)
             entry["bm25"] = score
-        ranked = sorted(fused.values(), key=lambda e: (-e["rrf"], e["hit"].id))
+        ranked = sorted(fused.items(), key=lambda e: (-e[1]["rrf"], e[0]))
         docs: list[Document] = []
         per_article: dict[str, int] = {}
         seen_text: set[str] = set()
-        for entry in ranked:
+        for at, (_, entry) in enumerate(ranked):
+            if entry["hit"] is None:
+                # Keyword-only chunks are read when first needed, with the others of the next k that lack
+                # their text: usually one read per question, often none (dense found them too).
+                unread = [i for i, e in ranked[at : at + k] if e["hit"] is None]
+                found = keyword.hits(unread)
+                for i in unread:
+                    fused[i]["hit"] = found.get(i)
+                if entry["hit"] is None:  # gone from the version (never expected): skip it
+                    continue
             hit = entry["hit"]
             # Diversity: no duplicate passages (the same text filed twice) and a cap per article.
             key = " ".join(hit.text.split()).lower()
