@@ -183,7 +183,7 @@ _OPPOSITES = _words(
     "true:false right:wrong correct:incorrect legal:illegal huge:tiny huge:small abundant:scarce "
     "surplus:shortage upward:downward expand:narrow widen:narrow strong:poor good:poor creative:conventional "
     "innovative:conventional strategic:operational strategic:tactical critical:peripheral integral:peripheral "
-    "central:peripheral critical:marginal integral:marginal huge:modest large:modest less:higher"
+    "central:peripheral critical:marginal integral:marginal huge:modest large:modest less:higher grow:lose"
 )
 _ANTONYM: dict[str, set[str]] = {}
 for _pair in _OPPOSITES:
