@@ -3,6 +3,7 @@
 "What should I look for in a CTO?" wants the article's qualities; "where do candidates come from?" its
 sources of candidates. A question's wording differs from an article's, so these are question cues,
 not the sentence cues the ingest uses. A question that matches none wants no facet in particular.
+Beside the facet, the form of answer asked for ("why?" wants a reason), whatever the facet.
 """
 
 from __future__ import annotations
