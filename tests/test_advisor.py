@@ -55,14 +55,17 @@ TARGET_MAX_MEAN_LENGTH = 700
 # honesty 0.810 -> 0.857, point precision 0.541 -> 0.558, mean length 665 -> 654. The multi-part change after
 # (70875d2, chosen on two blind dev items) took one test multi-part item: answered 0.793 -> 0.785. Kept: a
 # choice made on dev is reported on test, not undone by it.
+# Session 16 (possessives fold to their word, the form of answer asked for, the most particular kept point
+# first; all chosen on dev): answered 0.785 -> 0.793, top-1 0.701 -> 0.709, point precision 0.558 -> 0.562,
+# mean length 652 -> 648 (dev top-1 rose 6.5 points: most of it did not carry).
 FLOOR = {
-    "answer_rate": 0.78,
+    "answer_rate": 0.79,
     "decline_rate": 0.91,
     "gap_honesty": 0.85,
     "top1_precision": 0.70,
-    "point_precision": 0.55,
+    "point_precision": 0.56,
 }
-FLOOR_MAX_MEAN_LENGTH = 660
+FLOOR_MAX_MEAN_LENGTH = 650
 
 
 def test_quality_on_our_question_set(built: tuple[Settings, Advisor]) -> None:
