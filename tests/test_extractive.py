@@ -193,6 +193,9 @@ def test_the_most_particular_kept_point_opens_the_answer() -> None:
     answer = replace(_candidate("A CTO can come from a vendor.", 0.9, _axis(1)), particular=0.85)
     weak = replace(_candidate("Unrelated.", 0.1, _axis(2)), particular=0.9)
     assert [c.text for c in PICK([intro, answer, weak], 5, 1)] == [answer.text, intro.text]
+    # A weak point, however particular, does not open.
+    kept = replace(_candidate("The author leads a practice.", 0.8, _axis(3)), particular=0.95)
+    assert [c.text for c in PICK([intro, kept], 5, 1)] == [intro.text, kept.text]
 
 
 def test_a_sentence_that_points_back_follows_the_one_it_finishes() -> None:
