@@ -114,6 +114,17 @@ def test_an_ordinary_answer_is_short_cited_and_quotes_the_articles(built: tuple[
     assert advisor.ask_sync("What key qualities should I look for in a CTO?").text == answer.text
 
 
+def test_what_to_look_for_in_a_candidate_opens_with_a_quality(built: tuple[Settings, Advisor]) -> None:
+    """Issue 13's own example: "candidate" in the question said nothing of which sentence answers, yet it
+    made "A good CTO candidate can come from a healthcare IT vendor" the first point; and a weak but
+    particular sentence (the author's biography) must not open an answer either."""
+    _, advisor = built
+    answer = advisor.ask_sync("What should I look for in a CTO candidate?")
+    assert answer.in_scope and answer.lead.startswith("From Bonnie Siegel’s list of CTO key qualities")
+    assert "come from" not in answer.points[0].text
+    assert not advisor.ask_sync("What makes a good CMIO candidate?").points[0].text.startswith("Hillary Ross")
+
+
 @pytest.mark.parametrize(
     "question",
     [

@@ -155,8 +155,11 @@ class SentencePicker:
         vecs = self.vectors.of_units(pieces, {p.content_hash: len(found) for p, found in split if p.content_hash})
         sims = vecs @ query
         general = vecs @ self.generic()
-        # Shared words count by rarity: "framework" or "day" says more than "health" or "system".
-        weights = {t: self.idf(t) for t in set(terms(neutral(question))) - {"executive"}}
+        # Shared words count by rarity: "framework" or "day" says more than "health" or "system". The role's
+        # neutral name and "candidate" are left out: every hiring question names a candidate, so the word says
+        # nothing of which sentence answers ("What should I look for in a CTO candidate?" opened with "A good
+        # CTO candidate can come from a healthcare IT vendor", issue 13's own example).
+        weights = {t: self.idf(t) for t in set(terms(neutral(question))) - {"executive", "candidate"}}
         total = sum(weights.values()) or 1.0
         out = []
         for (unit, passage, position), sim, vec, gen in zip(pieces, sims, vecs, general, strict=True):
