@@ -70,6 +70,18 @@ def test_a_sentence_too_far_from_the_section_is_not_quoted() -> None:
     assert "Barely related." not in brief.text
 
 
+def test_a_sentence_that_opens_by_pointing_back_is_not_a_point() -> None:
+    """A brief's point stands alone: "As I discussed ..., they were strong in implementation" leaves the reader
+    asking who, so the section takes the next sentence of its facet, or says the knowledge base is silent."""
+    pool = [
+        _candidate("As I discussed with an editor recently, they were strong in implementation.", "responsibility", 8),
+        _candidate("They worked on an operational level.", "responsibility", 9),
+        *POOL,
+    ]
+    brief = build_brief(lambda role, query: list(pool), "CTO", per_section=1)
+    assert [p.text for p in dict(brief.sections)["What the role owns"]] == ["Owns the infrastructure."]
+
+
 def test_the_footer_lists_only_cited_sources() -> None:
     brief = build_brief(_rank_all, "CTO")
     cited = {p.source for _, points in brief.sections for p in points}

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.answer.extractive import Candidate, number_sources, trim
+from bot.answer.extractive import Candidate, needs_before, number_sources, trim
 from bot.answer.roles import full_title
 from bot.answer.types import Point, Source, sources_footer
 
@@ -81,6 +81,9 @@ def section_points(
         ranked = rank(role, template.format(r=role, t=full_title(role)))
         tagged = any(c.facet for c in ranked)
         fitting = [c for c in ranked if c.similarity >= 0.2 and (not tagged or c.facet in facets[heading])]
+        # A brief's point stands alone: a sentence that opens by pointing back ("As I discussed ..., they were
+        # strong in implementation") would leave the reader asking who.
+        fitting = [c for c in fitting if not needs_before(c.text)]
         chosen: list[Candidate] = []
         lists: set[tuple[str, str]] = set()
         # A brief summarises: a second item of a list already quoted waits until the rest of the

@@ -208,11 +208,17 @@ _SUBJECT_BACK = re.compile(r"^[^.“”\"]{0,120}?,\s(?:they|it|he|she)\s(?:were
 in implementation" says nothing of whom without the sentence before it."""
 
 
+def needs_before(sentence: str) -> bool:
+    """Whether a sentence opens by pointing back ("They worked on ...", "As I discussed ..., they were ..."):
+    quoted alone, it says nothing of whom."""
+    return bool(_CONTINUES.match(sentence) or _SUBJECT_BACK.match(sentence))
+
+
 def _antecedents(cand: Candidate, nearby: dict[tuple[int, int], Candidate]) -> list[Candidate]:
     """The sentences before `cand` that its opening pronoun needs, nearest last (at most two back)."""
     found: list[Candidate] = []
     current = cand
-    while len(found) < 2 and (_CONTINUES.match(current.text) or _SUBJECT_BACK.match(current.text)):
+    while len(found) < 2 and needs_before(current.text):
         before = nearby.get((current.passage.n, current.position - 1))
         if before is None:
             break

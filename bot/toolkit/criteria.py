@@ -49,9 +49,6 @@ NAME_WORDS = 7
 # A criterion describes the role or the candidate. A sentence in which the author addresses the reader
 # ("I encourage you to read ...") or speaks of themself is the article talking, not a criterion.
 _FIRST_OR_SECOND_PERSON = re.compile(r"\b(?:I|you|your|we|our|my|me)\b")
-# A sentence that opens with a pronoun ("They worked on ...") needs the sentence before it to say who:
-# out of context it is no criterion.
-_PRONOUN_OPENING = re.compile(r"^(?:They|He|She|It|This|These|Those)\b")
 # Generic English for "what the role asks for", after which the criterion's own phrase follows.
 _ASKS_FOR = re.compile(
     r"\b(?:someone|somebody|a [a-z]+|one|candidates?|leaders?)\s+(?:who|that)\s+(?:has|have|can|is|are)\s+(.{3,})"
@@ -108,8 +105,9 @@ def criterion_name(text: str, words: int = NAME_WORDS) -> str:
 
 
 def usable(c: Candidate) -> bool:
-    """Whether a sentence can stand alone as a criterion: it speaks of the role, not of the author or reader."""
-    return not _FIRST_OR_SECOND_PERSON.search(c.text) and not _PRONOUN_OPENING.match(c.text)
+    """Whether a sentence can stand alone as a criterion: it speaks of the role, not of the author or reader.
+    (One that opens by pointing back, "They worked on ...", never reaches here: section_points leaves it out.)"""
+    return not _FIRST_OR_SECOND_PERSON.search(c.text)
 
 
 def build_criteria(rank: Rank, role: str) -> RoleCriteria:
