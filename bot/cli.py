@@ -166,7 +166,8 @@ def cmd_ask(ask: Ask, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> i
 
 
 CHAT_HELP = """Ask anything about hiring a health-system CTO or CMIO; follow-ups remember the conversation.
-Commands: /brief ROLE · /compare ROLE ROLE · /interview ROLE · /sources · /reset · /help · /quit"""
+Commands: /brief ROLE · /compare ROLE ROLE · /interview ROLE · /jd ROLE · /scorecard ROLE
+/sources · /reset · /help · /quit. A CV check reads a file: python -m bot screen ROLE CV_FILE."""
 
 
 def chat(
@@ -179,7 +180,8 @@ def chat(
     """The console chat: same advisor, answer path and follow-up memory as Telegram, in a terminal.
     `ask` and `kit` default to the extractive answer and the template kit."""
     ask = ask or advisor.ask_sync
-    kit = kit or Toolkit(advisor).kit
+    toolkit = Toolkit(advisor)
+    kit = kit or toolkit.kit
     history: list[str] = []
     roles = ", ".join(advisor.roles())
     out.write(f"Hiring Advisor (console). Roles in the knowledge base: {roles}.\n{CHAT_HELP}\n")
@@ -192,6 +194,8 @@ def chat(
         if not line:
             continue
         command, _, rest = line.partition(" ")
+        rest = rest.strip()
+        table = False  # a scorecard is a Markdown table: wrapping its rows would break it
         try:
             if command in ("/quit", "/exit"):
                 return 0
@@ -212,6 +216,14 @@ def chat(
                     text = "Usage: /compare ROLE ROLE, e.g. /compare CTO CMIO"
                 else:
                     text = advisor.compare_sync(parts[0], parts[1]).text
+            elif command == "/jd":
+                text = toolkit.jd(rest).text if rest else "Usage: /jd ROLE, e.g. /jd CTO"
+            elif command == "/scorecard":
+                text = toolkit.scorecard(rest).text if rest else "Usage: /scorecard ROLE, e.g. /scorecard CTO"
+                table = bool(rest)
+            elif command.startswith("/") and len(command) > 1 and command[1:].isalpha():
+                # A mistyped command is not a question: asked as one, "/jd CTO" was answered from the articles.
+                text = f"Unknown command {command}.\n{CHAT_HELP}"
             else:
                 answer: Answer = ask(line, history)
                 history.append(line)
@@ -221,7 +233,7 @@ def chat(
         except STORE_DOWN as exc:  # the chat stays open: the next question tries the store again
             log.warning("knowledge store unavailable: %s", exc)
             text = UNAVAILABLE
-        out.write("\n" + _wrap(text) + "\n")
+        out.write("\n" + (text if table else _wrap(text)) + "\n")
         out.flush()
 
 

@@ -347,6 +347,22 @@ def test_console_chat_remembers_the_conversation(built: tuple[Settings, Advisor]
     assert "Conversation forgotten." in text
 
 
+def test_console_chat_has_the_toolkit_and_no_command_is_taken_for_a_question(built: tuple[Settings, Advisor]) -> None:
+    """/jd and /scorecard work in the console as in Telegram; a scorecard's table rows are not wrapped; a
+    mistyped command says so instead of being answered from the articles as if it were a question."""
+    _, advisor = built
+    inputs = iter(["/jd CTO", "/scorecard CTO", "/jd", "/jdd CTO", "/quit"])
+    out = io.StringIO()
+    assert chat(advisor, read=lambda _prompt: next(inputs), out=out) == 0
+    text = out.getvalue()
+    assert "# Job description (draft): Chief technology officer (CTO)" in text
+    assert "# Scorecard: Chief technology officer (CTO)" in text
+    rows = [line for line in text.splitlines() if line.startswith("| 1 | Strong no |")]
+    assert rows and rows[0].endswith("|")  # one whole table row
+    assert "Usage: /jd ROLE" in text
+    assert "Unknown command /jdd." in text
+
+
 async def test_llm_mode_cites_passages_and_falls_back(built: tuple[Settings, Advisor]) -> None:
     settings, extractive = built
     server = FakeOpenAI(api_key="test-key")
