@@ -128,6 +128,11 @@ _SHADOWED_BY = {
 """A kind not counted when a more specific one already matched the same words."""
 
 
+def asks_any(question: str) -> bool:
+    """Whether the question asks for any specific thing at all (most do not): then no sentence need be read."""
+    return any(ask.asked.search(question) for ask in ASKS)
+
+
 def unanswered(question: str, sentences: Sequence[str]) -> list[str]:
     """The question's own words for each specific thing it asks that none of `sentences` (the ones an
     answer would quote) holds: ["salary range"], ["report to"]; empty when it asks none or they answer."""
