@@ -196,6 +196,9 @@ def test_the_most_particular_kept_point_opens_the_answer() -> None:
     # A weak point, however particular, does not open.
     kept = replace(_candidate("The author leads a practice.", 0.8, _axis(3)), particular=0.95)
     assert [c.text for c in PICK([intro, kept], 5, 1)] == [intro.text, kept.text]
+    # Nor does another article's: which article answers is the score's choice.
+    other = replace(_candidate("CMIOs implemented systems.", 0.95, _axis(4), CMIO), particular=0.95)
+    assert [c.text for c in PICK([intro, other], 5, 1)] == [intro.text, other.text]
 
 
 def test_a_sentence_that_points_back_follows_the_one_it_finishes() -> None:
