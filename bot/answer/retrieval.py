@@ -64,7 +64,7 @@ class _Keyword:
 
     def search(self, query_terms: list[str], k: int, roles: Sequence[str] | None) -> list[tuple[str, float]]:
         """The ids of the k best chunks with their scores; their texts are read by the caller, only for those
-        that make the answer's passages (a read costs ~1.5 ms however few it fetches)."""
+        that make the answer's passages (a read by ids from Chroma costs in step with the ids it fetches)."""
         if not query_terms or not len(self.stats):
             return []
         scores = self.scores(query_terms)
