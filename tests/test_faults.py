@@ -192,6 +192,16 @@ def small_disk(where: Path, size_kb: int) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(where)], check=False)
 
 
+@contextlib.contextmanager
+def data_on_small_disk(world: World, tmp_path: Path) -> Iterator[Path]:
+    """The world's data moved onto a small tmpfs (2 MB more than it holds), the data path a link to it."""
+    used_kb = sum(p.stat().st_size for p in world.data.rglob("*") if p.is_file()) // 1024
+    with small_disk(tmp_path / "disk", used_kb + 2048) as disk:
+        shutil.move(str(world.data), str(disk / "data"))
+        world.data.symlink_to(disk / "data")
+        yield disk
+
+
 def fill(disk: Path, leave_kb: int) -> Path:
     """Fill the disk, leaving about `leave_kb` free."""
     filler = disk / "filler"
@@ -204,10 +214,7 @@ def fill(disk: Path, leave_kb: int) -> Path:
 def test_full_disk(pristine: World, tmp_path: Path) -> None:
     """Answering goes on, an ingest refuses with exit 5 and one line, the live version serves on."""
     world = copy_world(pristine, tmp_path / "world")
-    used_kb = sum(p.stat().st_size for p in world.data.rglob("*") if p.is_file()) // 1024
-    with small_disk(tmp_path / "disk", used_kb + 2048) as disk:
-        shutil.move(str(world.data), str(disk / "data"))
-        world.data.symlink_to(disk / "data")
+    with data_on_small_disk(world, tmp_path) as disk:
         (world.kb / "new.md").write_text("---\ntitle: New\nroles: [CTO]\n---\nA new CTO article body.\n")
         for leave_kb in (0, 600):  # 0: the cache write fails; 600: the free-space check refuses
             filler = fill(disk, leave_kb)
@@ -239,10 +246,7 @@ def test_a_copy_that_fits_with_no_room_left_for_chroma(
     world = copy_world(pristine, tmp_path / "world")
     live = world.version((world.store / "LIVE").read_text().strip())
     copy_kb = sum(p.stat().st_size for p in live.rglob("*") if p.is_file()) // 1024
-    used_kb = sum(p.stat().st_size for p in world.data.rglob("*") if p.is_file()) // 1024
-    with small_disk(tmp_path / "disk", used_kb + 2048) as disk:
-        shutil.move(str(world.data), str(disk / "data"))
-        world.data.symlink_to(disk / "data")
+    with data_on_small_disk(world, tmp_path) as disk:
         for leave_kb in range(copy_kb - 4, copy_kb + 48, 2):
             filler = fill(disk, leave_kb)
             index = KnowledgeIndex(world.settings, embedder)
