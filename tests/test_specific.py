@@ -118,3 +118,23 @@ def test_an_article_that_gives_the_figure_turns_the_gap_into_an_answer(
         assert "$420,000" in after.text
     finally:
         advisor.index.close()
+
+
+def test_an_interview_with_a_person_is_no_interview_round() -> None:
+    """The CMIO article's "an interview with Chris Wood, M.D." once answered "How many interview rounds for a
+    CMIO?", and the count was named as "How many interview"."""
+    source = "Raths has also written a follow-up article on the topic, based on an interview with Chris Wood, M.D."
+    assert unanswered("How many interview rounds for a CMIO?", [source]) == ["interview rounds"]
+    assert unanswered("How many interview rounds for a CMIO?", ["Most searches run three interview rounds."]) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("How many candidates should we shortlist?", "How many candidates"),
+        ("How many finalist slates do firms send?", "How many finalist slates"),
+        ("How many skills does SFIA list?", "How many skills"),
+    ],
+)
+def test_a_count_is_named_by_what_is_counted(question: str, named: str) -> None:
+    assert unanswered(question, [NO_FIGURE]) == [named]

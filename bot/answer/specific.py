@@ -63,7 +63,9 @@ ASKS: tuple[SpecificAsk, ...] = (
         "interview process",
         r"\binterview(?:s|ing)?\b.{0,30}\b(?:rounds?|stages?|steps?|process|panel|format|structure)\b"
         r"|\b(?:rounds?|stages?) of interview",
-        r"\binterview",
+        # Only about the process: "an interview with Chris Wood, M.D." is an article's source, not a round.
+        r"\binterview(?:s|ing)?\b.{0,30}\b(?:rounds?|stages?|steps?|process|panel|format|structure)\b"
+        r"|\b(?:rounds?|stages?) of interview",
     ),
     _ask(
         "vendor",
@@ -113,7 +115,9 @@ ASKS: tuple[SpecificAsk, ...] = (
     ),
     _ask(
         "count",
-        r"\bhow many\s+\w+(?: of \w+)?",
+        # "how many interview rounds", not "how many interview": a second word unless it starts the rest.
+        r"\bhow many\s+\w+(?:\s+(?!(?:for|of|in|at|on|to|do|does|did|should|is|are|was|were|will|would|can|could"
+        r"|a|an|the|they|we|i|you|he|she|it|there)\b)\w+)?(?: of \w+)?",
         # "one of the most critical positions" is no count.
         r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|dozen)\b|\bone\b(?! of\b)",
     ),
@@ -123,7 +127,7 @@ ASKS: tuple[SpecificAsk, ...] = (
 _SHADOWED_BY = {
     "duration": {"search timeline", "tenure"},
     "tenure": {"search timeline"},
-    "count": {"years of experience", "team size"},
+    "count": {"years of experience", "team size", "interview process"},
 }
 """A kind not counted when a more specific one already matched the same words."""
 
