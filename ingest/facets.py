@@ -19,7 +19,7 @@ import numpy as np
 
 from ingest.chunking import Chunk, units
 
-FACETS_VERSION = "3"
+FACETS_VERSION = "6"
 """Bump when tagging changes, so the next ingest re-tags every article."""
 
 FACETS = ("responsibility", "quality", "background", "source", "challenge", "trend", "about")
@@ -169,6 +169,10 @@ HEADING_WEIGHT = 0.12
 INTRO_WEIGHT = 0.3
 """A list's intro line speaks for every item of the list: the strongest evidence there is."""
 CUE_WEIGHT = 0.15
+ALSO_MARGIN = 0.1
+"""How close the runner-up's vote must come to the best for a unit to carry it as its second facet:
+"First-generation CMIOs had significant responsibility for implementing clinical systems" is a trend
+(its article's title says "The Next Generation") and a responsibility as well."""
 
 
 @dataclass(frozen=True)
@@ -195,32 +199,43 @@ class FacetTagger:
 
     def tag(self, chunks: Sequence[Chunk]) -> list[list[str]]:
         """One facet per unit of each chunk, in units() order."""
+        return self.tag_both(chunks)[0]
+
+    def tag_both(self, chunks: Sequence[Chunk]) -> tuple[list[list[str]], list[list[str]]]:
+        """Each unit's facet, and its second facet ("" for none), in tag()'s shape."""
         pieces = [
             [_Unit(u.text, chunk.headings[-1] if chunk.headings else "", u.intro) for u in units(chunk.text)]
             for chunk in chunks
         ]
         flat = [u for group in pieces for u in group]
         if not flat:
-            return [[] for _ in chunks]
+            return [[] for _ in chunks], [[] for _ in chunks]
         prototypes, owners = self._prototype_vectors()
         sims = np.asarray(self.embed([u.text for u in flat]), dtype=np.float32) @ prototypes.T
         best = np.full((len(flat), len(FACETS)), -1.0, dtype=np.float32)
         for column, owner in enumerate(owners):
             best[:, owner] = np.maximum(best[:, owner], sims[:, column])
-        tags = [_decide(row, evidence(u)) for u, row in zip(flat, best, strict=True)]
+        decided = [_decide(row, evidence(u)) for u, row in zip(flat, best, strict=True)]
+        tags, also = [d[0] for d in decided], [d[1] for d in decided]
         out: list[list[str]] = []
+        out_also: list[list[str]] = []
         for group in pieces:
             out.append(tags[: len(group)])
-            tags = tags[len(group) :]
-        return out
+            out_also.append(also[: len(group)])
+            tags, also = tags[len(group) :], also[len(group) :]
+        return out, out_also
 
 
-def _decide(prototype: np.ndarray, votes: np.ndarray) -> str:
+def _decide(prototype: np.ndarray, votes: np.ndarray) -> tuple[str, str]:
     """The best facet; a weak one (under FLOOR) only when a cue, heading or intro also speaks for it,
-    since a faint likeness to a prototype alone says little."""
+    since a faint likeness to a prototype alone says little. Then the second facet: the runner-up when it
+    comes within ALSO_MARGIN of the best and a cue in the unit speaks for it too, else ""."""
     total = prototype + votes
-    best = int(np.argmax(total))
-    return FACETS[best] if total[best] >= FLOOR or votes[best] > 0 else GENERAL
+    order = np.argsort(-total)
+    best, second = int(order[0]), int(order[1])
+    first = FACETS[best] if total[best] >= FLOOR or votes[best] > 0 else GENERAL
+    near = first != GENERAL and total[second] >= FLOOR and total[best] - total[second] <= ALSO_MARGIN
+    return first, FACETS[second] if near and votes[second] > 0 else ""
 
 
 def evidence(unit: _Unit) -> np.ndarray:

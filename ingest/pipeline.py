@@ -321,7 +321,8 @@ class Ingestor:
         unit_vectors.prepare(
             [t for c, _ in flat for u in units(c.text) for t in (u.text, scored_text(u, " > ".join(c.headings)))]
         )
-        tags = iter(FacetTagger(unit_vectors).tag([c for c, _ in flat]))
+        primary, second = FacetTagger(unit_vectors).tag_both([c for c, _ in flat])
+        tags = iter(zip(primary, second, strict=True))
         cache.put_many((units_key(h), unit_vectors.matrix(c.text, " > ".join(c.headings))) for c, h in flat)
         cache.settle()  # before the free-space check: the log's pages are room the new version may need
         for source, meta, chunks in pending:
@@ -332,7 +333,7 @@ class Ingestor:
                 build.ids.append(chunk_id(source.doc_id, chunk.position))
                 build.embeddings.append(vectors[digest])
                 build.documents.append(chunk.text)
-                facets = next(tags)
+                facets, also = next(tags)
                 build.metadatas.append(
                     {
                         **meta,
@@ -341,6 +342,8 @@ class Ingestor:
                         "content_hash": digest,
                         # One per quotable unit, in ingest.chunking.units() order (Chroma refuses empty lists).
                         **({"facets": facets} if facets else {}),
+                        # Each unit's second facet, "" for none (ingest.facets); left out when no unit has one.
+                        **({"facets_also": also} if any(also) else {}),
                     }
                 )
             build.docs[source.doc_id] = DocEntry(

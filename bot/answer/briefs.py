@@ -70,9 +70,11 @@ def section_points(
     per_section: int,
     sections: Sequence[tuple[str, str]] = SECTIONS,
     facets: dict[str, frozenset[str]] = SECTION_FACETS,
+    second: bool = True,
 ) -> list[tuple[str, list[Candidate]]]:
     """Pick each section's sentences, of the section's facets only, never reusing one already quoted in
     an earlier section. An index built before facets existed tags nothing: then any sentence may serve.
+    With `second`, a section none of whose facet's sentences serve takes those whose second facet it is.
     `sections` pairs a heading with its query ({r}: the role, {t}: its full title); the hiring toolkit
     asks its own."""
     used: list[np.ndarray] = []
@@ -80,10 +82,22 @@ def section_points(
     for heading, template in sections:
         ranked = rank(role, template.format(r=role, t=full_title(role)))
         tagged = any(c.facet for c in ranked)
-        fitting = [c for c in ranked if c.similarity >= 0.2 and (not tagged or c.facet in facets[heading])]
         # A brief's point stands alone: a sentence that opens by pointing back ("As I discussed ..., they were
         # strong in implementation") would leave the reader asking who.
-        fitting = [c for c in fitting if not needs_before(c.text)]
+        fitting = [
+            c
+            for c in ranked
+            if c.similarity >= 0.2 and (not tagged or c.facet in facets[heading]) and not needs_before(c.text)
+        ]
+        if second and tagged and not fitting:
+            # None of the section's facet: those whose second facet it is (ingest.facets), rather than nothing
+            # ("First-generation CMIOs had significant responsibility for ..." is a trend first). Only then: a
+            # section with sentences of its own keeps them, and a sentence is not taken from a later section.
+            fitting = [
+                c
+                for c in ranked
+                if c.similarity >= 0.2 and c.passage.also_at(c.position) in facets[heading] and not needs_before(c.text)
+            ]
         chosen: list[Candidate] = []
         lists: set[tuple[str, str]] = set()
         # A brief summarises: a second item of a list already quoted waits until the rest of the

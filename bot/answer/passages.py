@@ -36,6 +36,7 @@ def to_passages(docs: Sequence[Document]) -> list[Passage]:
             tuple(str(f) for f in d.metadata.get("facets") or ()),
             str(d.metadata.get("content_hash") or ""),
             int(d.metadata.get("position", -1)),
+            tuple(str(f) for f in d.metadata.get("facets_also") or ()),
         )
         for i, d in enumerate(docs)
     ]

@@ -59,8 +59,15 @@ class Passage:
     chunk: int = -1
     """The chunk's position in its article (ingest), so that the chunk after it can be found; -1 unknown."""
 
+    also: tuple[str, ...] = ()
+    """Each unit's second facet ("" for none; ingest.facets), in the same order: only briefs and the toolkit
+    read it, to fill a section its own facet's sentences leave empty (answers score the first facet)."""
+
     def facet(self, position: int) -> str:
         return self.facets[position] if 0 <= position < len(self.facets) else ""
+
+    def also_at(self, position: int) -> str:
+        return self.also[position] if 0 <= position < len(self.also) else ""
 
 
 @dataclass(frozen=True)

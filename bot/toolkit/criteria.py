@@ -113,7 +113,9 @@ def usable(c: Candidate) -> bool:
 def build_criteria(rank: Rank, role: str) -> RoleCriteria:
     """4 to 8 criteria (fewer only when the articles hold fewer), taken in turn from each primary kind so
     a kit covers qualities, ownership and background; up to 3 red flags from the watch-outs."""
-    picked = dict(section_points(rank, role, MAX_CRITERIA, SECTIONS, FACETS))
+    # First facets only: the CV check's held-out labels are per criterion, and a criterion drawn from a second
+    # facet (the CMIO's "First-generation CMIOs had significant responsibility ...") has none written yet.
+    picked = dict(section_points(rank, role, MAX_CRITERIA, SECTIONS, FACETS, second=False))
     pools = {kind: [c for c in picked[kind] if usable(c)] for kind in KIND_NAMES}
     chosen: list[tuple[str, Candidate]] = []
     for turn in range(PER_KIND):
