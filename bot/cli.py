@@ -207,9 +207,10 @@ def chat(
             elif command == "/sources":
                 text = "\n".join(f"• {s.label()}" for s in advisor.articles())
             elif command == "/brief":
-                text = advisor.brief_sync(rest or (advisor.roles() or ["CTO"])[0]).text
+                # Named, as every other command's role: a bare /brief once gave the first role's brief unasked.
+                text = advisor.brief_sync(rest).text if rest else f"Usage: /brief ROLE, e.g. /brief {_example(advisor)}"
             elif command == "/interview":
-                text = kit(rest).text if rest else "Usage: /interview ROLE, e.g. /interview CTO"
+                text = kit(rest).text if rest else f"Usage: /interview ROLE, e.g. /interview {_example(advisor)}"
             elif command == "/compare":
                 parts = rest.split()
                 if len(parts) != 2:
@@ -217,9 +218,13 @@ def chat(
                 else:
                     text = advisor.compare_sync(parts[0], parts[1]).text
             elif command == "/jd":
-                text = toolkit.jd(rest).text if rest else "Usage: /jd ROLE, e.g. /jd CTO"
+                text = toolkit.jd(rest).text if rest else f"Usage: /jd ROLE, e.g. /jd {_example(advisor)}"
             elif command == "/scorecard":
-                text = toolkit.scorecard(rest).text if rest else "Usage: /scorecard ROLE, e.g. /scorecard CTO"
+                text = (
+                    toolkit.scorecard(rest).text
+                    if rest
+                    else f"Usage: /scorecard ROLE, e.g. /scorecard {_example(advisor)}"
+                )
                 table = bool(rest)
             elif command.startswith("/") and len(command) > 1 and command[1:].isalpha():
                 # A mistyped command is not a question: asked as one, "/jd CTO" was answered from the articles.
@@ -235,6 +240,11 @@ def chat(
             text = UNAVAILABLE
         out.write("\n" + (text if table else _wrap(text)) + "\n")
         out.flush()
+
+
+def _example(advisor: Advisor) -> str:
+    """A role the knowledge base has, for a usage line (the shipped articles' CTO before any exist)."""
+    return (advisor.roles() or ["CTO"])[-1]
 
 
 def _run(settings: Settings, advisor: Advisor, embedder: Embedder, token: str | None, ask: Ask) -> int:

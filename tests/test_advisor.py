@@ -351,7 +351,7 @@ def test_console_chat_has_the_toolkit_and_no_command_is_taken_for_a_question(bui
     """/jd and /scorecard work in the console as in Telegram; a scorecard's table rows are not wrapped; a
     mistyped command says so instead of being answered from the articles as if it were a question."""
     _, advisor = built
-    inputs = iter(["/jd CTO", "/scorecard CTO", "/jd", "/jdd CTO", "/quit"])
+    inputs = iter(["/jd CTO", "/scorecard CTO", "/jd", "/jdd CTO", "/brief", "/quit"])
     out = io.StringIO()
     assert chat(advisor, read=lambda _prompt: next(inputs), out=out) == 0
     text = out.getvalue()
@@ -359,8 +359,10 @@ def test_console_chat_has_the_toolkit_and_no_command_is_taken_for_a_question(bui
     assert "# Scorecard: Chief technology officer (CTO)" in text
     rows = [line for line in text.splitlines() if line.startswith("| 1 | Strong no |")]
     assert rows and rows[0].endswith("|")  # one whole table row
-    assert "Usage: /jd ROLE" in text
+    assert "Usage: /jd ROLE, e.g. /jd CTO" in text
     assert "Unknown command /jdd." in text
+    # A bare /brief asks which role, as every other command does, instead of briefing the first role unasked.
+    assert "Usage: /brief ROLE, e.g. /brief CTO" in text and "Role brief: chief medical" not in text
 
 
 async def test_llm_mode_cites_passages_and_falls_back(built: tuple[Settings, Advisor]) -> None:
