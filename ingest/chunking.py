@@ -108,6 +108,18 @@ class Unit(NamedTuple):
     item: bool
 
 
+POINTS_BACK = re.compile(r"^(?:It|Its|She|He|Her|His|They|Their|This|These|That|Those)\b")
+"""A sentence that opens by pointing back ("It is a good resource that ...") finishes the one before it."""
+
+
+def continued(text: str, following: str) -> bool:
+    """Whether the next chunk's first unit that this chunk does not hold opens by pointing back: then a quote
+    of this chunk's last sentence wants it ("Be sure to check out SFIA" ... "It is a good resource ...").
+    Stored at ingest, so answering reads the next chunk only when it does."""
+    fresh = next((u.text for u in units(following) if u.text not in text), "")
+    return bool(POINTS_BACK.match(fresh))
+
+
 def units(text: str) -> list[Unit]:
     """A chunk's sentences and list items in order.
 

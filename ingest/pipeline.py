@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest.chunking import CHUNKER_VERSION, Chunk, Chunker, units
+from ingest.chunking import CHUNKER_VERSION, Chunk, Chunker, continued, units
 from ingest.delta import Build, Delta, keep_live, settle
 from ingest.delta import plan as plan_delta
 from ingest.describe import describe
@@ -54,10 +54,16 @@ longer gets the title "Word Document", text needs a letter or digit.
 """
 
 
+RECORD_VERSION = "1"
+"""Bump when a chunk's stored metadata gains something answering reads, so the next ingest rewrites every
+article's. 1: "continued" (ingest.chunking.continued)."""
+
+
 def fingerprint(settings: Settings) -> str:
     """Everything that changes chunk text or vectors (the units' too); a change means every article is re-chunked."""
     data = [settings.embedding.model, settings.chunking.max_tokens, CHUNKER_VERSION, LOADER_VERSION, FACETS_VERSION]
     data.append(SENTENCES_VERSION)  # an index from before stored unit vectors is rebuilt once, from cached vectors
+    data.append(RECORD_VERSION)
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
 
 
@@ -327,7 +333,7 @@ class Ingestor:
         cache.settle()  # before the free-space check: the log's pages are room the new version may need
         for source, meta, chunks in pending:
             hashes = []
-            for chunk in chunks:
+            for at, chunk in enumerate(chunks):
                 digest = content_hash(model, chunk.embed_text)
                 hashes.append(digest)
                 build.ids.append(chunk_id(source.doc_id, chunk.position))
@@ -340,6 +346,7 @@ class Ingestor:
                         "position": chunk.position,
                         "headings": " > ".join(chunk.headings),
                         "content_hash": digest,
+                        "continued": at + 1 < len(chunks) and continued(chunk.text, chunks[at + 1].text),
                         # One per quotable unit, in ingest.chunking.units() order (Chroma refuses empty lists).
                         **({"facets": facets} if facets else {}),
                         # Each unit's second facet, "" for none (ingest.facets); left out when no unit has one.

@@ -20,7 +20,7 @@ import numpy as np
 from bot.answer.asked import shows_form
 from bot.answer.retrieval import terms
 from bot.answer.types import Passage, Point, Source, sources_footer
-from ingest.chunking import Unit, units
+from ingest.chunking import POINTS_BACK, Unit, units
 from ingest.embedding.factory import Embedder
 from ingest.rolenames import neutral
 from ingest.sentences import scored_text
@@ -202,7 +202,7 @@ class SentencePicker:
         return chosen
 
 
-_CONTINUES = re.compile(r"^(?:It|Its|She|He|Her|His|They|Their|This|These|That|Those)\b")
+_CONTINUES = POINTS_BACK
 """A sentence that opens by pointing back ("It is a good resource that ...") finishes the one before it."""
 
 

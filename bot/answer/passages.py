@@ -23,6 +23,10 @@ def source_of(meta: dict[str, object]) -> Source:
     )
 
 
+def _flag(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
 def to_passages(docs: Sequence[Document]) -> list[Passage]:
     """Retrieved documents numbered 1.. in retrieval order, each with its article and facets."""
     return [
@@ -36,6 +40,7 @@ def to_passages(docs: Sequence[Document]) -> list[Passage]:
             tuple(str(f) for f in d.metadata.get("facets") or ()),
             str(d.metadata.get("content_hash") or ""),
             int(d.metadata.get("position", -1)),
+            _flag(d.metadata.get("continued")),
             tuple(str(f) for f in d.metadata.get("facets_also") or ()),
         )
         for i, d in enumerate(docs)

@@ -145,8 +145,8 @@ class QuestionSearch:
         chunk. A chunk boundary can fall between "Be sure to check out SFIA" and "It is a good resource that
         breaks down technology skills into six categories and 96 skills", which the next chunk holds."""
         passage = cand.passage
-        if passage.chunk < 0 or cand.position != len(units(passage.text)) - 1:
-            return None
+        if passage.chunk < 0 or passage.continued is False or cand.position != len(units(passage.text)) - 1:
+            return None  # the ingest stored that the next chunk does not finish it: nothing to read
         hit = self.retriever.keyword().chunk_at(passage.doc_id, passage.chunk + 1)
         if hit is None:
             return None

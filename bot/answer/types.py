@@ -59,6 +59,9 @@ class Passage:
     chunk: int = -1
     """The chunk's position in its article (ingest), so that the chunk after it can be found; -1 unknown."""
 
+    continued: bool | None = None
+    """Whether the article's next chunk opens by finishing this one's last sentence (ingest.chunking.continued);
+    None when the index was built before that was stored (the next chunk is then read to find out)."""
     also: tuple[str, ...] = ()
     """Each unit's second facet ("" for none; ingest.facets), in the same order: only briefs and the toolkit
     read it, to fill a section its own facet's sentences leave empty (answers score the first facet)."""
