@@ -112,3 +112,20 @@ def test_the_bots_background_task_follows_a_new_version(
     built.clear()
     advisor.ask_sync(QUESTION)
     assert built == {}
+
+
+def test_one_answer_reads_one_version(
+    warm: tuple[Any, KnowledgeIndex, Advisor, Counter[str]], kb: Path, embedder: Embedder
+) -> None:
+    """Inside a pin (each answer holds one) a version that goes live is not read; the next answer reads it.
+    The new version's text ("platform roadmap") is the proof of which one an answer quoted."""
+    settings, index, _, _ = warm
+    before = index.version().name
+    with index.pinned():
+        name = _new_version(kb, settings, embedder, 1)
+        assert index.version().name == before
+        assert all("platform roadmap" not in h.text for h in index.search("Who owns the platform roadmap?", 8))
+        with index.pinned():  # a pin inside a pin keeps the outer one
+            assert index.version().name == before
+    assert index.version().name == name != before
+    assert any("platform roadmap" in h.text for h in index.search("Who owns the platform roadmap?", 8))

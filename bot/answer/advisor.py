@@ -173,7 +173,11 @@ class Advisor:
 
     # ----- answering -----
     def ask_sync(self, question: str, history: Sequence[str] = ()) -> Answer:
-        """The extractive answer (blocking)."""
+        """The extractive answer (blocking), from one version of the knowledge base."""
+        with self.index.pinned():
+            return self._ask(question, history)
+
+    def _ask(self, question: str, history: Sequence[str]) -> Answer:
         question = " ".join(question.split())[:MAX_QUESTION_CHARS]
         if not question:
             return decline(question, "", self.roles(), "Please ask a question.")
@@ -374,16 +378,17 @@ class Advisor:
     def brief_sync(self, role: str) -> Brief:
         """Cached per (role, live version): briefs change only with the version, and inline mode asks
         for one on every keystroke. Keyed by the role as resolved ("chief technology officer" is CTO)."""
-        resolved = self.role(role)
-        version = self.index.version().name
-        with self._briefs_lock:
-            found = self._briefs.get((resolved, version))
-        if found is None:
-            found = build_brief(self.rank_section, resolved)
+        with self.index.pinned():  # the brief is of the version it is cached under
+            resolved = self.role(role)
+            version = self.index.version().name
             with self._briefs_lock:
-                self._briefs = {k: v for k, v in self._briefs.items() if k[1] == version}
-                self._briefs[(resolved, version)] = found
-        return found
+                found = self._briefs.get((resolved, version))
+            if found is None:
+                found = build_brief(self.rank_section, resolved)
+                with self._briefs_lock:
+                    self._briefs = {k: v for k, v in self._briefs.items() if k[1] == version}
+                    self._briefs[(resolved, version)] = found
+            return found
 
     def compare_sync(self, first: str, second: str) -> Comparison:
         """Two roles side by side (blocking); UnknownRoleError when no article is about one of them."""

@@ -114,6 +114,7 @@ class KnowledgeIndex:
         self._fail_reason = ""
         self.damage: str | None = None
         self._units = CacheReader(settings.store.path / "embeddings.sqlite3", settings.embedding.model)
+        self._pins = threading.local()
 
     @property
     def backend(self) -> EmbeddedBackend | ServerBackend:
@@ -121,7 +122,24 @@ class KnowledgeIndex:
             self._backend = make_backend(self.settings, self.read_timeout_s)
         return self._backend
 
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Every read in this thread, until the block ends, from the version live when it began: one answer
+        reads one version, even if another goes live meanwhile (it serves from the next answer on), and
+        its ~40 reads need no look at the live pointer each. A pin inside a pin keeps the outer one."""
+        if getattr(self._pins, "live", None) is not None:
+            yield
+            return
+        self._pins.live = self._current()
+        try:
+            yield
+        finally:
+            self._pins.live = None
+
     def _current(self) -> _Live:
+        pin: _Live | None = getattr(self._pins, "live", None)
+        if pin is not None:
+            return pin
         with self._lock:
             if time.monotonic() < self._fail_fast_until:
                 raise StoreUnavailableError(self._fail_reason, timed_out=True)
@@ -261,7 +279,11 @@ class KnowledgeIndex:
         with self._lock:
             if self._live is live:
                 self._live = None
+        pinned = getattr(self._pins, "live", None) is not None
+        self._pins.live = None  # a pinned version that is gone: the pin moves to the live one
         live = self._current()
+        if pinned:
+            self._pins.live = live
         try:
             with self._noting_timeouts():
                 return live, self.backend.call(op, live.collection)
