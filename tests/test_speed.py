@@ -19,6 +19,7 @@ from ingest.embedding.factory import Embedder
 from ingest.keywords import KeywordStats, article_part
 from ingest.settings import EmbeddingSettings
 from ingest.store.index import Hit
+from ingest.store.nearest import where_query
 from tests.conftest import KNOWLEDGE
 
 ROLES = ["CTO", "CMIO", "CISO"]
@@ -122,7 +123,7 @@ def test_role_filtered_search_finds_what_chromas_own_filter_finds(built: tuple[S
         vector = index.embedder.embed_query(question)
         for roles in (["CTO"], ["CMIO"], ["CTO", "CMIO"], ["CFO"]):
             ours = index.nearest(vector, 4, roles)
-            chroma = index._query(vector, 4, roles)
+            chroma = where_query(index._query(vector), 4, roles)
             assert [i for i, _ in ours] == [i for i, _ in chroma]
             assert [s for _, s in ours] == pytest.approx([s for _, s in chroma], abs=1e-6)
             hits = index.search_vector(vector, 4, roles)  # the same, with their texts

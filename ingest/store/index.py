@@ -41,6 +41,7 @@ from ingest.store.hits import Hit as Hit  # re-exported: the read API's result t
 from ingest.store.hits import as_hits
 from ingest.store.layers import Layers, open_layers
 from ingest.store.manifest import VersionInfo
+from ingest.store.nearest import Query, nearest
 from ingest.store.server import READ_TIMEOUT_S, ServerBackend
 
 log = logging.getLogger(__name__)
@@ -79,13 +80,6 @@ class Health:
     """What is damaged (or why nothing can be served), in one line; None when all is well."""
     articles: int = 0
     chunks: int = 0
-
-
-ROLE_FILTER_SHARE = 50
-"""Role-filtered dense search filters an unfiltered query itself when the role's chunks are at least
-1/ROLE_FILTER_SHARE of all chunks; a rarer role uses Chroma's own filter."""
-ROLE_WIDEN = 2
-"""An unfiltered query asks for this many times the results the role's share of chunks should need."""
 
 
 def _pointer(backend: EmbeddedBackend | ServerBackend) -> str | DamagedError | None:
@@ -298,64 +292,17 @@ class KnowledgeIndex:
         return [replace(by_id[i], score=score) for i, score in found if i in by_id]
 
     def nearest(self, vector: Sequence[float], k: int, roles: Sequence[str] | None = None) -> list[tuple[str, float]]:
-        """The ids of the k chunks closest to `vector` and their cosine similarity, no text read: the answer path
-        reads only the passages it keeps, with the keyword search's, in one read (hits()), where reading every
-        neighbour's text cost a read by id of 16 chunks (~3 ms at 3,000 articles) and Chroma returning texts
-        with a query ~3 ms more. With `roles`, only chunks of articles about one of them.
+        """The ids of the k chunks closest to `vector` and their cosine similarity, no text read
+        (ingest.store.nearest); with `roles`, only chunks of articles about one of them."""
+        with self.pinned():  # the role's chunks and the neighbours from one version
+            return nearest(self._query(vector), k, roles, self.keywords)
 
-        A role is filtered here, from an unfiltered query a few times wider than the role's share of the
-        chunks needs, not with Chroma's `where` on the roles list: at 3,000 articles that filter cost
-        ~45 ms a question against ~2 ms for 200 unfiltered neighbours, and grew with the corpus. A role
-        too rare for that to be cheap still goes through `where`. Which chunk is whose comes from the
-        version's keyword statistics (stored at ingest), not from reading every chunk.
-        """
-        if roles:
-            stats = self.keywords()
-            allowed = stats.role_ids(roles)
-            if not allowed:
-                return []
-            if len(allowed) * ROLE_FILTER_SHARE >= len(stats):
-                found = self._role_neighbours(vector, k, allowed, stats)
-                if found is not None:
-                    return found
-        return self._query(vector, k, roles)
-
-    def _role_neighbours(
-        self, vector: Sequence[float], k: int, allowed: frozenset[str], stats: KeywordStats
-    ) -> list[tuple[str, float]] | None:
-        """The k nearest of `allowed`, from unfiltered queries widened until k of them are among the results;
-        None if another version went live meanwhile (its statistics are not the ones `allowed` came from)."""
-        total = len(stats)
-        n = min(total, max(4 * k, ROLE_WIDEN * k * total // len(allowed)))
-        while True:
-            live, result = self._read(
-                lambda c, n=n: c.query(query_embeddings=[list(vector)], n_results=n, include=["distances"])  # type: ignore[arg-type, misc]
-            )
-            ids, dists = result["ids"][0], (result["distances"] or [[]])[0]
-            found = [(i, d) for i, d in zip(ids, dists, strict=True) if i in allowed][:k]
-            if len(found) >= min(k, len(allowed)) or n >= total:
-                break
-            n = min(total, 4 * n)
-        if live.keywords is not stats:
-            return None
-        # Chroma's cosine distance is 1 - cosine similarity; callers threshold on the similarity.
-        return [(i, 1.0 - float(d)) for i, d in found]
-
-    def _query(self, vector: Sequence[float], k: int, roles: Sequence[str] | None) -> list[tuple[str, float]]:
-        where: Any = None
-        if roles:
-            clauses = [{"roles": {"$contains": r}} for r in roles]
-            where = clauses[0] if len(clauses) == 1 else {"$or": clauses}
-        _, result = self._read(
-            lambda c: c.query(
-                query_embeddings=[list(vector)],  # type: ignore[arg-type]
-                n_results=k,
-                where=where,
-                include=["distances"],
-            )
-        )
-        ids, dists = result["ids"][0], (result["distances"] or [[]])[0]
-        return [(i, 1.0 - float(s)) for i, s in zip(ids, dists, strict=True)]
+    def _query(self, vector: Sequence[float]) -> Query:
+        """A query of the live version for `vector`'s neighbours, as ingest.store.nearest asks it."""
+        embeddings: Any = [list(vector)]
+        return lambda n, where: self._read(
+            lambda c: c.query(query_embeddings=embeddings, n_results=n, where=where, include=["distances"])
+        )[1]
 
     def chunks(self) -> list[Hit]:
         """Every chunk of the live version in article order, cached per version: only what needs every
