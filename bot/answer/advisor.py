@@ -37,12 +37,12 @@ from bot.answer.known_roles import UnknownRoleError, resolve_role
 from bot.answer.llm_path import LLMPath
 from bot.answer.multipart import split_parts
 from bot.answer.offers import FACETS, facet_questions, follow_ups
-from bot.answer.provenance import about_roles, articles_about, asks_for_all, asks_for_source, came_from
+from bot.answer.provenance import asks_for_source, source_answer
 from bot.answer.roles import find_roles
 from bot.answer.scope import Evidence, ScopeModel, default_model
 from bot.answer.search import QuestionSearch
 from bot.answer.settings import AnswerSettings
-from bot.answer.types import Answer, Final, Partial, Source, sources_footer
+from bot.answer.types import Answer, Final, Partial, Source
 from ingest.errors import NoLiveVersionError, StoreUnavailableError
 from ingest.store.index import Health, KnowledgeIndex
 
@@ -203,26 +203,8 @@ class Advisor:
         return replace(answer, fallback=self.llm.fallback) if self.llm.fallback else answer
 
     def _provenance(self, question: str, history: Sequence[str]) -> Answer | None:
-        """Who wrote it: for "who wrote that?" the articles the previous answer cited (found again from the
-        user's turns, all a conversation keeps); for "who wrote the CTO article?" those about the role. None
-        for any other question, and for a role no article is about (the answer path declines that)."""
-        if not asks_for_source(question):
-            return None
-        named = find_roles(question, self.roles())
-        if named and not set(named) & set(self.roles()):
-            return None
-        if named or not history or asks_for_all(question):
-            known = [r for r in named if r in self.roles()]
-            sources, total = articles_about(self.index.version().documents, known, self.index.hits)
-            text = about_roles(known, sources, total)
-        else:
-            sources = self.ask_sync(history[-1], history[:-1]).sources
-            if not sources:
-                return decline(question, question, self.roles(), "My previous reply quoted no article.")
-            known, text = [], came_from(sources)
-        first = text.split("\n", 1)[0]
-        full = f"{text}\n\n{sources_footer(sources)}"
-        return Answer(question, question, first, [], list(sources), True, full, "extractive", [], known)
+        """Who wrote it (bot.answer.provenance); the previous answer is found again from the user's turns."""
+        return source_answer(question, history, self.roles(), self.index, self.ask_sync)
 
     def _showing_understood(self, answer: Answer) -> Answer:
         """When typos were corrected, the answer first says what it answered."""

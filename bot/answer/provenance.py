@@ -13,9 +13,11 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
+from bot.answer.gaps import decline
 from bot.answer.passages import source_of
-from bot.answer.types import Source
-from ingest.store.index import Hit
+from bot.answer.roles import find_roles
+from bot.answer.types import Answer, Source, sources_footer
+from ingest.store.index import Hit, KnowledgeIndex
 from ingest.store.manifest import DocEntry
 
 MAX_LISTED = 5
@@ -99,3 +101,33 @@ def about_roles(roles: Sequence[str], sources: Sequence[Source], total: int) -> 
     if total > len(sources):
         lines.append(f"… and {total - len(sources)} more.")
     return "\n".join(lines)
+
+
+def source_answer(
+    question: str,
+    history: Sequence[str],
+    known: Sequence[str],
+    index: KnowledgeIndex,
+    previous: Callable[[str, Sequence[str]], Answer],
+) -> Answer | None:
+    """Who wrote it: for "who wrote that?" the articles the previous answer (`previous` of the user's earlier
+    turns, all a conversation keeps) cited; for "who wrote the CTO article?" those about the role. None for
+    any other question, and for a role no article is about (the answer path declines that)."""
+    if not asks_for_source(question):
+        return None
+    named = find_roles(question, known)
+    if named and not set(named) & set(known):
+        return None
+    roles: list[str] = []
+    if named or not history or asks_for_all(question):
+        roles = [r for r in named if r in known]
+        sources, total = articles_about(index.version().documents, roles, index.hits)
+        text = about_roles(roles, sources, total)
+    else:
+        sources = previous(history[-1], history[:-1]).sources
+        if not sources:
+            return decline(question, question, known, "My previous reply quoted no article.")
+        text = came_from(sources)
+    first = text.split("\n", 1)[0]
+    full = f"{text}\n\n{sources_footer(sources)}"
+    return Answer(question, question, first, [], list(sources), True, full, "extractive", [], roles)
