@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from bot.answer.advisor import Advisor
-from bot.answer.llm import LLMAnswerer, build_chat_model
 from bot.answer.provenance import asks_for_all, asks_for_source
 from bot.settings import Settings
 from tests.fakes import FakeOpenAI
+from tests.llm_cases import make_answerer
+from tests.llm_fixtures import srv_fixture  # noqa: F401
 
 CTO = "cto-role-bonnie-siegel.md"
 CMIO = "cmio-next-generation-hillary-ross.md"
@@ -99,15 +100,10 @@ def test_a_role_no_article_is_about_is_declined_as_before(built: tuple[Settings,
     assert not answer.in_scope and "no article about the CFO role" in answer.text
 
 
-async def test_llm_mode_answers_it_without_the_model(built: tuple[Settings, Advisor]) -> None:
+async def test_llm_mode_answers_it_without_the_model(built: tuple[Settings, Advisor], srv: FakeOpenAI) -> None:
     settings, extractive = built
-    server = FakeOpenAI(api_key="test-key")
-    await server.start()
-    try:
-        llm = settings.llm.model_copy(update={"enabled": True, "base_url": server.base_url, "timeout_s": 5})
-        advisor = Advisor(settings, extractive.index, LLMAnswerer(build_chat_model(llm, "test-key"), llm))
-        answer = await advisor.ask("who wrote that?", ["What makes second-generation CMIOs different?"])
-        assert answer.text.startswith("That came from Hillary Ross’s") and answer.mode == "extractive"
-        assert server.requests == []
-    finally:
-        await server.stop()
+    advisor = Advisor(settings, extractive.index, make_answerer(srv))
+    assert advisor.uses_llm
+    answer = await advisor.ask("who wrote that?", ["What makes second-generation CMIOs different?"])
+    assert answer.text.startswith("That came from Hillary Ross’s") and answer.mode == "extractive"
+    assert srv.requests == []
