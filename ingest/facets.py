@@ -20,7 +20,7 @@ import numpy as np
 from ingest.chunking import Chunk, units
 
 FACETS_VERSION = "6"
-"""Bump when tagging changes, so the next ingest re-tags every article."""
+"""Bump when tagging changes, so the next ingest re-tags every article. 6: each unit's second facet too."""
 
 FACETS = ("responsibility", "quality", "background", "source", "challenge", "trend", "about")
 """The facets, in the order briefs show them; "about" is a sentence about a person or organisation."""
