@@ -82,22 +82,14 @@ def section_points(
     for heading, template in sections:
         ranked = rank(role, template.format(r=role, t=full_title(role)))
         tagged = any(c.facet for c in ranked)
-        # A brief's point stands alone: a sentence that opens by pointing back ("As I discussed ..., they were
-        # strong in implementation") would leave the reader asking who.
-        fitting = [
-            c
-            for c in ranked
-            if c.similarity >= 0.2 and (not tagged or c.facet in facets[heading]) and not needs_before(c.text)
-        ]
+
+        wanted = facets[heading] if tagged else None
+        fitting = [c for c in ranked if _fits(c, c.facet, wanted)]
         if second and tagged and not fitting:
             # None of the section's facet: those whose second facet it is (ingest.facets), rather than nothing
             # ("First-generation CMIOs had significant responsibility for ..." is a trend first). Only then: a
             # section with sentences of its own keeps them, and a sentence is not taken from a later section.
-            fitting = [
-                c
-                for c in ranked
-                if c.similarity >= 0.2 and c.passage.also_at(c.position) in facets[heading] and not needs_before(c.text)
-            ]
+            fitting = [c for c in ranked if _fits(c, c.passage.also_at(c.position), wanted)]
         chosen: list[Candidate] = []
         lists: set[tuple[str, str]] = set()
         # A brief summarises: a second item of a list already quoted waits until the rest of the
@@ -120,6 +112,13 @@ def section_points(
                     lists.add(group)
         out.append((heading, chosen))
     return out
+
+
+def _fits(c: Candidate, facet: str, wanted: frozenset[str] | None) -> bool:
+    """Whether a sentence of this facet may serve a section wanting `wanted` (None: an untagged index, any).
+    A brief's point stands alone: a sentence that opens by pointing back ("As I discussed ..., they were
+    strong in implementation") would leave the reader asking who."""
+    return c.similarity >= 0.2 and (wanted is None or facet in wanted) and not needs_before(c.text)
 
 
 def numbered(groups: Sequence[Sequence[Candidate]]) -> tuple[list[list[Point]], list[Source]]:

@@ -202,10 +202,6 @@ class SentencePicker:
         return chosen
 
 
-_CONTINUES = POINTS_BACK
-"""A sentence that opens by pointing back ("It is a good resource that ...") finishes the one before it."""
-
-
 _SUBJECT_BACK = re.compile(r"^[^.“”\"]{0,120}?,\s(?:they|it|he|she)\s(?:were|was|are|is|had|has|have|worked|tend)\b")
 """A sentence whose subject, after an opening clause, points back: "As I discussed with ..., they were strong
 in implementation" says nothing of whom without the sentence before it."""
@@ -214,7 +210,7 @@ in implementation" says nothing of whom without the sentence before it."""
 def needs_before(sentence: str) -> bool:
     """Whether a sentence opens by pointing back ("They worked on ...", "As I discussed ..., they were ..."):
     quoted alone, it says nothing of whom."""
-    return bool(_CONTINUES.match(sentence) or _SUBJECT_BACK.match(sentence))
+    return bool(POINTS_BACK.match(sentence) or _SUBJECT_BACK.match(sentence))
 
 
 def _antecedents(cand: Candidate, nearby: dict[tuple[int, int], Candidate]) -> list[Candidate]:
@@ -249,7 +245,7 @@ def with_continuations(
             cand = replace(cand, before=needed)
         out.append(cand)
         after = following.get((cand.passage.n, cand.position + 1)) or beyond(cand)
-        if after is None or not _CONTINUES.match(after.text):
+        if after is None or not POINTS_BACK.match(after.text):
             continue
         if not any(c.text == after.text for c in [*out, *chosen]):
             out.append(after)
