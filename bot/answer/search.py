@@ -31,7 +31,7 @@ from bot.answer.scope import (
     weighted_share,
 )
 from bot.answer.settings import AdvisorSettings
-from bot.answer.specific import asks_any, unanswered
+from bot.answer.specific import asked, still_open
 from ingest.chunking import units
 from ingest.rolenames import neutral
 from ingest.store.index import KnowledgeIndex
@@ -161,13 +161,14 @@ class QuestionSearch:
     def unanswered(self, question: str, ranked: Sequence[Candidate]) -> list[str]:
         """The question's words for the specific things it asks (a salary range, a reporting line) that the
         sentences an answer would quote do not hold (bot.answer.specific)."""
-        if not asks_any(question):  # most questions: no sentence to read, and no next chunk to fetch for it
+        asks = asked(question)
+        if not asks:  # most questions: no sentence to read, and no next chunk to fetch for it
             return []
         # With what continues them: "Be sure to check out SFIA" ends a chunk, and the count ("six categories
         # and 96 skills") opens the next.
         top = list(ranked[:SPECIFIC_DEPTH])
         shown = with_continuations(top, ranked, 2 * len(top), self.after)
-        return unanswered(question, [t for c in shown for t in (*c.before, c.text)])
+        return still_open(asks, [t for c in shown for t in (*c.before, c.text)])
 
     def missing(self, question: str, ranked: Sequence[Candidate]) -> str:
         """The words of a question that no passage found for it addresses: the specific thing it asks for

@@ -132,21 +132,26 @@ _SHADOWED_BY = {
 """A kind not counted when a more specific one already matched the same words."""
 
 
-def asks_any(question: str) -> bool:
-    """Whether the question asks for any specific thing at all (most do not): then no sentence need be read."""
-    return any(ask.asked.search(question) for ask in ASKS)
-
-
-def unanswered(question: str, sentences: Sequence[str]) -> list[str]:
-    """The question's own words for each specific thing it asks that none of `sentences` (the ones an
-    answer would quote) holds: ["salary range"], ["report to"]; empty when it asks none or they answer."""
-    spans: list[str] = []
+def asked(question: str) -> list[tuple[SpecificAsk, str]]:
+    """The specific things the question asks (most ask none), each with the question's own words for it:
+    matched once, before any sentence is read for them."""
+    found: list[tuple[SpecificAsk, str]] = []
     kinds: set[str] = set()
     for ask in ASKS:
         match = ask.asked.search(question)
         if match is None or kinds & _SHADOWED_BY.get(ask.kind, set()):
             continue
         kinds.add(ask.kind)
-        if not any(ask.answered.search(s) for s in sentences):
-            spans.append(match.group().strip())
-    return spans
+        found.append((ask, match.group().strip()))
+    return found
+
+
+def still_open(asks: Sequence[tuple[SpecificAsk, str]], sentences: Sequence[str]) -> list[str]:
+    """The words of each of `asks` (asked()) that none of `sentences` (the ones an answer would quote) holds."""
+    return [span for ask, span in asks if not any(ask.answered.search(s) for s in sentences)]
+
+
+def unanswered(question: str, sentences: Sequence[str]) -> list[str]:
+    """The question's own words for each specific thing it asks that none of `sentences` holds:
+    ["salary range"], ["report to"]; empty when it asks none or they answer."""
+    return still_open(asked(question), sentences)
