@@ -69,7 +69,12 @@ SECOND_GENERATION = (
 #: batches and the "lost" / "grown" opposite, scored once after: 0.890 / 0.774 (misses: 8 swaps, 5 inventions,
 #: 5 overclaims, 4 contradictions, 4 claims from elsewhere; 8 supported paraphrases removed). The floor follows
 #: the set, rounded down: a new writer's figures, not a regression on the same pairs.
-FLOOR = {"precision": 0.89, "recall": 0.77}
+#: Session 18: g18 and g19 became calibrate (refit only, on twenty writers' batches; left-out-writer 0.928 / 0.848)
+#: and the held-out split is g20-* and g21-* (a terse British executive voice; a hedged chat voice with "Yes"/"No"
+#: answers the passage does not give; 258 pairs), written in session 17 and kept unread until the refit, scored
+#: once after: 0.909 / 0.827 (misses: 8 swaps, 4 inventions, 4 claims from elsewhere, 3 contradictions, 3
+#: overclaims; 5 supported paraphrases removed). Floor: those, rounded down.
+FLOOR = {"precision": 0.90, "recall": 0.82}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
