@@ -31,6 +31,15 @@ from tests.conftest import KNOWLEDGE
             "Who is David Raths, and what has he written?",
             ["Who is David Raths", "Who is David Raths what has he written?"],
         ),
+        # "plus" with no comma, and a part after a semicolon that opens with a few words before its question word.
+        (
+            "what challenges would a CTO from outside healthcare face plus is there any upside to hiring one?",
+            ["what challenges would a CTO from outside healthcare face", "is there any upside to hiring one?"],
+        ),
+        (
+            "For the CTO, how has the job grown; for the CMIO, how is it expected to evolve?",
+            ["For the CTO, how has the job grown", "for the CMIO, how is it expected to evolve?"],
+        ),
         # One question, not two: "or" offers alternatives, "and" joins nouns, a statement adds context.
         ("Is the role standard, or does it differ between systems?", None),
         ("What are the CTO responsibilities and qualities?", None),

@@ -25,7 +25,7 @@ _ASKS = (
 )
 _JOIN = re.compile(
     rf"(?:,\s*(?:and|but|also|plus)\s+(?=(?:[\w'’-]+\s+){{0,4}}(?:{_ASKS})\b)"
-    rf"|;\s*(?=(?:{_ASKS})\b)|\s+and\s+(?:also\s+)?(?=(?:{_ASKS})\b)"
+    rf"|;\s*(?=(?:[\w'’-]+,?\s+){{0,4}}(?:{_ASKS})\b)|\s+(?:and|plus)\s+(?:also\s+)?(?=(?:{_ASKS})\b)"
     # "1) CTO core responsibility 2) is the CMIO role settled?": a numbered list on one line.
     r"|\s+(?=\(?[2-9]\)\s))",
     re.IGNORECASE,
