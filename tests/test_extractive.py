@@ -17,6 +17,7 @@ from bot.answer.extractive import (
     SentencePicker,
     SentenceVectors,
     fit,
+    heads_list,
     lead_line,
     number_sources,
     render,
@@ -24,6 +25,7 @@ from bot.answer.extractive import (
     with_continuations,
 )
 from bot.answer.types import Passage, Point, Source
+from ingest.chunking import units
 from ingest.embedding.factory import Embedder
 from ingest.rolenames import neutral
 
@@ -294,3 +296,13 @@ def test_the_lead_names_the_authors_and_the_role() -> None:
     assert (
         lead_line(chosen, sources, ["CTO"]) == "Here is what Bonnie Siegel and Hillary Ross write about the CTO role:"
     )
+
+
+def test_heads_list_marks_the_sentence_a_list_details() -> None:
+    """The section's own summary ("... is responsible for ... Here are some examples:") heads the list; an item,
+    the intro line, and a sentence followed by more prose do not."""
+    found = units(
+        "The CTO is responsible for managing the technical services. Here are some examples:\n\n"
+        "- Design the roadmap.\n- Monitor capacity.\n\nA closing sentence. Another one."
+    )
+    assert [heads_list(found, i) for i in range(len(found))] == [True, False, False, False, False, False]
