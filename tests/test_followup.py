@@ -154,3 +154,18 @@ def test_the_newer_ones_point_back_to_the_earlier_role() -> None:
 def test_she_after_a_question_about_an_author_is_the_author_not_the_role() -> None:
     resolved = resolve("what firm is she with?", ["Who wrote the CTO article?"])
     assert resolved.question == "what firm is she with? (Who wrote the CTO article?)"
+
+
+def test_another_kind_takes_the_place_of_the_one_asked_about() -> None:
+    """'And the second generation?' asks the earlier question again, of the other kind it names."""
+    earlier = "What were first-generation CMIOs responsible for?"
+    assert resolve("And the second generation?", [earlier], ["CMIO"]).question == (
+        "What were second-generation CMIOs responsible for?"
+    )
+    assert resolve("what about the first-gen ones?", ["What do second-gen CMIOs focus on?"], ["CMIO"]).question == (
+        "What do first-gen CMIOs focus on?"
+    )
+    # A turn that names no other kind of anything the earlier question has is left to the other rules.
+    assert resolve("and the key qualities?", ["What does the CTO do?"], ["CTO"]).question == (
+        "and the key qualities for the CTO role?"
+    )

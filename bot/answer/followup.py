@@ -49,6 +49,30 @@ _SWITCH_WORDS = frozenset({"question", "role", "position", "job", "one", "too", 
 _PRONOUN_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _PRONOUNS), key=len, reverse=True)) + r")\b", re.I)
 
 
+_OTHER_ONE = re.compile(
+    r"^\s*(?:[\w,.!]+\s+){0,2}?(?:and|also|what about|how about|what of|and what about)\s+(?:for\s+|of\s+)?"
+    r"(?:the\s+)?(?P<mod>[\w'’]+)([- ])(?P<head>[a-z]{3,})s?(?:\s+ones?)?\s*[?.!]?\s*$",
+    re.IGNORECASE,
+)
+"""A turn that names another kind of the thing just asked about ("and the second generation?" after a question
+on the first generation): the earlier question, with this kind in place of the other."""
+
+
+def _other_one(question: str, earlier: str) -> str | None:
+    """The earlier question asked of the other kind this turn names, or None when it names none the earlier
+    question has ("first generation" for "second generation", "first-gen" for "second-gen")."""
+    turn = _OTHER_ONE.match(question)
+    if not turn:
+        return None
+    mod, head = turn.group("mod").lower(), turn.group("head").lower()
+    # A lookahead, so that pairs overlap: "do second-gen" must not hide "second-gen".
+    for found in re.finditer(r"(?=\b([\w'’]+)[- ]([a-z]{3,})\b)", earlier, re.IGNORECASE):
+        other, word = found.group(1).lower(), found.group(2).lower()
+        if other != mod and (word.startswith(head) or head.startswith(word)):
+            return earlier[: found.start(1)] + turn.group("mod") + earlier[found.end(1) :]
+    return None
+
+
 @dataclass(frozen=True)
 class Resolved:
     """The question to retrieve with, the roles it is about, and whether context was carried in."""
@@ -104,6 +128,9 @@ def resolve_one(
     short = len(terms(question)) <= 3 and not names_in(question, names)
     # A short question only leans on the conversation when something in it points back.
     leaning = continuation or (short and bool(_ANAPHORA.search(question)))
+    other = _other_one(question, context.question) if continuation and not roles else None
+    if other:
+        return Resolved(other, context.roles, carried=True)
     if roles:
         if leaning and context.roles and not _asks_something_new(question, roles):
             # "and for CMIOs?", "is that the same for a CMIO?" -> the previous question, about the new role.
