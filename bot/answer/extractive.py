@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bot.answer.asked import shows_form
+from bot.answer.kinds import asked_kinds, other_kind
 from bot.answer.retrieval import terms
 from bot.answer.types import Passage, Point, Source, sources_footer
 from ingest.chunking import POINTS_BACK, Unit, units
@@ -48,6 +49,9 @@ LEAD_WEIGHT = 0.1
 """Added to a sentence of the wanted facet that opens a list ("The CTO is responsible for managing ... Here are
 some examples:"): the author's own summary of what the list's items detail. On dev: answered 79.7 -> 80.7, top-1
 61.6 -> 63.6 (0.2 and 0.3 answered fewer)."""
+KIND_WEIGHT = 0.5
+"""Taken from a sentence about another kind of what the question asks about ("First-generation CMIOs had ..."
+for "what about the second generation?"): bot.answer.kinds. Enough to keep it out (0.3 left it second on dev)."""
 # A point is kept only if it scores within this share of the best one: one strong point beats three weak.
 KEEP_RATIO = 0.75
 
@@ -155,6 +159,8 @@ class SentencePicker:
         split = [(p, units(p.text)) for p in passages]
         pieces = [(u, p, i) for p, found in split for i, u in enumerate(found) if not u.text.rstrip().endswith(":")]
         leads = {(p.n, i) for p, found in split for i in range(len(found)) if heads_list(found, i)}
+        kinds = asked_kinds(question)
+        texts = {(p.n, i): u.text for p, found in split for i, u in enumerate(found)}
         if not pieces:
             return []
         query = np.asarray(neutral_vector, dtype=np.float32)
@@ -175,6 +181,7 @@ class SentencePicker:
             facet = passage.facet(position)
             score = float(sim) + LEXICAL_WEIGHT * overlap + (FACET_WEIGHT if facet in wanted else 0.0)
             score += LEAD_WEIGHT if facet in wanted and (passage.n, position) in leads else 0.0
+            score -= KIND_WEIGHT if other_kind(kinds, _chain(unit.text, passage.n, position, texts)) else 0.0
             score += FORM_WEIGHT if any(shows_form(f, unit.text) for f in forms) else 0.0
             particular = score - GENERIC_WEIGHT * float(gen)
             out.append(Candidate(unit.text, passage, score, float(sim), vec, unit.item, position, facet, particular))
@@ -229,6 +236,14 @@ def needs_before(sentence: str) -> bool:
     """Whether a sentence opens by pointing back ("They worked on ...", "As I discussed ..., they were ..."):
     quoted alone, it says nothing of whom."""
     return bool(POINTS_BACK.match(sentence) or _SUBJECT_BACK.match(sentence))
+
+
+def _chain(text: str, n: int, position: int, texts: dict[tuple[int, int], str]) -> list[str]:
+    """A sentence and the ones before it that its opening pronoun needs (at most two back), as _antecedents."""
+    chain = [text]
+    while len(chain) < 3 and needs_before(chain[-1]) and (n, position - len(chain)) in texts:
+        chain.append(texts[(n, position - len(chain))])
+    return chain
 
 
 def _antecedents(cand: Candidate, nearby: dict[tuple[int, int], Candidate]) -> list[Candidate]:

@@ -1,0 +1,49 @@
+"""Kinds of one thing set against each other: "first-generation" and "second-generation" CMIOs.
+
+A question about the second generation must not be answered with what the first generation did, yet the two
+sentences share nearly every word, and the embedding model puts them close. The modifiers that set kinds
+against each other here are ordinals, a closed class of English, so a hand-written pattern finds them; the
+thing they modify is the article's own word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_MODIFIER = r"(?:first|second|third|fourth|1st|2nd|3rd|4th)"
+"""Ordinals only: "next", "new" or "current" are relative ("the next generation of CMIOs" may be the second)."""
+_KIND = re.compile(
+    # "first and second generation", "1st/2nd gen": each modifier of a coordination is a kind asked about.
+    rf"\b({_MODIFIER}(?:\s*(?:,|and|or|vs\.?|versus|/|&)\s*{_MODIFIER})*)[- ]([a-z]{{3,}})",
+    re.IGNORECASE,
+)
+_EACH = re.compile(_MODIFIER, re.IGNORECASE)
+_ORDINAL = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth"}
+_CONTRAST = re.compile(r"\b(?:differ\w*|diff|vs\.?|versus|compar\w*|contrast\w*|than)\b", re.IGNORECASE)
+"""A question that sets kinds against each other wants both sides."""
+
+
+def kinds(text: str) -> set[tuple[str, str]]:
+    """The (modifier, thing) pairs in `text`; the thing by its first three letters, so "second-gen" is
+    "second generation"."""
+    return {
+        (_ORDINAL.get(mod.lower(), mod.lower()), m.group(2).lower()[:3])
+        for m in _KIND.finditer(text)
+        for mod in _EACH.findall(m.group(1))
+    }
+
+
+def asked_kinds(question: str) -> set[tuple[str, str]]:
+    """The kinds a question asks about alone: none when it compares ("how do the newer ones differ?")."""
+    return set() if _CONTRAST.search(question) else kinds(question)
+
+
+def other_kind(asked: set[tuple[str, str]], texts: Iterable[str]) -> bool:
+    """Whether `texts` (a sentence and the ones its pronoun needs) speak of another kind of a thing the question
+    asks about by kind, and never of the kind asked."""
+    if not asked:
+        return False
+    found = set().union(*(kinds(t) for t in texts))
+    things = {thing for _, thing in asked}
+    return not (found & asked) and any(thing in things for _, thing in found)
