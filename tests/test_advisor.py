@@ -62,13 +62,15 @@ TARGET_MAX_MEAN_LENGTH = 700
 # first, "candidate" no longer a shared word; all chosen on dev): answered 0.785 -> 0.793, top-1 0.701 -> 0.716,
 # point precision 0.558 -> 0.562, mean length 652 -> 648 (dev top-1 rose 5.8 points: most of it did not carry).
 # Session 18 (a list's own summary sentence for the facet asked, "plus" and "; for the latter, how ..." as part
-# joins; chosen on dev): top-1 0.716 -> 0.731, point precision 0.562 -> 0.560, answered 0.793 unchanged.
+# joins; chosen on dev): top-1 0.716 -> 0.731, point precision 0.562 -> 0.560, answered 0.793 unchanged. Then
+# (another ordinal kind kept out, both kinds brought in for a then-against-now question, the scope model refitted
+# on the larger dev set): answered 0.793 -> 0.815, top-1 0.741, point precision 0.587, mean length 638.
 FLOOR = {
-    "answer_rate": 0.79,
+    "answer_rate": 0.81,
     "decline_rate": 0.91,
     "gap_honesty": 0.85,
-    "top1_precision": 0.73,
-    "point_precision": 0.55,
+    "top1_precision": 0.74,
+    "point_precision": 0.58,
 }
 FLOOR_MAX_MEAN_LENGTH = 650
 

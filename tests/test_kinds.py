@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answer.kinds import asked_kinds, kinds, other_kind
+from bot.answer.kinds import about_a_kind, asked_kinds, compares, kinds, other_kind
 
 
 def test_kinds_read_coordinations_and_short_forms() -> None:
@@ -23,3 +23,16 @@ def test_other_kind_looks_at_the_sentences_a_pronoun_needs() -> None:
     assert not other_kind(asked, ["Second-generation CMIOs tend to be more strategic.", first])
     assert not other_kind(asked, ["The CMIO role continues to be defined."])
     assert not other_kind(set(), [first])
+
+
+def test_a_then_against_a_now_is_a_comparison_and_a_place_against_a_place_is_not() -> None:
+    assert compares("How do today's doctor-technologist leaders differ from the pioneers?")
+    assert compares("How does the newer crop of physician leads differ?")
+    assert compares("diff between first and second gen CMIOs")
+    assert not compares("Does the CMIO role differ from one organization to the next?")
+    assert not compares("Does one exec run all those newer domains?")
+
+
+def test_a_sentence_is_about_a_kind_when_its_subject_is_one() -> None:
+    assert about_a_kind("Second-generation CMIOs tend to be more strategic and visionary.")
+    assert not about_a_kind("I encourage you to read Raths’ article, “The Rise of the Second-Generation CMIO.”")

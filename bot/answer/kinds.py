@@ -34,6 +34,25 @@ def kinds(text: str) -> set[tuple[str, str]]:
     }
 
 
+_THEN = re.compile(r"\b(?:predecessors?|pioneers?|forerunners?|successors?|originally|earliest)\b", re.IGNORECASE)
+"""Words that set a then against a now by themselves."""
+_TIME = re.compile(r"\b(?:newer|older|today'?s?|now|nowadays|current|modern|these days)\b", re.IGNORECASE)
+
+
+def compares(question: str) -> bool:
+    """Whether a question sets a then against a now: "... differ from the pioneers?", "how does the newer crop
+    differ?", "diff between first and second gen". A difference between places ("does it differ from one
+    organization to the next?") or a newer thing ("newer domains") is not one."""
+    if _THEN.search(question):
+        return True
+    return bool(_CONTRAST.search(question)) and bool(_TIME.search(question) or kinds(question))
+
+
+def about_a_kind(sentence: str) -> bool:
+    """Whether a sentence's subject is a kind ("Second-generation CMIOs tend to ..."), not one it mentions late."""
+    return bool(kinds(" ".join(sentence.split()[:2])))
+
+
 def asked_kinds(question: str) -> set[tuple[str, str]]:
     """The kinds a question asks about alone: none when it compares ("how do the newer ones differ?")."""
     return set() if _CONTRAST.search(question) else kinds(question)
