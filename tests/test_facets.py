@@ -154,6 +154,10 @@ def test_questions_ask_for_a_form_of_answer_in_their_own_words() -> None:
     assert asked_forms("who said that? (Is the CMIO still an implementation role?)") == {"speaker"}
     assert asked_forms("how many categories? (What's SFIA?)") == {"count"}
     assert asked_forms("what does the CTO do? (Why hire one?)") == frozenset()
+    assert asked_forms("is there any upside to hiring one from outside healthcare?") == {"upside"}
+    assert asked_forms("so why hire one then? (What challenges does an outsider face?)") == {"reason", "upside"}
+    assert shows_form("upside", "Luckily, the CTO training and skills from other industries are transferable.")
+    assert not shows_form("upside", "A CTO from outside of healthcare will face challenges.")
     assert shows_form("reason", "Because the talent demand is so huge, this has allowed IT professionals in.")
     assert shows_form("speaker", "“This isn’t an implementation job,” Dr. Wood says.")
     assert shows_form("count", "It breaks down technology skills into six categories and 96 skills.")

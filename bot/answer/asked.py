@@ -131,6 +131,24 @@ _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         cue(r"who (?:said|says|sa(?:id|ys) that|wrote|writes|thinks|argues|claims)", r"who(?:'s| is) quoted", r"quote"),
         re.compile(r"\b(?:says|said|sees|notes|noting|writes|wrote|according to|told|discussed with)\b|“|\bDr\."),
     ),
+    # "Any upside to hiring one?", "why hire one anyway?" after the challenges: the good side, in the author's
+    # evaluative words ("Luckily, ... transferable ... can provide fresh insight").
+    "upside": (
+        cue(
+            r"upsides?",
+            r"benefits?",
+            r"advantages?",
+            r"pros",
+            r"plus side",
+            r"bright side",
+            r"why (?:would we |should we |would i |should i |)(?:hire|consider|bother)",
+            r"what (?:do|does|would|could) (?:they|such \w+|newcomers|outsiders|one) bring",
+            r"worth it",
+        ),
+        cue(
+            r"luckily", r"fortunately", r"benefits?", r"advantages?", r"fresh", r"useful", r"valuable", r"transferable"
+        ),
+    ),
     "count": (
         cue(r"how many", r"number of", r"how much", r"how long"),
         re.compile(
