@@ -64,13 +64,15 @@ TARGET_MAX_MEAN_LENGTH = 700
 # Session 18 (a list's own summary sentence for the facet asked, "plus" and "; for the latter, how ..." as part
 # joins; chosen on dev): top-1 0.716 -> 0.731, point precision 0.562 -> 0.560, answered 0.793 unchanged. Then
 # (another ordinal kind kept out, both kinds brought in for a then-against-now question, the scope model refitted
-# on the larger dev set): answered 0.793 -> 0.815, top-1 0.741, point precision 0.587, mean length 638.
+# on the larger dev set): answered 0.793 -> 0.815, top-1 0.741, point precision 0.587, mean length 638. Then
+# (forms for the good side and for "does it vary place to place?"): answered 0.822, top-1 0.748, point precision
+# 0.592, mean length 637.
 FLOOR = {
-    "answer_rate": 0.81,
+    "answer_rate": 0.82,
     "decline_rate": 0.91,
     "gap_honesty": 0.85,
     "top1_precision": 0.74,
-    "point_precision": 0.58,
+    "point_precision": 0.59,
 }
 FLOOR_MAX_MEAN_LENGTH = 650
 

@@ -158,6 +158,14 @@ def test_questions_ask_for_a_form_of_answer_in_their_own_words() -> None:
     assert asked_forms("so why hire one then? (What challenges does an outsider face?)") == {"reason", "upside"}
     assert shows_form("upside", "Luckily, the CTO training and skills from other industries are transferable.")
     assert not shows_form("upside", "A CTO from outside of healthcare will face challenges.")
+    assert asked_forms("Is the CMIO role standardized across hospitals, or does it vary place to place?") == {
+        "variation"
+    }
+    assert asked_forms("Does the job look the same from one health system to the next?") == {"variation"}
+    assert shows_form(
+        "variation", "The CMIO role continues to be defined and is still very much organization-dependent."
+    )
+    assert not shows_form("variation", "The CMIO role has been in place for well over a decade.")
     assert shows_form("reason", "Because the talent demand is so huge, this has allowed IT professionals in.")
     assert shows_form("speaker", "“This isn’t an implementation job,” Dr. Wood says.")
     assert shows_form("count", "It breaks down technology skills into six categories and 96 skills.")

@@ -149,6 +149,27 @@ _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             r"luckily", r"fortunately", r"benefits?", r"advantages?", r"fresh", r"useful", r"valuable", r"transferable"
         ),
     ),
+    # "Is the role the same everywhere, or does it vary place to place?": whether it depends, in the author's words
+    # for depending ("still very much organization-dependent", "continues to be defined").
+    "variation": (
+        cue(
+            r"(?:same|identical|uniform|standard(?:ized|ised)?|consistent|alike)\b.{0,60}\b(?:everywhere|across|every|"
+            r"from one|each|between)",
+            r"var(?:y|ies|ying)",
+            r"place to place",
+            r"(?:hospital|system|organi[sz]ation|institution) to (?:hospital|system|organi[sz]ation|institution)",
+            r"one (?:[\w-]+ ){1,3}to the next",
+            r"hinges? on",
+            r"depends? on",
+        ),
+        cue(
+            r"\w+-dependent",
+            r"depends? on",
+            r"depending on",
+            r"var(?:y|ies)",
+            r"(?:still|continues to) be(?:ing)? defined",
+        ),
+    ),
     "count": (
         cue(r"how many", r"number of", r"how much", r"how long"),
         re.compile(
