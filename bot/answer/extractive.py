@@ -170,7 +170,7 @@ class SentencePicker:
         leads = {(p.n, i) for p, found in split for i in range(len(found)) if heads_list(found, i)}
         kinds = asked_kinds(question)
         comparing = compares(question)
-        texts = {(p.n, i): u.text for p, found in split for i, u in enumerate(found)}
+        texts = {(p.n, i): u.text for p, found in split for i, u in enumerate(found)} if kinds else {}
         if not pieces:
             return []
         query = np.asarray(neutral_vector, dtype=np.float32)
@@ -191,7 +191,8 @@ class SentencePicker:
             facet = passage.facet(position)
             score = float(sim) + LEXICAL_WEIGHT * overlap + (FACET_WEIGHT if facet in wanted else 0.0)
             score += LEAD_WEIGHT if facet in wanted and (passage.n, position) in leads else 0.0
-            score -= KIND_WEIGHT if other_kind(kinds, _chain(unit.text, passage.n, position, texts)) else 0.0
+            if kinds and other_kind(kinds, _chain(unit.text, passage.n, position, texts)):
+                score -= KIND_WEIGHT
             score += KIND_BOOST if comparing and about_a_kind(unit.text) else 0.0
             score += max((FORM_WEIGHTS.get(f, FORM_WEIGHT) for f in forms if shows_form(f, unit.text)), default=0.0)
             particular = score - GENERIC_WEIGHT * float(gen)
