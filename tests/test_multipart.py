@@ -40,6 +40,10 @@ from tests.conftest import KNOWLEDGE
             "For the CTO, how has the job grown; for the CMIO, how is it expected to evolve?",
             ["For the CTO, how has the job grown", "for the CMIO, how is it expected to evolve?"],
         ),
+        (
+            "Who wrote the CMIO article, and which firm does that person work for?",
+            ["Who wrote the CMIO article", "Who wrote the CMIO article which firm does that person work for?"],
+        ),
         # One question, not two: "or" offers alternatives, "and" joins nouns, a statement adds context.
         ("Is the role standard, or does it differ between systems?", None),
         ("What are the CTO responsibilities and qualities?", None),

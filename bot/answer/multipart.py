@@ -34,7 +34,7 @@ _SENTENCE = re.compile(r"(?<=\?)\s+|(?<=[.!])\s+(?=(?:separately|also|and|plus)\
 _ASKING = re.compile(rf"^(?:[\w'’-]+\s+){{0,4}}(?:{_ASKS})\b|\?$", re.IGNORECASE)
 # Case-sensitive on purpose: "IT" (information technology) is not "it".
 _PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er|him|[Ii]t|[Ii]ts|[Tt]hey|[Tt]heir|them|[Tt]hose|[Tt]hese)\b")
-_PERSON = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er|him)\b")
+_PERSON = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er|him|(?:that|this|the same) (?:person|individual|man|woman))\b")
 MIN_WORDS = 3
 
 
