@@ -167,6 +167,8 @@ def test_questions_ask_for_a_form_of_answer_in_their_own_words() -> None:
     )
     assert not shows_form("variation", "The CMIO role has been in place for well over a decade.")
     assert shows_form("reason", "Because the talent demand is so huge, this has allowed IT professionals in.")
+    assert shows_form("reason", "The CTO role has grown in status, as the healthcare enterprise becomes more complex.")
+    assert not shows_form("reason", "Dr. Wood sees the second-generation evolving as well.")
     assert shows_form("speaker", "“This isn’t an implementation job,” Dr. Wood says.")
     assert shows_form("count", "It breaks down technology skills into six categories and 96 skills.")
     assert not shows_form("count", "Strong planning and organization.")

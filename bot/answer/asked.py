@@ -125,7 +125,17 @@ def asked_facets(question: str) -> frozenset[str]:
 _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "reason": (
         cue(r"why", r"what(?:'s| is) (?:driving|behind)", r"reasons?", r"how come"),
-        cue(r"because", r"since", r"due to", r"so that", r"as a result", r"allow(?:s|ed)?", r"driv(?:en|ing|es)"),
+        cue(
+            r"because",
+            r"since",
+            r"due to",
+            r"so that",
+            r"as a result",
+            r"allow(?:s|ed)?",
+            r"driv(?:en|ing|es)",
+            # "has grown ..., as the healthcare enterprise becomes more technically complex": "as" with a change.
+            r"as (?:the |its |their |a )?[\w ]{0,40}?(?:becomes|grows|gets|increases|expands|evolves)",
+        ),
     ),
     "speaker": (
         cue(r"who (?:said|says|sa(?:id|ys) that|wrote|writes|thinks|argues|claims)", r"who(?:'s| is) quoted", r"quote"),
