@@ -274,6 +274,25 @@ def test_fitting_never_drops_below_the_minimum() -> None:
     assert len(points) == 2
 
 
+def test_fitting_keeps_each_parts_first_point_longest() -> None:
+    """For a question of several parts, the later part's first point is not the first to go."""
+    points, sources = number_sources(_chosen())
+    last = len(points) - 1
+    fit("Lead:", points, sources, max_chars=10, minimum=1, kept_first=[0, last])
+    assert len(points) == 1
+    points2, sources2 = number_sources(_chosen())
+    wanted = points2[last]
+    fit(
+        "Lead:",
+        points2,
+        sources2,
+        max_chars=len(render("Lead:", [points2[0], wanted], sources2)),
+        minimum=1,
+        kept_first=[0, last],
+    )
+    assert points2[-1] == wanted
+
+
 def test_a_long_sentence_is_trimmed_at_a_clause_with_an_ellipsis() -> None:
     sentence = "The CTO owns the technology roadmap for the whole system; " + "and also much else " * 20
     short = trim(sentence, 100)

@@ -247,7 +247,7 @@ class Advisor:
         if decision == "decline":
             return decline(question, resolved.question, self.roles()), []
         parts = split_parts(resolved.question, self.roles())
-        chosen, uncovered = self._choose(parts, ranked, covered)
+        chosen, uncovered, part_firsts = self._choose(parts, ranked, covered)
         if len(parts) > 1:
             # Each part was decided on its own: answered if any part is (partial when some are not).
             decision = "answer" if chosen else "gap"
@@ -260,7 +260,8 @@ class Advisor:
         lead = lead_line(chosen, sources, covered)
         first = not_covered(uncovered) if uncovered else None
         shown = f"{first}\n{lead}" if first else lead
-        text = fit(shown, points, sources, self.cfg.max_chars, self.cfg.min_points)
+        firsts = [i for i, c in enumerate(chosen) if any(c is f for f in part_firsts)]
+        text = fit(shown, points, sources, self.cfg.max_chars, self.cfg.min_points, firsts)
         answer = Answer(
             question,
             resolved.question,
@@ -279,7 +280,7 @@ class Advisor:
 
     def _choose(
         self, parts: Sequence[str], ranked: Sequence[Candidate], covered: list[str]
-    ) -> tuple[list[Candidate], list[str]]:
+    ) -> tuple[list[Candidate], list[str], list[Candidate]]:
         """The points (each with the sentence that only continues it), and what the articles do not
         cover. For a question of one part: the best of its sentences. For several parts: each part is
         scored and decided on its own, with the question's roles; a part the articles cover gives its
@@ -287,10 +288,11 @@ class Advisor:
         limit = self.cfg.max_points
         if len(parts) < 2:
             picked = self.picker.pick(ranked, limit, self.cfg.min_points)
-            return with_continuations(picked, ranked, limit, self.search.after), []
+            return with_continuations(picked, ranked, limit, self.search.after), [], []
         known = self.roles()
         chosen: list[Candidate] = []
         uncovered: list[str] = []
+        firsts: list[Candidate] = []
         share = max(1, self.cfg.max_points // len(parts))
         for part in parts:
             named = [r for r in find_roles(part, known) if r in known]
@@ -308,8 +310,9 @@ class Advisor:
             picked = self.picker.pick(fresh, share, 1, exclude=[c.vector for c in chosen])
             # Continuations from the part's own passages: passage numbers are per retrieval, so the
             # whole question's passage 3 is not this part's.
+            firsts += picked[:1]
             chosen += with_continuations(picked, fresh, limit, self.search.after)
-        return chosen[:limit], uncovered
+        return chosen[:limit], uncovered, firsts
 
     async def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """The answer for async front ends: extractive in a thread, or the LLM with extractive fallback."""

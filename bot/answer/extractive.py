@@ -336,13 +336,21 @@ def render(lead: str, points: Sequence[Point], sources: Sequence[Source]) -> str
     return "\n".join([lead, *[f"• {p.text} [{p.source}]" for p in points], "", sources_footer(sources)])
 
 
-def fit(lead: str, points: list[Point], sources: list[Source], max_chars: int, minimum: int) -> str:
-    """Drop the weakest points (never below `minimum`) until the answer fits `max_chars`."""
+def fit(
+    lead: str, points: list[Point], sources: list[Source], max_chars: int, minimum: int, kept_first: Sequence[int] = ()
+) -> str:
+    """Drop the weakest points (never below `minimum`) until the answer fits `max_chars`. The points at
+    `kept_first` (each part's first, for a question of several parts) go last: dropping from the end alone
+    took a whole later part's answer away."""
+    order = [i for i in reversed(range(len(points))) if i not in kept_first] + sorted(kept_first, reverse=True)
+    dropped: set[int] = set()
     while True:
-        used = {p.source for p in points}
+        left = [p for i, p in enumerate(points) if i not in dropped]
+        used = {p.source for p in left}
         kept = [s for s in sources if s.n in used]
-        text = render(lead, points, kept)
-        if len(text) <= max_chars or len(points) <= minimum:
+        text = render(lead, left, kept)
+        if len(text) <= max_chars or len(left) <= minimum:
+            points[:] = left
             sources[:] = kept
             return text
-        points.pop()
+        dropped.add(order[len(dropped)])
