@@ -20,6 +20,7 @@ from bot.answer.extractive import (
     heads_list,
     lead_line,
     number_sources,
+    refers_back,
     render,
     trim,
     with_continuations,
@@ -325,3 +326,10 @@ def test_heads_list_marks_the_sentence_a_list_details() -> None:
         "- Design the roadmap.\n- Monitor capacity.\n\nA closing sentence. Another one."
     )
     assert [heads_list(found, i) for i in range(len(found))] == [True, False, False, False, False, False]
+
+
+def test_a_sentence_naming_what_the_one_before_said_was_done_continues_it() -> None:
+    before = "The traditional CTO role has expanded to include more areas such as analytics and security."
+    assert refers_back("In larger health systems, the expanded areas will have their own specialized leader.", before)
+    assert not refers_back("The CMIO role continues to be defined.", before)
+    assert not refers_back("In larger health systems, the combined areas have one leader.", before)

@@ -250,6 +250,17 @@ def needs_before(sentence: str) -> bool:
     return bool(POINTS_BACK.match(sentence) or _SUBJECT_BACK.match(sentence))
 
 
+_THE_DONE = re.compile(r"^(?:\S+\s+){0,6}?the ([a-z]+ed) [a-z]+", re.IGNORECASE)
+
+
+def refers_back(sentence: str, before: str) -> bool:
+    """Whether a sentence opens by naming, with "the" and a participle, what the one before it said was done:
+    "In larger health systems, the expanded areas will have their own specialized leader." after "... has
+    expanded to include more areas ...". Hand-written: a grammatical pattern, not a library's."""
+    found = _THE_DONE.match(sentence)
+    return bool(found) and found.group(1).lower() in before.lower()
+
+
 def _chain(text: str, n: int, position: int, texts: dict[tuple[int, int], str]) -> list[str]:
     """A sentence and the ones before it that its opening pronoun needs (at most two back), as _antecedents."""
     chain = [text]
@@ -290,7 +301,7 @@ def with_continuations(
             cand = replace(cand, before=needed)
         out.append(cand)
         after = following.get((cand.passage.n, cand.position + 1)) or beyond(cand)
-        if after is None or not POINTS_BACK.match(after.text):
+        if after is None or not (POINTS_BACK.match(after.text) or refers_back(after.text, cand.text)):
             continue
         if not any(c.text == after.text for c in [*out, *chosen]):
             out.append(after)
