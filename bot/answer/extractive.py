@@ -258,7 +258,7 @@ def refers_back(sentence: str, before: str) -> bool:
     "In larger health systems, the expanded areas will have their own specialized leader." after "... has
     expanded to include more areas ...". Hand-written: a grammatical pattern, not a library's."""
     found = _THE_DONE.match(sentence)
-    return bool(found) and found.group(1).lower() in before.lower()
+    return found is not None and found.group(1).lower() in before.lower()
 
 
 def _chain(text: str, n: int, position: int, texts: dict[tuple[int, int], str]) -> list[str]:
