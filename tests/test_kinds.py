@@ -29,6 +29,7 @@ def test_a_then_against_a_now_is_a_comparison_and_a_place_against_a_place_is_not
     assert compares("How do today's doctor-technologist leaders differ from the pioneers?")
     assert compares("How does the newer crop of physician leads differ?")
     assert compares("diff between first and second gen CMIOs")
+    assert compares("How has the CMIO role changed over time?")
     assert not compares("Does the CMIO role differ from one organization to the next?")
     assert not compares("Does one exec run all those newer domains?")
 

@@ -34,7 +34,11 @@ def kinds(text: str) -> set[tuple[str, str]]:
     }
 
 
-_THEN = re.compile(r"\b(?:predecessors?|pioneers?|forerunners?|successors?|originally|earliest)\b", re.IGNORECASE)
+_THEN = re.compile(
+    r"\b(?:predecessors?|pioneers?|forerunners?|successors?|originally|earliest|(?:has|have) (?:it |they |\w+ )?"
+    r"(?:changed|evolved)|over (?:time|the years))\b",
+    re.IGNORECASE,
+)
 """Words that set a then against a now by themselves."""
 _TIME = re.compile(r"\b(?:newer|older|today'?s?|now|nowadays|current|modern|these days)\b", re.IGNORECASE)
 
