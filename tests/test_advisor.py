@@ -68,13 +68,14 @@ TARGET_MAX_MEAN_LENGTH = 700
 # (forms for the good side and for "does it vary place to place?"): answered 0.822, top-1 0.748, point precision
 # 0.592, mean length 637. Then (a reason said with "as", each part's first point kept longest, a sentence that
 # names what the one before said was done quoted after it): answered 0.830, point precision 0.587, mean 644.
-# Then ("how has it changed over time?" wants then and now): answered 0.837, point precision 0.588.
+# Then ("how has it changed over time?" wants then and now): answered 0.837, point precision 0.588; with the
+# scope refit reverted (c821ef5), top-1 0.754, point precision 0.595.
 FLOOR = {
     "answer_rate": 0.83,
     "decline_rate": 0.91,
     "gap_honesty": 0.85,
-    "top1_precision": 0.74,
-    "point_precision": 0.58,
+    "top1_precision": 0.75,
+    "point_precision": 0.59,
 }
 FLOOR_MAX_MEAN_LENGTH = 650
 
