@@ -260,7 +260,8 @@ class Advisor:
         lead = lead_line(chosen, sources, covered)
         first = not_covered(uncovered) if uncovered else None
         shown = f"{first}\n{lead}" if first else lead
-        firsts = [i for i, c in enumerate(chosen) if any(c is f for f in part_firsts)]
+        # By text: with_continuations may replace a first point by a copy carrying the sentences it points back to.
+        firsts = [i for i, c in enumerate(chosen) if any(c.text == f.text for f in part_firsts)]
         text = fit(shown, points, sources, self.cfg.max_chars, self.cfg.min_points, firsts)
         answer = Answer(
             question,
