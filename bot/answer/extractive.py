@@ -171,13 +171,13 @@ class SentencePicker:
         a facet the question asks for (`wanted`, bot.answer.asked) ranks higher."""
         split = [(p, units(p.text)) for p in passages]
         pieces = [(u, p, i) for p, found in split for i, u in enumerate(found) if not u.text.rstrip().endswith(":")]
+        if not pieces:
+            return []
         leads = {(p.n, i) for p, found in split for i in range(len(found)) if heads_list(found, i)}
         kinds = asked_kinds(question)
         comparing = compares(question)
         job = asked_kind_of_job(question)
         texts = {(p.n, i): u.text for p, found in split for i, u in enumerate(found)} if kinds else {}
-        if not pieces:
-            return []
         query = np.asarray(neutral_vector, dtype=np.float32)
         # A list item is scored under its section heading (ingest.sentences.scored_text).
         vecs = self.vectors.of_units(pieces, {p.content_hash: len(found) for p, found in split if p.content_hash})
