@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from bot.answer.followup import own_words
 from ingest.facets import cue
 
 QUESTION_CUES: dict[str, re.Pattern[str]] = {
@@ -193,7 +194,7 @@ _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 def asked_forms(question: str) -> frozenset[str]:
     """The forms of answer the question's own words ask for; a follow-up's earlier question, which the
     resolver adds in brackets ("why? (Can a CTO come from outside healthcare?)"), does not count."""
-    own = question.split(" (", 1)[0]
+    own = own_words(question)
     return frozenset(form for form, (asks, _) in _FORMS.items() if asks.search(own))
 
 

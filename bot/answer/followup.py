@@ -73,6 +73,12 @@ def _other_one(question: str, earlier: str) -> str | None:
     return None
 
 
+def own_words(question: str) -> str:
+    """A resolved question's own turn, without the earlier question that resolve_one adds in brackets ("why?
+    (Can a CTO come from outside healthcare?)"): what the user asked for in this turn."""
+    return question.split(" (", 1)[0]
+
+
 @dataclass(frozen=True)
 class Resolved:
     """The question to retrieve with, the roles it is about, and whether context was carried in."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from bot.answer.followup import own_words
+
 _HEADS = r"(?:role|job|position|post|function|seat)s?"
 _ASKED = re.compile(rf"^\s*(?:is|are|was|isn't|aren't)\b.{{0,80}}?\b(?:an?|the)\s+([a-z][\w-]+)\s+{_HEADS}\b", re.I)
 
@@ -16,7 +18,7 @@ _ASKED = re.compile(rf"^\s*(?:is|are|was|isn't|aren't)\b.{{0,80}}?\b(?:an?|the)\
 def asked_kind_of_job(question: str) -> str | None:
     """The kind of job a yes/no question asks about ("implementation"), from its own words only: a follow-up's
     earlier question, in brackets, does not count."""
-    own = question.split(" (", 1)[0].replace("’", "'")
+    own = own_words(question).replace("’", "'")
     found = _ASKED.match(own)
     return found.group(1).lower() if found else None
 
