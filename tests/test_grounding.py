@@ -9,10 +9,11 @@ import pytest
 from bot.answer.causes import reversed_causes
 from bot.answer.claims import asserts_nothing, clauses, lexical_misses
 from bot.answer.grounding import Guard
-from bot.answer.polarity import antonyms, denials, reversals
+from bot.answer.elsewhere import borrowed
+from bot.answer.polarity import antonyms, denials, reversals, turned_comparatives
 from bot.answer.swaps import exchanged_agent, exchanges
 from bot.answer.types import Passage, Source
-from bot.quality.grounding import _titles, load_pairs, report, score
+from bot.quality.grounding import load_pairs, report, score
 from ingest.embedding.factory import Embedder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +28,7 @@ EXPERIENCE = (
     "The hiring manager ideally wants someone with 5-plus years of applicable experience from a similar health "
     "organization."
 )
+CRITICAL = "One of the most critical executive positions in healthcare is the CMIO."
 SECOND_GENERATION = (
     "Second-generation CMIOs tend to be more strategic and visionary, engaged with senior executives on the "
     "high-level planning that goes into making the right investments in IT."
@@ -429,7 +431,7 @@ def test_held_out_pairs_hold_the_floor(guard: Guard) -> None:
     """The pairs were written blind; the model was fitted on the calibrate split only."""
     pairs = [p for p in load_pairs() if p.split == "heldout"]
     assert len(pairs) >= 220  # an empty split would score 1.0 and test nothing
-    measured = report("heldout", guard.model, score(guard, pairs, _titles(ROOT / "knowledge")))
+    measured = report("heldout", guard.model, score(guard, pairs, ROOT / "knowledge"))
     assert measured.precision >= FLOOR["precision"]
     assert measured.recall >= FLOOR["recall"]
 
@@ -484,3 +486,53 @@ def test_a_relative_clause_that_adds_a_fact_is_a_miss(guard: Guard) -> None:
     cited = "Raths interviewed Chris Wood, M.D., CMIO at Loyola University Health System in Maywood, Illinois."
     added = "Raths interviewed Chris Wood, M.D., CMIO at Loyola University Health System, who practises as a surgeon."
     assert any(m.startswith("an added clause") for m in guard.features(added, [cited]).missing)
+
+
+def test_a_comparative_turned_the_other_way_is_a_miss() -> None:
+    assert turned_comparatives("The CMIO ranks among the less critical executive positions.", CRITICAL) == [
+        "less critical (turned)"
+    ]
+    assert turned_comparatives("Second-generation CMIOs tend to be less strategic.", SECOND_GENERATION) == [
+        "less strategic (turned)"
+    ]
+    assert turned_comparatives("Second-generation CMIOs are more strategic than before.", SECOND_GENERATION) == []
+
+
+def test_an_intensifier_the_cited_text_lacks_is_a_miss() -> None:
+    assert lexical_misses("The hiring manager insists on 5-plus years of experience.", EXPERIENCE) == ("insists",)
+    assert lexical_misses("SFIA is the definitive resource.", "SFIA is a good resource.") == ("definitive",)
+    assert lexical_misses("Ethics matter absolutely.", "Absolute ethics matter.") == ()
+
+
+def test_a_prefix_or_a_common_opposite_reverses_a_claim() -> None:
+    assert antonyms("Their work was a non-critical function.", "They worked on a critical level.") == [
+        "non-critical against critical"
+    ]
+    assert "different against similar" in lexical_misses(
+        "The hiring manager wants experience from a different kind of organization.", EXPERIENCE
+    )
+
+
+def test_more_than_they_get_measures_and_denies_nothing() -> None:
+    """'want more from systems than they get today' says what the source says; 'get' is not denied."""
+    assert reversals(
+        "Physicians want more from information systems than they get today.",
+        "Physicians are looking to get more out of information systems than they are currently able to.",
+    ) == []
+
+
+def test_a_claim_from_a_passage_the_sentence_does_not_cite_is_a_miss() -> None:
+    implementation = "First-generation CMIOs had significant responsibility for implementing clinical systems."
+    engaging = "They were responsible for engaging physicians and staff and ensuring successful outcomes."
+    sentence = "First-generation CMIOs implemented clinical systems and engaged physicians and staff."
+    assert borrowed(sentence, implementation, [engaging]) == ["from an uncited passage: engaged physicians staff"]
+    assert borrowed(sentence, f"{implementation} {engaging}", []) == []
+    # names and roles make no run: a speaker ("Dr. Wood says") frames a claim
+    assert borrowed("Dr. Wood says CMIOs lead.", implementation, ["Dr. Wood says a lot."]) == []
+
+
+def test_the_guard_removes_a_claim_borrowed_from_an_uncited_passage(guard: Guard) -> None:
+    text = "Second-generation CMIOs can manage people and communicate effectively [2]."
+    grounded = guard.check(text, passages())
+    assert grounded.removed == 1
+    assert "uncited passage" in grounded.verdicts[0].reason

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from bot.answer.causes import reversed_causes
-from bot.answer.polarity import NEGATIVE_VERBS, antonyms, reversals
+from bot.answer.polarity import NEGATIVE_VERBS, antonyms, reversals, turned_comparatives
 from bot.answer.retrieval import STOPWORDS, stem, terms
 from bot.answer.swaps import exchanged_agent, exchanges, reversed_direction
 
@@ -79,6 +79,15 @@ _QUANTIFIERS = _words(
     "exclusively guarantee guarantees guaranteed invariably necessarily entirely fully completely most "
     "majority usually typically generally rarely seldom best worst primary main mostly largely mainly primarily "
     "predominantly chiefly any easily effortlessly"
+)
+#: Words that raise a claim's certainty or degree beyond what a passage says ("insists on" for "ideally wants",
+#: "the definitive resource" for "a good resource", "grown significantly" for "grown"): like a quantifier, each must
+#: be in the cited text (its root: "absolutely" meets "absolute"). Only words that do nothing else: "must", "firm"
+#: and "vital" are as often a paraphrase's ("must learn" for "will face ... learning"), so they are not here.
+_INTENSIFIERS = _words(
+    "definitive definitively absolute absolutely flawless flawlessly insist insists insisted insisting "
+    "expert-level significantly dramatically indisputable indisputably undeniable undeniably unquestionably "
+    "undoubtedly non-negotiable"
 )
 #: Quantifiers of one reach: a paraphrase may say "every" for "all", "generally" for "tend to".
 _SAME_REACH = [
@@ -191,6 +200,13 @@ def superlatives(sentence: str, cited: str) -> list[str]:
     return sorted(out)
 
 
+def intensifiers(sentence: str, cited: str) -> list[str]:
+    """The sentence's intensifiers (`_INTENSIFIERS`) whose root the cited text lacks."""
+    lower = cited.lower()
+    found = {w for w in re.findall(r"[a-z]+(?:-[a-z]+)*", sentence.lower()) if w in _INTENSIFIERS}
+    return sorted(w for w in found if w.removesuffix("ly")[:6] not in lower)
+
+
 def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     """The numbers, names and quantifiers of `sentence` that `cited` (its passages and sources) lacks, the
     words whose polarity it reverses (see `reversals`, `antonyms`), the phrases it swaps (`exchanges`) and the
@@ -212,6 +228,8 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     missing.extend(sorted(w for w in quantifiers(sentence) if not _reach(w) & cited_words))
     missing.extend(_credentials(sentence, cited))
     missing.extend(superlatives(sentence, cited))
+    missing.extend(intensifiers(sentence, cited))
+    missing.extend(turned_comparatives(sentence, cited))
     missing.extend(reversals(sentence, cited))
     missing.extend(antonyms(sentence, cited))
     missing.extend(exchanges(sentence, cited))

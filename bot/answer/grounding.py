@@ -3,9 +3,10 @@
 Why: a fluent invention that carries a valid citation puts words in an author's mouth, the worst failure
 an advisor can have. Citation cleaning only catches numbers that point nowhere; this checks what a
 sentence says against what its cited passages say, with two kinds of evidence:
-- lexical, as hard rules (bot.answer.claims, polarity, swaps): every number, name, role acronym and
-  quantifier ("most", "usually", "only", "mainly") in the sentence must appear in the cited text, and no
-  word may be reversed, swapped for its opposite, or trade places with another;
+- lexical, as hard rules (bot.answer.claims, polarity, swaps, elsewhere): every number, name, role acronym,
+  quantifier ("most", "usually", "only", "mainly") and intensifier ("insists", "definitive") in the sentence must
+  appear in the cited text, no word may be reversed, swapped for its opposite, graded the other way or trade
+  places with another, and no run of three content words may come from a passage the sentence does not cite;
 - semantic, as a small logistic model (weights in grounding_model.json, fitted by
   `python -m bot.quality.grounding` on our own labelled sentence-passage pairs): the sentence's likeness
   to the cited text (its best unit, piece or window of units, the sentence read whole or as its bare
@@ -33,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.answer.claims import asserts_nothing, clauses, content_words, lexical_misses, novel_share
+from bot.answer.elsewhere import borrowed
 from bot.answer.hygiene import cited_numbers, strip_citations
 from bot.answer.polarity import denials
 from bot.answer.retrieval import stem
@@ -258,13 +260,25 @@ class Guard:
             self._cache.update(zip(missing, self._encode(missing), strict=True))
         return np.array([self._cache[t] for t in texts])
 
-    def features(self, sentence: str, passages: Sequence[str], context: str = "", question: str = "") -> Features:
-        """The evidence for one sentence from its cited passages' texts (context: titles, authors)."""
+    def features(
+        self,
+        sentence: str,
+        passages: Sequence[str],
+        context: str = "",
+        question: str = "",
+        elsewhere: Sequence[str] = (),
+    ) -> Features:
+        """The evidence for one sentence from its cited passages' texts (context: titles, authors; elsewhere: the
+        passages given to the model that the sentence does not cite)."""
         pieces, windows = _evidence(tuple(passages))
         cited = "\n".join([*passages, context])
         known = content_words(f"{cited}\n{question}")
         added = added_clause(sentence, known, self._evidence_vectors)
-        missing = lexical_misses(sentence, cited) + ((f"an added clause: {added}",) if added else ())
+        missing = (
+            lexical_misses(sentence, cited)
+            + ((f"an added clause: {added}",) if added else ())
+            + tuple(borrowed(sentence, cited, elsewhere))
+        )
         novel = novel_share(sentence, cited, question)
         aligned = word_alignment(content_words(sentence), known, self._evidence_vectors)
         lexical = {
@@ -296,13 +310,20 @@ class Guard:
         joins = [", ".join(found[i] for i in sorted(order[:k])) for k in sizes]
         return float((self._evidence_vectors(joins) @ head).max())
 
-    def judge(self, sentence: str, passages: Sequence[str], context: str = "", question: str = "") -> Verdict:
+    def judge(
+        self,
+        sentence: str,
+        passages: Sequence[str],
+        context: str = "",
+        question: str = "",
+        elsewhere: Sequence[str] = (),
+    ) -> Verdict:
         """Supported or not, with the reason: a lexical miss, or the model's probability."""
         claim = strip_citations(sentence)
         cited = tuple(sorted(cited_numbers(sentence)))
         if asserts_nothing(claim, question):
             return Verdict(sentence, cited, True, "asserts nothing", claim=False)
-        features = self.features(claim, passages, context, question)
+        features = self.features(claim, passages, context, question, elsewhere)
         if features.missing:
             return Verdict(sentence, cited, False, "not in the cited text: " + ", ".join(features.missing), features)
         p = self.model.probability(features)
@@ -326,7 +347,8 @@ class Guard:
             kept: list[str] = []
             for sentence in _sentences(body):
                 chosen = [p for n in sorted(cited_numbers(sentence)) for p in by_number.get(n, [])] or list(passages)
-                verdict = self.judge(sentence, [p.text for p in chosen], _context(chosen), question)
+                uncited = [p.text for p in passages if p not in chosen]
+                verdict = self.judge(sentence, [p.text for p in chosen], _context(chosen), question, uncited)
                 verdicts.append(verdict)
                 if verdict.supported:
                     kept.append(sentence)

@@ -81,6 +81,7 @@ _PREFER = _words(
     "emphasizing emphasising put puts putting place places placing rank ranks ranking favoring favouring"
 )
 _AHEAD = _words("over above ahead before")
+_SUBJECTS = _words("they we you he she it i")
 _GIVE = _words("give gives gave given giving")
 _STRONG, _WEAK, _CLEAN = 2, 1, 0
 _SCOPE = 2
@@ -120,6 +121,8 @@ def _polarity(text: str) -> dict[str, tuple[str, set[int]]]:
         elif (tok, nxt) in (("rather", "than"), ("instead", "of")):
             reach(i + 2, 1)
         elif tok == "than" and "more" in _clause_before(toks, i) and toks[i - 1] != "more":  # not "more than 5"
+            if nxt in _SUBJECTS:
+                continue  # "more from systems than they get": a measure of the same doing, not a denial of "get"
             reach(i + 1, 1)
         elif tok in _AHEAD and _PREFER & set(before) and nxt not in ("a", "an", "the", "time"):
             reach(i + (2 if nxt == "of" else 1), 1)
@@ -183,7 +186,8 @@ _OPPOSITES = _words(
     "true:false right:wrong correct:incorrect legal:illegal huge:tiny huge:small abundant:scarce "
     "surplus:shortage upward:downward expand:narrow widen:narrow strong:poor good:poor creative:conventional "
     "innovative:conventional strategic:operational strategic:tactical critical:peripheral integral:peripheral "
-    "central:peripheral critical:marginal integral:marginal huge:modest large:modest less:higher grow:lose"
+    "central:peripheral critical:marginal integral:marginal huge:modest large:modest less:higher grow:lose "
+    "similar:different similar:unlike similar:dissimilar"
 )
 _ANTONYM: dict[str, set[str]] = {}
 for _pair in _OPPOSITES:
@@ -216,4 +220,42 @@ def _lemmas(text: str) -> set[str]:
 def antonyms(sentence: str, cited: str) -> list[str]:
     """Sentence words that the cited text lacks while it holds their opposite."""
     own, theirs = _lemmas(sentence), _lemmas(cited)
-    return sorted(f"{w} against {a}" for w in own & _ANTONYM.keys() - theirs for a in _ANTONYM[w] & theirs)
+    found = {f"{w} against {a}" for w in own & _ANTONYM.keys() - theirs for a in _ANTONYM[w] & theirs}
+    # "non-critical" where the cited text has "critical": the prefix is the antonym
+    found |= {f"{w} against {w[4:]}" for w in own - theirs if w.startswith("non-") and w[4:] in theirs}
+    return sorted(found)
+
+
+# Comparatives: "less strategic" against "more strategic", "less critical" against "one of the most critical",
+# "more compensation" against "less compensation". The antonym list cannot see these: "less" and "more" are
+# both in many a sentence, and MiniLM likens the two sides almost as closely as a paraphrase.
+_UP = _words("more greater higher larger bigger most best greatest highest largest")
+_DOWN = _words("less fewer lower smaller least lesser lowest smallest")
+_GRADED = 2
+"""How many words before the graded word a comparative may stand ("more strategic", "most critical executive")."""
+
+
+def _graded(text: str) -> list[tuple[str, str, str]]:
+    """(direction, graded word's key, the phrase) for each comparative or superlative and the first content
+    word after it."""
+    toks = _TOKEN.findall(text.lower().replace("’", "'"))
+    out = []
+    for i, tok in enumerate(toks):
+        side = "up" if tok in _UP else "down" if tok in _DOWN else ""
+        graded = next((w for w in toks[i + 1 : i + 1 + _GRADED] if _content(w)), "")
+        if side and graded and toks[i + 1 : i + 2] != ["than"]:
+            out.append((side, graded[:6], f"{tok} {graded}"))
+    return out
+
+
+def turned_comparatives(sentence: str, cited: str) -> list[str]:
+    """Graded words the sentence moves the other way from the cited text ("less critical" where it has "most
+    critical"), when the cited text never grades that word the sentence's way."""
+    theirs = {(side, key) for side, key, _ in _graded(cited)}
+    return sorted(
+        {
+            f"{phrase} (turned)"
+            for side, key, phrase in _graded(sentence)
+            if ("down" if side == "up" else "up", key) in theirs and (side, key) not in theirs
+        }
+    )

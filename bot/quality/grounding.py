@@ -83,6 +83,13 @@ class Report:
         }
 
 
+def _bodies(root: Path) -> dict[str, str]:
+    """Each article's text: what else the model could have been given beside a pair's passage (the guard's
+    `elsewhere`). A live answer is given a few passages, not whole articles, so its check finds fewer borrowed
+    claims than calibration does, never more."""
+    return {path.name: split_front_matter(path.read_text(encoding="utf-8"))[1] for path in sorted(root.glob("*.md"))}
+
+
 def _titles(root: Path) -> dict[str, str]:
     """Each article's title, author and publisher: what a citation vouches for beside its passage."""
     out: dict[str, str] = {}
@@ -92,8 +99,13 @@ def _titles(root: Path) -> dict[str, str]:
     return out
 
 
-def score(guard: Guard, pairs: Sequence[Pair], titles: dict[str, str]) -> list[Scored]:
-    return [Scored(p, guard.features(p.sentence, [p.passage], titles.get(p.source, ""))) for p in pairs]
+def score(guard: Guard, pairs: Sequence[Pair], knowledge: Path) -> list[Scored]:
+    """Each pair's features against its passage, its article's title and author, and the rest of its article."""
+    titles, bodies = _titles(knowledge), _bodies(knowledge)
+    return [
+        Scored(p, guard.features(p.sentence, [p.passage], titles.get(p.source, ""), "", [bodies.get(p.source, "")]))
+        for p in pairs
+    ]
 
 
 def predict(model: GroundingModel, scored: Scored) -> bool:
@@ -247,8 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         print(f"error: {args.pairs}: not a list of sentence-passage pairs: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
-    titles = _titles(settings.knowledge.dir)
-    calibrate = score(guard, [p for p in pairs if p.split == "calibrate"], titles)
+    calibrate = score(guard, [p for p in pairs if p.split == "calibrate"], settings.knowledge.dir)
     if args.cv:  # the heldout split is not even scored: tuning must never see it
         figures = {
             "split": "calibrate",
@@ -266,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         save(model, args.out)
     reports = [report("calibrate", model, calibrate)]
     if not args.calibrate_only:
-        reports.append(report("heldout", model, score(guard, [p for p in pairs if p.split == "heldout"], titles)))
+        heldout = score(guard, [p for p in pairs if p.split == "heldout"], settings.knowledge.dir)
+        reports.append(report("heldout", model, heldout))
     if args.json:
         print(json.dumps([r.to_json() for r in reports], indent=2))
     else:
