@@ -8,8 +8,8 @@ import pytest
 
 from bot.answer.causes import reversed_causes
 from bot.answer.claims import asserts_nothing, clauses, lexical_misses
-from bot.answer.grounding import Guard
 from bot.answer.elsewhere import borrowed
+from bot.answer.grounding import Guard
 from bot.answer.polarity import antonyms, denials, reversals, turned_comparatives
 from bot.answer.swaps import exchanged_agent, exchanges
 from bot.answer.types import Passage, Source
@@ -515,17 +515,26 @@ def test_a_prefix_or_a_common_opposite_reverses_a_claim() -> None:
 
 def test_more_than_they_get_measures_and_denies_nothing() -> None:
     """'want more from systems than they get today' says what the source says; 'get' is not denied."""
-    assert reversals(
-        "Physicians want more from information systems than they get today.",
-        "Physicians are looking to get more out of information systems than they are currently able to.",
-    ) == []
+    assert (
+        reversals(
+            "Physicians want more from information systems than they get today.",
+            "Physicians are looking to get more out of information systems than they are currently able to.",
+        )
+        == []
+    )
 
 
 def test_a_claim_from_a_passage_the_sentence_does_not_cite_is_a_miss() -> None:
     implementation = "First-generation CMIOs had significant responsibility for implementing clinical systems."
     engaging = "They were responsible for engaging physicians and staff and ensuring successful outcomes."
     sentence = "First-generation CMIOs implemented clinical systems and engaged physicians and staff."
-    assert borrowed(sentence, implementation, [engaging]) == ["from an uncited passage: engaged physicians staff"]
+    assert borrowed(sentence, implementation, [engaging]) == [
+        "from an uncited passage: engaged physicians",
+        "from an uncited passage: engaged physicians staff",
+        "from an uncited passage: physicians staff",
+    ]
+    # two words, one of which the cited text holds, are a paraphrase's as often as a borrowing
+    assert borrowed("CMIOs lead clinical staff.", implementation, ["Clinical staff need training."]) == []
     assert borrowed(sentence, f"{implementation} {engaging}", []) == []
     # names and roles make no run: a speaker ("Dr. Wood says") frames a claim
     assert borrowed("Dr. Wood says CMIOs lead.", implementation, ["Dr. Wood says a lot."]) == []
@@ -536,3 +545,18 @@ def test_the_guard_removes_a_claim_borrowed_from_an_uncited_passage(guard: Guard
     grounded = guard.check(text, passages())
     assert grounded.removed == 1
     assert "uncited passage" in grounded.verdicts[0].reason
+
+
+def test_an_example_the_cited_text_does_not_give_is_a_miss() -> None:
+    leader = "In larger health systems, the expanded areas will have their own specialized leader."
+    assert lexical_misses("Expanded areas such as telehealth will have their own specialized leader.", leader) == (
+        "an example the cited text does not give: telehealth",
+    )
+    areas = "The role has expanded to include data analytics, IT security and telehealth."
+    assert lexical_misses("The role has grown into areas such as telehealth and IT security.", areas) == ()
+
+
+def test_a_description_of_a_person_the_cited_text_does_not_give_is_a_miss() -> None:
+    wood = "Raths interviewed Chris Wood, M.D., CMIO at Loyola University Health System."
+    assert lexical_misses("Chris Wood, M.D., a practicing internist, is CMIO at Loyola University Health System.", wood)
+    assert lexical_misses("Chris Wood, M.D., the CMIO at Loyola University Health System, spoke to Raths.", wood) == ()

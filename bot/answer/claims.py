@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from bot.answer.additions import descriptions, invented_examples
 from bot.answer.causes import reversed_causes
 from bot.answer.polarity import NEGATIVE_VERBS, antonyms, reversals, turned_comparatives
 from bot.answer.retrieval import STOPWORDS, stem, terms
@@ -229,6 +230,8 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     missing.extend(_credentials(sentence, cited))
     missing.extend(superlatives(sentence, cited))
     missing.extend(intensifiers(sentence, cited))
+    missing.extend(invented_examples(sentence, cited))
+    missing.extend(descriptions(sentence, cited))
     missing.extend(turned_comparatives(sentence, cited))
     missing.extend(reversals(sentence, cited))
     missing.extend(antonyms(sentence, cited))

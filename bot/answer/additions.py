@@ -1,0 +1,71 @@
+"""What a sentence adds to its passage in passing: an example ("such as cloud migration") or a description of a
+person ("Chris Wood, M.D., a board-certified internist, ...").
+
+Why: each is a claim (about what the passage covers, about who someone is), but it rides on a sentence that
+otherwise restates the passage, so MiniLM likens the whole to the passage as closely as without it, and the mean
+word overlap hardly moves. Read lexically: the added words must be in the cited text. Words meet by their first six
+letters ("databases" meets "database", "specialised" meets "specialized").
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.answer.retrieval import STOPWORDS
+
+#: An example a sentence gives ("such as cloud migration", "particularly banking and retail"), up to the clause's end
+#: or its verb; and how its items are told apart.
+_EXAMPLES = re.compile(
+    r"\b(?:such as|e\.g\.,?|for example|for instance|including|particularly|especially|notably)\s+(.+?)"
+    r"(?=[.;:)]|,\s+(?:which|who|while|but|and\s+(?:the|a|an|their|its|will|can|may|is|are))\b"
+    r"|,?\s+(?:will|would|can|may|should|must|could|might|is|are|was|were|has|have|to)\b|$)",
+    re.IGNORECASE,
+)
+_ITEMS = re.compile(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+")
+
+
+def _have(cited: str) -> set[str]:
+    """The cited text's words, by their first six letters."""
+    return {w[:6] for w in re.findall(r"[a-z0-9]+", cited.lower())}
+
+
+def _words(text: str) -> list[str]:
+    """The text's content words, by their first six letters."""
+    return [w[:6] for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS]
+
+
+def invented_examples(sentence: str, cited: str) -> list[str]:
+    """Examples of which the cited text holds no word ("expanded areas such as IT security and telehealth" on a
+    passage naming no area): an example is a claim about what the passage covers, and MiniLM likens a sentence
+    with one to its passage as closely as without."""
+    have = _have(cited)
+    out = []
+    for match in _EXAMPLES.finditer(sentence):
+        for item in _ITEMS.split(match.group(1)):
+            words = _words(item)
+            if words and not have & set(words):
+                out.append(f"an example the cited text does not give: {item.strip()}")
+    return out
+
+
+#: A name of two or more capitalised words, its credential ("M.D."), and a short description set off by commas:
+#: "Chris Wood, M.D., a practicing internist," ("who" or "is" may end it too). Longer runs after a comma are the
+#: sentence going on ("According to Hillary Ross, the first CMIOs carried ..."), not a description.
+_DESCRIBED = re.compile(
+    r"\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)(?:,\s+(?:[A-Z][a-z]?\.){2,})?,\s+((?:a|an|the)\s+[^,.;()]+?)"
+    r"(?=,|\.|;|\s+who\b|\s+is\b|$)"
+)
+_DESCRIPTION_WORDS = 5
+
+
+def descriptions(sentence: str, cited: str) -> list[str]:
+    """Descriptions of a person the cited text names, with words it lacks ("a board-certified internist")."""
+    have, lower = _have(cited), cited.lower()
+    out = []
+    for match in _DESCRIBED.finditer(sentence):
+        described = match.group(2)
+        if match.group(1).split()[-1].lower() not in lower or len(described.split()) > _DESCRIPTION_WORDS:
+            continue
+        if set(_words(described)) - have:
+            out.append(f"a description the cited text does not give: {match.group(1)}, {described}")
+    return out
