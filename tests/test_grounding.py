@@ -560,3 +560,16 @@ def test_a_description_of_a_person_the_cited_text_does_not_give_is_a_miss() -> N
     wood = "Raths interviewed Chris Wood, M.D., CMIO at Loyola University Health System."
     assert lexical_misses("Chris Wood, M.D., a practicing internist, is CMIO at Loyola University Health System.", wood)
     assert lexical_misses("Chris Wood, M.D., the CMIO at Loyola University Health System, spoke to Raths.", wood) == ()
+
+
+def test_a_ranking_superlative_the_cited_text_lacks_is_a_miss() -> None:
+    contender = "Someone trained in large complex military or government IT roles would be a good contender."
+    assert lexical_misses("Military IT people are the strongest contenders.", contender) == ("strongest",)
+    assert lexical_misses("Military IT people can be strong contenders.", contender) == ()
+
+
+def test_a_reason_the_cited_text_does_not_give_is_a_miss() -> None:
+    demand = "Because the technology talent demand is so huge, IT professionals bridge into healthcare CTO roles."
+    (miss,) = lexical_misses("IT professionals bridge into CTO roles because signing bonuses lure them.", demand)
+    assert miss.startswith("a reason the cited text does not give")
+    assert lexical_misses("IT professionals bridge into CTO roles because talent demand is huge.", demand) == ()

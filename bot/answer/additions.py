@@ -1,5 +1,5 @@
-"""What a sentence adds to its passage in passing: an example ("such as cloud migration") or a description of a
-person ("Chris Wood, M.D., a board-certified internist, ...").
+"""What a sentence adds to its passage in passing: an example ("such as cloud migration"), a description of a
+person ("Chris Wood, M.D., a board-certified internist, ...") or a reason ("because boards now expect briefings").
 
 Why: each is a claim (about what the passage covers, about who someone is), but it rides on a sentence that
 otherwise restates the passage, so MiniLM likens the whole to the passage as closely as without it, and the mean
@@ -68,4 +68,26 @@ def descriptions(sentence: str, cited: str) -> list[str]:
             continue
         if set(_words(described)) - have:
             out.append(f"a description the cited text does not give: {match.group(1)}, {described}")
+    return out
+
+
+#: A reason or purpose clause, to the end of the sentence or clause.
+_REASON = re.compile(
+    r"\b(?:because|since|which is why|so that|in order to|as a result of|due to|thanks to|given that)\s+([^.;]+)",
+    re.IGNORECASE,
+)
+_REASON_WORDS = 3
+_REASON_NEW = 0.6
+"""A reason is added when at least this share of its content words (three at least) is not in the cited text; a
+reason restated in other words keeps some of the passage's ("because the demand for talent is so large")."""
+
+
+def reasons(sentence: str, cited: str) -> list[str]:
+    """Reasons the cited text does not give ("..., which is why many health systems pair new CTOs with a mentor")."""
+    have = _have(cited)
+    out = []
+    for match in _REASON.finditer(sentence):
+        words = _words(match.group(1))
+        if len(words) >= _REASON_WORDS and sum(w not in have for w in words) >= _REASON_NEW * len(words):
+            out.append(f"a reason the cited text does not give: {match.group(0)}")
     return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from bot.answer.additions import descriptions, invented_examples
+from bot.answer.additions import descriptions, invented_examples, reasons
 from bot.answer.causes import reversed_causes
 from bot.answer.polarity import NEGATIVE_VERBS, antonyms, reversals, turned_comparatives
 from bot.answer.retrieval import STOPWORDS, stem, terms
@@ -191,10 +191,18 @@ def _credentials(sentence: str, cited: str) -> list[str]:
     return sorted({d for d in _DOTTED.findall(sentence) if d.replace(".", "").lower() not in have})
 
 
+#: Superlatives that rank a claim first ("the strongest contender" for "a good contender"); the cited text must hold
+#: the word itself ("strong" does not vouch for "strongest"). Not "ideal" or "top": a paraphrase says "the ideal
+#: candidate" for "the hiring manager ideally wants", "top leadership" for "senior executives".
+_RANKING = _words("strongest greatest finest foremost premier biggest largest perfect")
+
+
 def superlatives(sentence: str, cited: str) -> list[str]:
-    """'the most X' where the cited text says only 'one of the most X' ("among the most X" says the same)."""
+    """'the most X' where the cited text says only 'one of the most X' ("among the most X" says the same), and a
+    ranking superlative (`_RANKING`) the cited text lacks."""
     lower = sentence.lower()
-    out = []
+    have = set(re.findall(r"[a-z]+", cited.lower()))
+    out = sorted({w for w in re.findall(r"[a-z]+", lower) if w in _RANKING and w not in have})
     for word in {m.group(1).lower() for m in _ONE_OF.finditer(cited)}:
         if re.search(rf"\bthe {word}\b", lower) and not re.search(rf"\b(?:one of|among) the {word}\b", lower):
             out.append(f"the {word}")
@@ -232,6 +240,7 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     missing.extend(intensifiers(sentence, cited))
     missing.extend(invented_examples(sentence, cited))
     missing.extend(descriptions(sentence, cited))
+    missing.extend(reasons(sentence, cited))
     missing.extend(turned_comparatives(sentence, cited))
     missing.extend(reversals(sentence, cited))
     missing.extend(antonyms(sentence, cited))
