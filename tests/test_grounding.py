@@ -504,13 +504,13 @@ def test_an_intensifier_the_cited_text_lacks_is_a_miss() -> None:
     assert lexical_misses("Ethics matter absolutely.", "Absolute ethics matter.") == ()
 
 
-def test_a_prefix_or_a_common_opposite_reverses_a_claim() -> None:
-    assert antonyms("Their work was a non-critical function.", "They worked on a critical level.") == [
-        "non-critical against critical"
-    ]
+def test_a_common_opposite_reverses_a_claim_but_a_non_prefix_does_not() -> None:
     assert "different against similar" in lexical_misses(
         "The hiring manager wants experience from a different kind of organization.", EXPERIENCE
     )
+    # "non-technical colleagues" names other people; it does not deny "technical" (calibrate: 2 supported
+    # sentences removed for one unsupported caught, so a "non-" prefix is no antonym)
+    assert antonyms("A CTO explains technical ideas to non-technical colleagues.", "Technical concepts.") == []
 
 
 def test_more_than_they_get_measures_and_denies_nothing() -> None:
@@ -573,3 +573,9 @@ def test_a_reason_the_cited_text_does_not_give_is_a_miss() -> None:
     (miss,) = lexical_misses("IT professionals bridge into CTO roles because signing bonuses lure them.", demand)
     assert miss.startswith("a reason the cited text does not give")
     assert lexical_misses("IT professionals bridge into CTO roles because talent demand is huge.", demand) == ()
+
+
+def test_make_the_most_of_is_an_idiom_not_a_majority() -> None:
+    optimize = "CMIOs are transforming along with their systems to optimize the technology."
+    assert lexical_misses("CMIOs change with their systems to make the most of technology.", optimize) == ()
+    assert lexical_misses("Most CMIOs change with their systems.", optimize) == ("most",)

@@ -274,7 +274,7 @@ _FLOAT_AFTER = _words("they we you these those them us may might can could will 
 def quantifiers(sentence: str) -> set[str]:
     """The sentence's quantifiers, less a floating "all" ("these may all help" says no more than "these help")
     and a "never" that denies a denial ("never loses", "never quits": an unfailing trait, not a reach), and
-    the idiom "get the most out of / from" (make good use of, no majority)."""
+    the idioms "get the most out of / from" and "make the most of" (make good use of, no majority)."""
     words = re.findall(r"[a-z]+", sentence.lower())
     return {
         w
@@ -282,7 +282,7 @@ def quantifiers(sentence: str) -> set[str]:
         if w in _QUANTIFIERS
         and not (w == "all" and i and words[i - 1] in _FLOAT_AFTER)
         and not (w == "never" and any(n.startswith(v) for n in words[i + 1 : i + 2] for v in NEGATIVE_VERBS))
-        and not (w == "most" and i and words[i - 1] == "the" and words[i + 1 : i + 2] in (["out"], ["from"]))
+        and not (w == "most" and i and words[i - 1] == "the" and words[i + 1 : i + 2] in (["out"], ["from"], ["of"]))
     }
 
 

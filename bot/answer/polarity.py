@@ -220,10 +220,7 @@ def _lemmas(text: str) -> set[str]:
 def antonyms(sentence: str, cited: str) -> list[str]:
     """Sentence words that the cited text lacks while it holds their opposite."""
     own, theirs = _lemmas(sentence), _lemmas(cited)
-    found = {f"{w} against {a}" for w in own & _ANTONYM.keys() - theirs for a in _ANTONYM[w] & theirs}
-    # "non-critical" where the cited text has "critical": the prefix is the antonym
-    found |= {f"{w} against {w[4:]}" for w in own - theirs if w.startswith("non-") and w[4:] in theirs}
-    return sorted(found)
+    return sorted(f"{w} against {a}" for w in own & _ANTONYM.keys() - theirs for a in _ANTONYM[w] & theirs)
 
 
 # Comparatives: "less strategic" against "more strategic", "less critical" against "one of the most critical",
