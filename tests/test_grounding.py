@@ -76,7 +76,13 @@ SECOND_GENERATION = (
 #: answers the passage does not give; 258 pairs), written in session 17 and kept unread until the refit, scored
 #: once after: 0.909 / 0.827 (misses: 8 swaps, 4 inventions, 4 claims from elsewhere, 3 contradictions, 3
 #: overclaims; 5 supported paraphrases removed). Floor: those, rounded down.
-FLOOR = {"precision": 0.90, "recall": 0.82}
+#: Session 19: g20 and g21 became calibrate and the held-out split is g22-* and g23-* (a coaching second-person
+#: voice adding reasons and certainty; a comparison in prose giving attributes to both roles; 228 pairs), written in
+#: session 18 and kept unread, scored once after the new lexical misses (turned comparatives, intensifiers, examples,
+#: descriptions and reasons the passage does not give, runs borrowed from an uncited passage, ranking superlatives)
+#: and the two-feature refit (left-out-writer 0.961 / 0.893): 0.838 / 0.883. Recall rose 5.6 points; precision
+#: fell 7: 19 of 117 supported sentences removed, 11 of them partial statements. Floor: those, rounded down.
+FLOOR = {"precision": 0.83, "recall": 0.88}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
