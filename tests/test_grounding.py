@@ -585,3 +585,23 @@ def test_make_the_most_of_is_an_idiom_not_a_majority() -> None:
     optimize = "CMIOs are transforming along with their systems to optimize the technology."
     assert lexical_misses("CMIOs change with their systems to make the most of technology.", optimize) == ()
     assert lexical_misses("Most CMIOs change with their systems.", optimize) == ("most",)
+
+
+def test_a_count_of_the_items_the_passage_lists_is_no_miss_but_a_wrong_count_is() -> None:
+    areas = "The traditional CTO role over operations, network, infrastructure and PC support has expanded."
+    assert (
+        lexical_misses("The role covered four areas: operations, network, infrastructure and PC support.", areas) == ()
+    )
+    assert lexical_misses("The role covered three areas: operations, network and infrastructure.", areas) == ("3",)
+    assert lexical_misses("CTO demand has doubled.", "CTO demand has grown.") == ("2x",)
+
+
+def test_alone_and_definitely_widen_a_claim() -> None:
+    manage = "The CTO is responsible for managing the technical services."
+    assert lexical_misses("The CTO alone is responsible for managing the technical services.", manage) == ("alone",)
+    assert lexical_misses("The CTO is definitely responsible for the technical services.", manage) == ("definitely",)
+
+
+def test_over_time_is_no_lesser_side() -> None:
+    cited = "This will change over time, and more and more CMIOs will prioritize strategy over operations."
+    assert reversals("More and more CMIOs will put strategy ahead of operations over time.", cited) == []

@@ -52,6 +52,9 @@ _NUMBER_WORDS = {
     "percent": "%",
     "twice": "2x",
     "double": "2x",
+    "doubled": "2x",
+    "halved": "1/2",
+    "tripled": "3x",
     "triple": "3x",
     "decades": "10y+",
     "decade": "10",
@@ -76,7 +79,7 @@ _COMMON_CAPITALS = _words(
 #: industry" for "from other industries"); "easily" and "effortlessly" deny a difficulty the cited text did not
 #: rule out: in the calibrate pairs they were only ever added to unsupported sentences.
 _QUANTIFIERS = _words(
-    "always never only required requires require mandatory essential all every none no sole solely single "
+    "always never only alone required requires require mandatory essential all every none no sole solely single "
     "exclusively guarantee guarantees guaranteed invariably necessarily entirely fully completely most "
     "majority usually typically generally rarely seldom best worst primary main mostly largely mainly primarily "
     "predominantly chiefly any easily effortlessly"
@@ -88,14 +91,14 @@ _QUANTIFIERS = _words(
 _INTENSIFIERS = _words(
     "definitive definitively absolute absolutely flawless flawlessly insist insists insisted insisting "
     "expert-level significantly dramatically indisputable indisputably undeniable undeniably unquestionably "
-    "undoubtedly non-negotiable"
+    "undoubtedly non-negotiable definitely certainly"
 )
 #: Quantifiers of one reach: a paraphrase may say "every" for "all", "generally" for "tend to".
 _SAME_REACH = [
     _words("all every each any"),
     _words("usually typically generally tend tends commonly"),
     _words("required requires require mandatory necessary essential"),
-    _words("only sole solely exclusively"),
+    _words("only alone sole solely exclusively"),
     _words("rarely seldom"),
     _words("main primary chief principal"),
     _words("most majority"),
@@ -149,6 +152,46 @@ def _counts(text: str) -> set[tuple[str, str]]:
         counted = next((t for t in toks[i + 1 : i + 3] if t.isalpha() and t not in STOPWORDS), "")
         if number and counted:
             out.add((number, stem(counted)))
+    return out
+
+
+#: A number and the list it counts, after a colon, comma or dash: "four areas: operations, network, infrastructure
+#: and PC support", "two respects, demand and status".
+_COUNTED_LIST = re.compile(
+    r"\b(" + "|".join(w for w, n in _NUMBER_WORDS.items() if n.isdigit()) + r"|\d+)"
+    r"((?:\s+[\w’'-]+){0,4}?)\s*(?::|,|—|–|\s-)\s*([^.;:]+)",
+    re.IGNORECASE,
+)
+_LIST_END = re.compile(r"\s+(?:and|or)\s+")
+
+
+def _list_items(text: str) -> list[str]:
+    """The items of the list `text` opens with, up to the item after its first "and" or "or"."""
+    items: list[str] = []
+    for piece in text.split(","):
+        parts = _LIST_END.split(piece, maxsplit=1)
+        items.extend(part for part in parts if part.strip())
+        if len(parts) > 1:
+            break  # "... and PC support": the list ends with the item after its join
+    return items
+
+
+def _listed_counts(sentence: str, cited: str) -> set[str]:
+    """Numbers that count the items the sentence lists right after them, when the cited text lists as many from the
+    same first item: a count of what the passage lists is read off it ("three things: costs, safety and care" on
+    "costs, safety, and care"), where "three areas" of the passage's four is not."""
+    lower = cited.lower()
+    out = set()
+    for match in _COUNTED_LIST.finditer(sentence):
+        number = _NUMBER_WORDS.get(match.group(1).lower(), match.group(1))
+        items = _list_items(match.group(3))
+        first = re.findall(r"[a-z0-9]+", items[0].lower()) if items else []
+        start = lower.find(first[0]) if first else -1
+        if start < 0 or len(items) != int(number):
+            continue
+        theirs = _list_items(re.split(r"[.;:]", cited[start:], maxsplit=1)[0])
+        if len(theirs) == len(items):
+            out.add(number)
     return out
 
 
@@ -221,7 +264,7 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     words whose polarity it reverses (see `reversals`, `antonyms`), the phrases it swaps (`exchanges`) and the
     cause and effect it trades (`reversed_causes`)."""
     lower = cited.lower()
-    missing = sorted(_normal_numbers(sentence) - _normal_numbers(cited))
+    missing = sorted(_normal_numbers(sentence) - _normal_numbers(cited) - _listed_counts(sentence, cited))
     cited_words = set(re.findall(r"[a-z]+", lower.replace(".", "")))
     if _MOST_CASES.search(lower):
         cited_words |= _reach("usually")  # "in most cases" is the reach of "usually", not of "most"
