@@ -605,3 +605,11 @@ def test_alone_and_definitely_widen_a_claim() -> None:
 def test_over_time_is_no_lesser_side() -> None:
     cited = "This will change over time, and more and more CMIOs will prioritize strategy over operations."
     assert reversals("More and more CMIOs will put strategy ahead of operations over time.", cited) == []
+
+
+def test_a_capitalised_stopword_breaks_a_run() -> None:
+    """'IT' is not 'it': 'senior IT executives' holds no run 'senior executives'."""
+    bio = "She recruits CMIOs and other senior-level information technology positions."
+    assert (
+        borrowed("She recruits CMIOs and other senior IT executives.", bio, ["Engaged with senior executives."]) == []
+    )

@@ -36,10 +36,10 @@ def _runs(text: str, size: int = _RUN) -> dict[tuple[str, ...], str]:
     the name check's, and "Dr. Wood sees" frames a claim rather than making one."""
     words = []
     for i, word in enumerate(_WORD.findall(text)):
-        low = word.lower()
-        if low in STOPWORDS:
-            continue
-        plain = not (i and word[0].isupper()) and low not in _GENERIC and not _ROLE.fullmatch(low)
+        low, named = word.lower(), bool(i and word[0].isupper())
+        if low in STOPWORDS and not named:
+            continue  # but "IT" in "senior IT executives" is a name, not "it": it breaks the run
+        plain = not named and low not in _GENERIC and not _ROLE.fullmatch(low)
         words.append((low, plain and bool(content_words(low))))  # framing ("article", "candidates") breaks a run
     out: dict[tuple[str, ...], str] = {}
     for i in range(len(words) - size + 1):
