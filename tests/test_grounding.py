@@ -82,7 +82,12 @@ SECOND_GENERATION = (
 #: descriptions and reasons the passage does not give, runs borrowed from an uncited passage, ranking superlatives)
 #: and the two-feature refit (left-out-writer 0.961 / 0.893): 0.838 / 0.883. Recall rose 5.6 points; precision
 #: fell 7: 19 of 117 supported sentences removed, 11 of them partial statements. Floor: those, rounded down.
-FLOOR = {"precision": 0.83, "recall": 0.88}
+#: Then g22 and g23 became calibrate (their misses were read: counts of a listed passage's items, "over time",
+#: "alone", "definitely", "doubled", "IT" breaking a borrowed run) and the held-out split is g24-* and g25-* (a
+#: board briefing attributing views and adding causes; a recruiter's interview-prep sheet of competencies and
+#: probes; 250 pairs), written this session and kept unread, scored once after the refit on 24 batches
+#: (left-out-writer 0.958 / 0.893): 0.896 / 0.873. Floor: those, rounded down.
+FLOOR = {"precision": 0.89, "recall": 0.87}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
