@@ -618,3 +618,19 @@ def test_a_capitalised_stopword_breaks_a_run() -> None:
     assert (
         borrowed("She recruits CMIOs and other senior IT executives.", bio, ["Engaged with senior executives."]) == []
     )
+
+
+def test_a_change_turned_the_other_way_round_is_a_miss() -> None:
+    assert lexical_misses("Someone who can translate laymen's terms into complex technical concepts.", PRESENCE)
+    assert lexical_misses("Someone who can translate complex technical ideas into plain language.", PRESENCE) == ()
+
+
+def test_an_all_after_a_dash_gathers_the_list() -> None:
+    ethics = "High degree of confidentiality, maturity, tactfulness and business ethics."
+    assert lexical_misses("Confidentiality, maturity, tact and business ethics — all to a high degree.", ethics) == ()
+
+
+def test_authority_words_the_cited_text_lacks_are_misses() -> None:
+    roadmap = "Design and build the strategic IT roadmap."
+    assert lexical_misses("You have the final say on the strategic IT roadmap.", roadmap) == ("final",)
+    assert lexical_misses("The strategic IT roadmap is proven.", roadmap) == ("proven",)

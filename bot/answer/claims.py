@@ -17,7 +17,7 @@ from bot.answer.additions import descriptions, invented_examples, reasons
 from bot.answer.causes import reversed_causes
 from bot.answer.polarity import NEGATIVE_VERBS, antonyms, reversals, turned_comparatives
 from bot.answer.retrieval import STOPWORDS, stem, terms
-from bot.answer.swaps import exchanged_agent, exchanges, reversed_direction
+from bot.answer.swaps import exchanged_agent, exchanges, reversed_direction, turned_around
 
 
 def _words(text: str) -> frozenset[str]:
@@ -85,13 +85,14 @@ _QUANTIFIERS = _words(
     "predominantly chiefly any easily effortlessly"
 )
 #: Words that raise a claim's certainty or degree beyond what a passage says ("insists on" for "ideally wants",
-#: "the definitive resource" for "a good resource", "grown significantly" for "grown"): like a quantifier, each must
-#: be in the cited text (its root: "absolutely" meets "absolute"). Only words that do nothing else: "must", "firm"
-#: and "vital" are as often a paraphrase's ("must learn" for "will face ... learning"), so they are not here.
+#: "the definitive resource" for "a good resource", "grown significantly" for "grown", "the final say" on what a
+#: role only takes part in): like a quantifier, each must be in the cited text (its root: "absolutely" meets
+#: "absolute"). Only words that do nothing else: "must", "firm" and "vital" are as often a paraphrase's ("must
+#: learn" for "will face ... learning"), so they are not here.
 _INTENSIFIERS = _words(
     "definitive definitively absolute absolutely flawless flawlessly insist insists insisted insisting "
     "expert-level significantly dramatically indisputable indisputably undeniable undeniably unquestionably "
-    "undoubtedly non-negotiable definitely certainly"
+    "undoubtedly non-negotiable definitely certainly proven final unilateral ultimate"
 )
 #: Quantifiers of one reach: a paraphrase may say "every" for "all", "generally" for "tend to".
 _SAME_REACH = [
@@ -289,6 +290,7 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     missing.extend(antonyms(sentence, cited))
     missing.extend(exchanges(sentence, cited))
     missing.extend(reversed_direction(sentence, cited))
+    missing.extend(turned_around(sentence, cited))
     missing.extend(exchanged_agent(sentence, cited))
     missing.extend(reversed_causes(sentence, cited))
     return tuple(dict.fromkeys(missing))  # a role acronym is a name too: named once
@@ -317,8 +319,9 @@ _FLOAT_AFTER = _words("they we you these those them us may might can could will 
 def quantifiers(sentence: str) -> set[str]:
     """The sentence's quantifiers, less a floating "all" ("these may all help" says no more than "these help")
     and a "never" that denies a denial ("never loses", "never quits": an unfailing trait, not a reach), and
-    the idioms "get the most out of / from" and "make the most of" (make good use of, no majority)."""
-    words = re.findall(r"[a-z]+", sentence.lower())
+    the idioms "get the most out of / from" and "make the most of" (make good use of, no majority). An "all" after
+    a dash gathers the list before it ("... ethics — all to a high degree"), as after "they"."""
+    words = re.findall(r"[a-z]+", re.sub(r"[—–]\s*all\b", "— they all", sentence.lower()))
     return {
         w
         for i, w in enumerate(words)

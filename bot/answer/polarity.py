@@ -104,7 +104,7 @@ def _polarity(text: str) -> dict[str, tuple[str, set[int]]]:
     def reach(start: int, step: int, strong: bool = True) -> None:
         seen, j = 0, start
         while 0 <= j < len(toks) and toks[j] not in _POLAR_BREAK:
-            if toks[j : j + 2] == ["over", "time"]:
+            if toks[j : j + 2] in (["over", "time"], ["as", "time"]):
                 break  # "strategy ahead of operations over time": a time phrase, not the lesser side
             if _content(toks[j]):
                 marks[j] = max(marks[j], _STRONG if strong and seen < _SCOPE else _WEAK)

@@ -141,3 +141,31 @@ def exchanged_agent(sentence: str, cited: str) -> list[str]:
                 out.append(f"made {agent} the doer")
                 break
     return out
+
+
+# A change of form and its two ends: "translate complex technical concepts into laymen's terms", "synthesize new
+# technical information into existing structures" (up to six words each side).
+_INTO = re.compile(
+    r"\b(translat|synthes|turn|conver|transform|integrat|incorporat|fit)\w*\s+((?:[\w’'-]+\s+){1,6}?)into\s+"
+    r"((?:[\w’'-]+\s*){1,6})",
+    re.IGNORECASE,
+)
+
+
+def _changes(text: str) -> list[tuple[str, set[str], set[str]]]:
+    return [
+        (m.group(1).lower(), {_key(t)[:6] for t in terms(m.group(2))}, {_key(t)[:6] for t in terms(m.group(3))})
+        for m in _INTO.finditer(text)
+    ]
+
+
+def turned_around(sentence: str, cited: str) -> list[str]:
+    """'turned X into Y the other way' when the sentence changes into what the cited text changes from, and from
+    what it changes into: "translate laymen's terms into technical concepts" against "translate complex technical
+    concepts into laymen's terms". Every word is the passage's; only the direction turned."""
+    out = []
+    for verb, source, target in _changes(sentence):
+        for their_verb, their_source, their_target in _changes(cited):
+            if verb == their_verb and source & their_target and target & their_source and not source & their_source:
+                out.append(f"{verb}… into, the other way round")
+    return sorted(set(out))
