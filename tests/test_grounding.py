@@ -87,7 +87,12 @@ SECOND_GENERATION = (
 #: board briefing attributing views and adding causes; a recruiter's interview-prep sheet of competencies and
 #: probes; 250 pairs), written this session and kept unread, scored once after the refit on 24 batches
 #: (left-out-writer 0.958 / 0.893): 0.896 / 0.873. Floor: those, rounded down.
-FLOOR = {"precision": 0.89, "recall": 0.87}
+#: Then g24 and g25 became calibrate (a change turned the other way round, "final" and "proven", an "all" after a
+#: dash) and the held-out split is g26-* and g27-* (FAQ answers opening "Yes"/"No"; a plain-English explainer with
+#: few of the passage's words; 269 pairs), written this session and kept unread, scored once after the refit on 26
+#: batches (left-out-writer 0.953 / 0.897): 0.820 / 0.827 (g26 0.830 / 0.815, g27 0.813 / 0.836). A new writer
+#: still costs the guard 8 to 13 points against leaving a calibrate writer out. Floor: those, rounded down.
+FLOOR = {"precision": 0.82, "recall": 0.82}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
