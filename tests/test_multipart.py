@@ -3,8 +3,10 @@ answer to one gives each part its own point."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import pairwise
 
+import numpy as np
 import pytest
 
 from bot.answer.advisor import Advisor
@@ -169,3 +171,22 @@ def test_the_ingest_records_which_chunks_the_next_one_continues(built: tuple[Set
         assert set(read) <= {(doc, int(position) + 1)}, read
     finally:
         keyword.chunk_at = original  # type: ignore[method-assign]
+
+
+def test_a_multipart_question_encodes_its_parts_in_one_batch(
+    built: tuple[Settings, Advisor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One encode call per part cost a two-part question three; the parts are encoded with the whole, at once."""
+    _, advisor = built
+    embedder = advisor.index.embedder
+    calls: list[int] = []
+    real = embedder.encode
+
+    def counted(texts: Sequence[str]) -> np.ndarray:
+        calls.append(len(texts))
+        return real(texts)
+
+    monkeypatch.setattr(embedder, "encode", counted)
+    answer = advisor.ask_sync("What does a CTO do, and what qualifications should a CMIO have?")
+    assert answer.in_scope and answer.points
+    assert len(calls) == 1 and calls[0] >= 4

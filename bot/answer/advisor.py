@@ -35,7 +35,7 @@ from bot.answer.grounding import Guard
 from bot.answer.intent import route
 from bot.answer.known_roles import UnknownRoleError, resolve_role
 from bot.answer.llm_path import LLMPath
-from bot.answer.multipart import split_parts
+from bot.answer.multipart import part_question, split_parts
 from bot.answer.offers import FACETS, facet_questions, follow_ups
 from bot.answer.provenance import asks_for_source, source_answer
 from bot.answer.roles import find_roles
@@ -239,6 +239,8 @@ class Advisor:
             names = " and ".join(missing)
             reason = f"The knowledge base has no article about the {names} role yet."
             return decline(question, resolved.question, self.roles(), reason), []
+        parts = split_parts(resolved.question, self.roles())
+        self.search.prepare(resolved, parts)
         found = self.search.search(resolved)
         ranked, covered = found.ranked, found.roles
         evidence = self.search.evidence(resolved, found)
@@ -246,7 +248,6 @@ class Advisor:
         log.debug("scope %s from %s", decision, evidence)
         if decision == "decline":
             return decline(question, resolved.question, self.roles()), []
-        parts = split_parts(resolved.question, self.roles())
         chosen, uncovered, part_firsts = self._choose(parts, ranked, covered)
         if len(parts) > 1:
             # Each part was decided on its own: answered if any part is (partial when some are not).
@@ -298,10 +299,7 @@ class Advisor:
         for part in parts:
             named = [r for r in find_roles(part, known) if r in known]
             roles = named or list(covered)
-            # A part that names no role ("what challenges do outsiders face?") is asked about the question's
-            # roles, in words, as a follow-up is: the roles alone leave its dense similarity near zero.
-            asked = part if named or not roles else f"{part.rstrip(' ?')} for the {' and '.join(roles)} role?"
-            part_resolved = Resolved(asked, tuple(roles))
+            part_resolved = Resolved(part_question(part, roles), tuple(roles))
             found = self.search.search(part_resolved)
             evidence = self.search.evidence(part_resolved, found)
             if not found.ranked or self.scope.decide(evidence) != "answer":

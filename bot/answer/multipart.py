@@ -77,3 +77,9 @@ def _carries_first(first: str, part: str, roles: list[str]) -> bool:
     if _PERSON.search(part):
         return True
     return bool(_PRONOUN.search(part)) and not find_roles(part, roles) and not find_roles(first, roles)
+
+
+def part_question(part: str, roles: list[str]) -> str:
+    """A part that names no role ("what challenges do outsiders face?") asked about the question's roles, in words,
+    as a follow-up is: the roles alone leave its dense similarity near zero."""
+    return part if find_roles(part, roles) or not roles else f"{part.rstrip(' ?')} for the {' and '.join(roles)} role?"

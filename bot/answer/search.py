@@ -7,6 +7,8 @@ Everything here is blocking (embedding, Chroma); the advisor runs it in worker t
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import NamedTuple
@@ -18,6 +20,7 @@ from bot.answer.extractive import Candidate, SentencePicker, SentenceVectors, wi
 from bot.answer.followup import Resolved, resolve
 from bot.answer.implied import ImpliedRole
 from bot.answer.lexicon import Lexicon, LiveLexicon
+from bot.answer.multipart import part_question
 from bot.answer.passages import to_passages
 from bot.answer.retrieval import HybridRetriever, terms
 from bot.answer.roles import find_roles
@@ -36,6 +39,9 @@ from ingest.chunking import units
 from ingest.rolenames import neutral
 from ingest.store.index import KnowledgeIndex
 
+_PREPARED = 64
+"""Vectors kept from the questions' batches (see QuestionSearch.prepare): a few questions' worth, for the threads
+that answer at once."""
 SPECIFIC_DEPTH = 5
 """How many of the best sentences may hold what a specific ask wants (a figure need not be the very best one)."""
 
@@ -63,6 +69,8 @@ class QuestionSearch:
         self.implied = ImpliedRole(index.embedder.encode)
         self.picker = SentencePicker(SentenceVectors(index.embedder, index.unit_vectors), self.retriever.idf)
         self.lexicon = LiveLexicon(index)
+        self._prepared: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def roles(self) -> list[str]:
         """Every role some article of the live version is about."""
@@ -82,6 +90,31 @@ class QuestionSearch:
         understood = [self.understood(t) for t in turns]
         return resolve(self.understood(question), understood, self.roles(), self.words().names)
 
+    def prepare(self, resolved: Resolved, parts: Sequence[str]) -> None:
+        """Encodes in one batch what a question of several parts will be searched with: the whole and each part
+        (asked about the question's named roles), each with its role-neutral form. One encode call per search
+        cost a multipart question an encode per part; a batch of six short texts costs little more than one.
+        A part asked another way later (about a role only implied) is encoded then, as before."""
+        if len(parts) < 2:
+            return
+        roles = list(resolved.roles)
+        asked = [resolved.question, *(part_question(p, find_roles(p, roles) or roles) for p in parts)]
+        texts = [t for q in asked for t in (q, neutral(q))]
+        self._vectors(texts)
+
+    def _vectors(self, texts: Sequence[str]) -> list[list[float]]:
+        """Each text's vector, from the prepared batch where it is there, else encoded now (in one call)."""
+        with self._lock:
+            found = {t: self._prepared[t] for t in texts if t in self._prepared}
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            found.update(zip(missing, self.index.embedder.embed_documents(missing), strict=True))
+            with self._lock:
+                self._prepared.update((t, found[t]) for t in missing)
+                while len(self._prepared) > _PREPARED:
+                    self._prepared.popitem(last=False)
+        return [found[t] for t in texts]
+
     def search(self, resolved: Resolved, wide: bool = False) -> Found:
         """The question's passages, their sentences best first (the facet it asks for counting), and
         the known roles it is about (named, or clearly implied).
@@ -92,11 +125,7 @@ class QuestionSearch:
         """
         known = set(self.roles())
         covered = [r for r in resolved.roles if r in known]
-        plain = neutral(resolved.question)
-        if plain == resolved.question:  # no role named: one vector serves both
-            vector = neutral_vector = self.index.embedder.embed_query(plain)
-        else:
-            vector, neutral_vector = self.index.embedder.embed_documents([resolved.question, plain])
+        vector, neutral_vector = self._vectors([resolved.question, neutral(resolved.question)])
         # A question that names no role may still mean one ("the MD who championed the EHR"): the
         # answer then follows that role as if it were named (retrieval, the scope's role signal, the lead).
         implied = None if resolved.roles else self.implied.of(vector, self.roles())
