@@ -639,3 +639,17 @@ def test_authority_words_the_cited_text_lacks_are_misses() -> None:
     roadmap = "Design and build the strategic IT roadmap."
     assert lexical_misses("You have the final say on the strategic IT roadmap.", roadmap) == ("final",)
     assert lexical_misses("The strategic IT roadmap is proven.", roadmap) == ("proven",)
+
+
+def test_an_opening_answer_word_frames_the_claim(guard: Guard) -> None:
+    """'No —' answers the question; the claim after it is what the passage must support."""
+    leader = "In larger health systems, the expanded areas will have their own specialized leader."
+    plain = guard.features(
+        "In larger health systems, the expanded areas will have their own specialized leader.", [leader]
+    )
+    framed = guard.features(
+        "Not necessarily — in larger health systems, the expanded areas will have their own specialized leader.",
+        [leader],
+    )
+    assert framed.missing == plain.missing == ()
+    assert lexical_misses("A mostly mission-driven culture.", "mission-driven in most cases") == ()

@@ -268,7 +268,8 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     missing = sorted(_normal_numbers(sentence) - _normal_numbers(cited) - _listed_counts(sentence, cited))
     cited_words = set(re.findall(r"[a-z]+", lower.replace(".", "")))
     if _MOST_CASES.search(lower):
-        cited_words |= _reach("usually")  # "in most cases" is the reach of "usually", not of "most"
+        # "in most cases" is the reach of "usually" (and of "mostly": "a mostly mission-driven culture"), not of "most"
+        cited_words |= _reach("usually") | {"mostly"}
     for name in sorted(_names(sentence)):
         key = name.lower().removesuffix("’s").removesuffix("'s")
         if key in _TITLES:
@@ -349,6 +350,20 @@ def novel_share(sentence: str, cited: str, question: str = "") -> float:
         return 0.0
     known = {stem(t) for t in terms(cited)} | {stem(t) for t in terms(question)}
     return sum(1 for w in words if stem(w) not in known) / len(words)
+
+
+#: An answer word that opens a sentence ("Yes —", "No,", "Not necessarily:"): it answers the question asked and
+#: frames the claim after it, which is what the cited text must support; read as a claim, "no" was a denial and
+#: "necessarily" a quantifier that no passage holds.
+_ANSWER_WORD = re.compile(
+    r"^\s*(?:yes|no|not necessarily|not quite|not really|not always|in short|short answer)\s*(?:[—–:;,]|\s-)\s*",
+    re.IGNORECASE,
+)
+
+
+def without_answer_word(sentence: str) -> str:
+    """The sentence without an opening answer word (`_ANSWER_WORD`)."""
+    return _ANSWER_WORD.sub("", sentence, count=1)
 
 
 def asserts_nothing(sentence: str, question: str = "") -> bool:

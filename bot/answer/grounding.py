@@ -33,7 +33,14 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answer.claims import asserts_nothing, clauses, content_words, lexical_misses, novel_share
+from bot.answer.claims import (
+    asserts_nothing,
+    clauses,
+    content_words,
+    lexical_misses,
+    novel_share,
+    without_answer_word,
+)
 from bot.answer.elsewhere import borrowed
 from bot.answer.hygiene import cited_numbers, strip_citations
 from bot.answer.polarity import denials
@@ -272,6 +279,7 @@ class Guard:
     ) -> Features:
         """The evidence for one sentence from its cited passages' texts (context: titles, authors; elsewhere: the
         passages given to the model that the sentence does not cite)."""
+        sentence = without_answer_word(sentence)
         pieces, windows = _evidence(tuple(passages))
         cited = "\n".join([*passages, context])
         known = content_words(f"{cited}\n{question}")
