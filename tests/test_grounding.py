@@ -92,7 +92,12 @@ SECOND_GENERATION = (
 #: few of the passage's words; 269 pairs), written this session and kept unread, scored once after the refit on 26
 #: batches (left-out-writer 0.953 / 0.897): 0.820 / 0.827 (g26 0.830 / 0.815, g27 0.813 / 0.836). A new writer
 #: still costs the guard 8 to 13 points against leaving a calibrate writer out. Floor: those, rounded down.
-FLOOR = {"precision": 0.82, "recall": 0.82}
+#: Then g26 and g27 became calibrate (an opening answer word such as "No —" frames the claim; "in most cases" vouches
+#: for "mostly") and the held-out split is g28-* and g29-* (a due-diligence memo hiding the error in one clause;
+#: brisk committee chat messages; 280 pairs), committed apart and unread, scored once after the refit on 28 batches
+#: (left-out-writer 0.944 / 0.893): 0.960 / 0.832 (g28 0.969 / 0.840, g29 0.949 / 0.824; misses: 10 swaps, 7
+#: inventions, 4 contradictions). Floor: those, rounded down.
+FLOOR = {"precision": 0.96, "recall": 0.83}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
