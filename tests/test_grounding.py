@@ -96,8 +96,8 @@ SECOND_GENERATION = (
 #: for "mostly") and the held-out split is g28-* and g29-* (a due-diligence memo hiding the error in one clause;
 #: brisk committee chat messages; 280 pairs), committed apart and unread, scored once after the refit on 28 batches
 #: (left-out-writer 0.944 / 0.893): 0.960 / 0.832 (g28 0.969 / 0.840, g29 0.949 / 0.824; misses: 10 swaps, 7
-#: inventions, 4 contradictions). Floor: those, rounded down.
-FLOOR = {"precision": 0.96, "recall": 0.83}
+#: inventions, 4 contradictions; precision 0.9597 exactly). Floor: those, rounded down.
+FLOOR = {"precision": 0.95, "recall": 0.83}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
