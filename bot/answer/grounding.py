@@ -320,20 +320,14 @@ class Guard:
         joins = [", ".join(found[i] for i in sorted(order[:k])) for k in sizes]
         return float((self._evidence_vectors(joins) @ head).max())
 
-    def judge(
-        self,
-        sentence: str,
-        passages: Sequence[str],
-        context: str = "",
-        question: str = "",
-        elsewhere: Sequence[str] = (),
-    ) -> Verdict:
-        """Supported or not, with the reason: a lexical miss, or the model's probability."""
+    def judge(self, sentence: str, chosen: Sequence[Passage], uncited: Sequence[Passage], question: str) -> Verdict:
+        """Supported or not by the `chosen` passages, with the reason: a lexical miss, or the model's probability."""
         claim = strip_citations(sentence)
         cited = tuple(sorted(cited_numbers(sentence)))
         if asserts_nothing(claim, question):
             return Verdict(sentence, cited, True, "asserts nothing", claim=False)
-        features = self.features(claim, passages, context, question, elsewhere)
+        texts, elsewhere = [p.text for p in chosen], [p.text for p in uncited]
+        features = self.features(claim, texts, _context(chosen), question, elsewhere)
         if features.missing:
             return Verdict(sentence, cited, False, "not in the cited text: " + ", ".join(features.missing), features)
         p = self.model.probability(features)
@@ -357,8 +351,8 @@ class Guard:
             kept: list[str] = []
             for sentence in _sentences(body):
                 chosen = [p for n in sorted(cited_numbers(sentence)) for p in by_number.get(n, [])] or list(passages)
-                uncited = [p.text for p in passages if p not in chosen]
-                verdict = self.judge(sentence, [p.text for p in chosen], _context(chosen), question, uncited)
+                uncited = [p for p in passages if p not in chosen]
+                verdict = self.judge(sentence, chosen, uncited, question)
                 verdicts.append(verdict)
                 if verdict.supported:
                     kept.append(sentence)
