@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from bot.answer.claims import content_words
 from bot.answer.retrieval import STOPWORDS, stem
@@ -30,10 +31,12 @@ about ("health system", "role"), which a paraphrase repeats from the question as
 _ROLE = re.compile(r"c[a-z]{1,3}os?")
 
 
+@lru_cache(maxsize=1024)
 def _runs(text: str, size: int = _RUN) -> dict[tuple[str, ...], str]:
     """Each run of `size` consecutive content words (stopwords skipped) by its stems, with its words as written.
     A run holds no role acronym, no generic word and no name (a capitalised word after the first): names are
-    the name check's, and "Dr. Wood sees" frames a claim rather than making one."""
+    the name check's, and "Dr. Wood sees" frames a claim rather than making one. Cached: every sentence of an
+    answer is checked against the same passages (callers only read the result)."""
     words = []
     for i, word in enumerate(_WORD.findall(text)):
         low, named = word.lower(), bool(i and word[0].isupper())

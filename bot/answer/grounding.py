@@ -6,7 +6,8 @@ sentence says against what its cited passages say, with two kinds of evidence:
 - lexical, as hard rules (bot.answer.claims, polarity, swaps, elsewhere): every number, name, role acronym,
   quantifier ("most", "usually", "only", "mainly") and intensifier ("insists", "definitive") in the sentence must
   appear in the cited text, no word may be reversed, swapped for its opposite, graded the other way or trade
-  places with another, and no run of three content words may come from a passage the sentence does not cite;
+  places with another, and no run of content words may come from a passage the sentence does not cite
+  (bot.answer.elsewhere), nor an example, description or reason the passage does not give (additions);
 - semantic, as a small logistic model (weights in grounding_model.json, fitted by
   `python -m bot.quality.grounding` on our own labelled sentence-passage pairs): the sentence's likeness
   to the cited text (its best unit, piece or window of units, the sentence read whole or as its bare

@@ -97,8 +97,7 @@ class QuestionSearch:
         A part asked another way later (about a role only implied) is encoded then, as before."""
         if len(parts) < 2:
             return
-        roles = list(resolved.roles)
-        asked = [resolved.question, *(part_question(p, find_roles(p, roles) or roles) for p in parts)]
+        asked = [resolved.question, *(part_question(p, list(resolved.roles)) for p in parts)]
         texts = [t for q in asked for t in (q, neutral(q))]
         self._vectors(texts)
 

@@ -160,7 +160,7 @@ def _changes(text: str) -> list[tuple[str, set[str], set[str]]]:
 
 
 def turned_around(sentence: str, cited: str) -> list[str]:
-    """'turned X into Y the other way' when the sentence changes into what the cited text changes from, and from
+    """'<verb>… into, the other way round' when the sentence changes into what the cited text changes from, and from
     what it changes into: "translate laymen's terms into technical concepts" against "translate complex technical
     concepts into laymen's terms". Every word is the passage's; only the direction turned."""
     out = []

@@ -83,29 +83,26 @@ class Report:
         }
 
 
-def _bodies(root: Path) -> dict[str, str]:
-    """Each article's text: what else the model could have been given beside a pair's passage (the guard's
-    `elsewhere`). A live answer is given a few passages, not whole articles, so its check finds fewer borrowed
-    claims than calibration does, never more."""
-    return {path.name: split_front_matter(path.read_text(encoding="utf-8"))[1] for path in sorted(root.glob("*.md"))}
-
-
-def _titles(root: Path) -> dict[str, str]:
-    """Each article's title, author and publisher: what a citation vouches for beside its passage."""
-    out: dict[str, str] = {}
+def _articles(root: Path) -> dict[str, tuple[str, str]]:
+    """Each article's source line (title, author, publisher: what a citation vouches for beside its passage) and
+    its text (what else the model could have been given beside a pair's passage: the guard's `elsewhere`). A live
+    answer is given a few passages, not whole articles, so its check finds fewer borrowed claims than calibration
+    does, never more."""
+    out: dict[str, tuple[str, str]] = {}
     for path in sorted(root.glob("*.md")):
-        front, _ = split_front_matter(path.read_text(encoding="utf-8"))
-        out[path.name] = " ".join(str(front.get(k, "")) for k in ("title", "author", "publisher"))
+        front, body = split_front_matter(path.read_text(encoding="utf-8"))
+        out[path.name] = (" ".join(str(front.get(k, "")) for k in ("title", "author", "publisher")), body)
     return out
 
 
 def score(guard: Guard, pairs: Sequence[Pair], knowledge: Path) -> list[Scored]:
     """Each pair's features against its passage, its article's title and author, and the rest of its article."""
-    titles, bodies = _titles(knowledge), _bodies(knowledge)
-    return [
-        Scored(p, guard.features(p.sentence, [p.passage], titles.get(p.source, ""), "", [bodies.get(p.source, "")]))
-        for p in pairs
-    ]
+    articles = _articles(knowledge)
+    scored = []
+    for p in pairs:
+        source, body = articles.get(p.source, ("", ""))
+        scored.append(Scored(p, guard.features(p.sentence, [p.passage], source, "", [body])))
+    return scored
 
 
 def predict(model: GroundingModel, scored: Scored) -> bool:
