@@ -3,6 +3,8 @@ carries (prompt, passages, question, settings) and how the reply is cleaned (cit
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
@@ -13,7 +15,18 @@ from bot.answer.prompts import CONDENSE_PROMPT, SYSTEM_PROMPT
 from bot.answer.settings import LLMSettings
 from bot.answer.types import Passage
 from tests.fakes import FakeOpenAI
-from tests.llm_cases import CLEAN_ANSWER, EVIL_URL, KEY, PASSAGES, QUESTION, RAW_ANSWER, SOURCE_URL, SOURCES
+from tests.fakes.openai_server import serving_in_thread
+from tests.llm_cases import (
+    CLEAN_ANSWER,
+    EVIL_URL,
+    KEY,
+    PASSAGES,
+    QUESTION,
+    RAW_ANSWER,
+    SOURCE_URL,
+    SOURCES,
+    make_answerer,
+)
 from tests.llm_fixtures import answerer_fixture, srv_fixture  # noqa: F401
 
 pytestmark = pytest.mark.timeout(10)
@@ -89,3 +102,13 @@ def test_build_chat_model_uses_settings_without_retries() -> None:
     assert model.max_tokens == 123
     assert model.openai_api_base == "http://127.0.0.1:9/v1"
     assert isinstance(model.openai_api_key, SecretStr) and model.openai_api_key.get_secret_value() == "k"
+
+
+def test_answerers_on_two_event_loops_do_not_share_a_connection() -> None:
+    """Each event loop its own answerer, as each test (or a CLI command) has: langchain-openai caches one async
+    HTTP client per base URL for the whole process, and a connection pooled on a closed loop broke the next
+    loop's call (langchain-ai/langchain#35783), so build_chat_model gives every model a client of its own."""
+    with serving_in_thread(FakeOpenAI(api_key=KEY)) as server:
+        server.reply = RAW_ANSWER
+        texts = [asyncio.run(make_answerer(server).answer(QUESTION, PASSAGES, [])) for _ in range(3)]
+    assert texts == [CLEAN_ANSWER] * 3

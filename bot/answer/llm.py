@@ -83,6 +83,10 @@ def build_chat_model(settings: LLMSettings, api_key: str | None) -> BaseChatMode
         kwargs["base_url"] = settings.base_url
     if api_key is not None:
         kwargs["api_key"] = api_key
+    if settings.provider == "openai":
+        # langchain-openai otherwise shares one cached async client per base URL across the whole process, and a
+        # connection pooled on one event loop breaks a call on the next (langchain-ai/langchain#35783).
+        kwargs["http_async_client"] = openai.DefaultAsyncHttpxClient()
     model = init_chat_model(model=settings.model, model_provider=settings.provider, **kwargs)
     if not isinstance(model, BaseChatModel):  # only a configurable_fields call returns anything else
         raise TypeError(f"init_chat_model returned {type(model).__name__}, not a chat model")
