@@ -6,33 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer.causes import reversed_causes
-from bot.answer.claims import asserts_nothing, clauses, lexical_misses
-from bot.answer.elsewhere import borrowed
+from bot.answer.claims import lexical_misses
 from bot.answer.grounding import Guard
-from bot.answer.polarity import antonyms, denials, reversals, turned_comparatives
-from bot.answer.swaps import exchanged_agent, exchanges
-from bot.answer.types import Passage, Source
+from bot.answer.types import Passage
 from bot.quality.grounding import load_pairs, report, score
 from ingest.embedding.factory import Embedder
+from tests.grounding_cases import CMIO, CTO, EXPERIENCE, PRESENCE, SECOND_GENERATION
 
 ROOT = Path(__file__).resolve().parents[1]
-CTO = Source(1, "The Health System CTO", "Bonnie Siegel", "Witt/Kieffer", "cto-role-bonnie-siegel.md")
-CMIO = Source(2, "CMIOs in Healthcare: The Next Generation Makes Its Mark", "Hillary Ross", "Witt/Kieffer", "cmio.md")
-PRESENCE = (
-    "The “super-techy” nerd in the cubicle in the computer room has given way to someone who has executive "
-    "presence, can manage people, communicate effectively, and can translate complex technical concepts into "
-    "laymen’s terms."
-)
-EXPERIENCE = (
-    "The hiring manager ideally wants someone with 5-plus years of applicable experience from a similar health "
-    "organization."
-)
-CRITICAL = "One of the most critical executive positions in healthcare is the CMIO."
-SECOND_GENERATION = (
-    "Second-generation CMIOs tend to be more strategic and visionary, engaged with senior executives on the "
-    "high-level planning that goes into making the right investments in IT."
-)
 
 #: What make test holds the held-out pairs to, beside issue 16's target: measured once on the fresh g3-* set after
 #: the word-alignment, swap and framing rules were tuned by grouped CV on calibrate only (0.824 / 0.803), rounded
@@ -113,91 +94,6 @@ def passages() -> list[Passage]:
     ]
 
 
-def test_an_invented_number_is_a_lexical_miss() -> None:
-    assert lexical_misses("A CTO needs 25 years of experience.", f"{EXPERIENCE}\n{CTO.title}") == ("25",)
-
-
-def test_a_role_the_cited_article_is_not_about_is_a_lexical_miss() -> None:
-    assert lexical_misses("A CMIO needs 5-plus years of experience.", f"{EXPERIENCE}\n{CTO.title}") == ("CMIO",)
-
-
-def test_a_number_in_words_meets_its_digits() -> None:
-    assert lexical_misses("Look for five-plus years of experience.", EXPERIENCE) == ()
-
-
-def test_a_decade_meets_ten_years_and_an_invented_decade_is_a_miss() -> None:
-    assert lexical_misses("The club has met for more than ten years.", "The club has met for over a decade.") == ()
-    assert lexical_misses("Over the past decade the club has grown.", "The club has grown.") == ("10",)
-
-
-def test_an_invented_name_is_a_lexical_miss() -> None:
-    assert "Mayo" in lexical_misses("The ideal CTO worked at the Mayo Clinic.", PRESENCE)
-
-
-def test_a_name_the_source_line_holds_is_no_miss() -> None:
-    assert (
-        lexical_misses("Bonnie Siegel says a CTO needs executive presence.", f"{PRESENCE}\n{CTO.title} Bonnie Siegel")
-        == ()
-    )
-
-
-def test_a_widened_claim_is_a_lexical_miss() -> None:
-    assert "always" in lexical_misses("The CTO must always translate technical concepts.", PRESENCE)
-
-
-def test_a_quantifier_of_the_same_reach_is_no_miss() -> None:
-    assert lexical_misses("Lead every network activity.", "Lead all network activities.") == ()
-    assert lexical_misses("CMIOs are generally strategic.", "CMIOs tend to be strategic.") == ()
-    assert "always" in lexical_misses("CMIOs are always strategic.", "CMIOs tend to be strategic.")
-
-
-def test_any_and_easily_widen_a_claim() -> None:
-    cited = "Nurses from other hospitals can move into the clinic's manager roles."
-    assert "any" in lexical_misses("Nurses from any hospital can move into the clinic's manager roles.", cited)
-    assert "easily" in lexical_misses("Nurses from other hospitals can easily move into the manager roles.", cited)
-    assert "any" not in lexical_misses(
-        "Any nurse manager covers every shift.", "Every nurse manager covers all shifts."
-    )
-
-
-def test_two_phrases_that_trade_places_are_a_swap() -> None:
-    cited = "Some health systems don't know what to do with their CMIOs after the implementation is done."
-    assert exchanges("Some CMIOs don't know what to do with their health systems after the implementation.", cited)
-    skills = "Skills from other industries are transferable to healthcare and provide fresh insight."
-    assert exchanges("Skills from healthcare are transferable to other industries and provide fresh insight.", skills)
-    assert exchanges(skills, skills) == []
-    assert exchanges("The CIO reports to the CTO about the search.", "The CTO reports to the CIO about the search.")
-
-
-def test_a_cause_made_the_effect_is_a_reversal() -> None:
-    """Written for this rule (not a calibrate pair): a hospital's staffing and its budget."""
-    cited = (
-        "Because the budget for nursing in the hospital is so tight, this has forced nurse managers to cover shifts."
-    )
-    flipped = "Because nurse managers have covered shifts, the budget for nursing in the hospital has become tight."
-    assert reversed_causes(flipped, cited) == ["reversed cause and effect"]
-    assert reversed_causes(
-        "The ward grew busier because the clinic team has grown.",
-        "The clinic team has grown, as the ward grows busier.",
-    )
-    moved = "Nurse managers have had to cover shifts because the nursing budget in the hospital is so tight."
-    assert reversed_causes(moved, cited) == []  # the clauses moved, the cause stayed the cause
-    assert reversed_causes("The nursing budget is tight.", cited) == []
-    made = "Nurse managers covering shifts is what has made the nursing budget in the hospital so tight."
-    assert reversed_causes(made, cited) == ["reversed cause and effect"]
-    straight = "The tight nursing budget in the hospital has made nurse managers cover shifts."
-    assert reversed_causes(straight, cited) == []
-
-
-def test_a_passive_that_makes_the_object_the_doer_is_a_miss() -> None:
-    """Written for this rule (not calibrate pairs): who teaches whom on a ward."""
-    cited = "Charge nurses were responsible for coaching new residents and staff, and for training them on the ward."
-    assert exchanged_agent("Charge nurses were coached and trained by residents.", cited) == ["made residents the doer"]
-    assert exchanged_agent("New residents were coached by charge nurses.", cited) == []  # the doer stays the doer
-    assert exchanged_agent("New residents and staff were trained on the ward.", cited) == []  # no agent named
-    assert exchanged_agent("Residents were coached by nurses.", "Residents were coached by nurses on the ward.") == []
-
-
 def test_a_partial_statement_of_a_long_list_meets_its_items(guard: Guard) -> None:
     """The closest segments joined (Features.segments), not the whole list, are what a partial claim is held to."""
     cited = (
@@ -208,182 +104,6 @@ def test_a_partial_statement_of_a_long_list_meets_its_items(guard: Guard) -> Non
     features = guard.features(claim, [cited])
     assert features.segments > features.unit  # the whole list, one unit, is further from the claim
     assert features.window == features.segments
-
-
-def test_phrases_of_one_list_may_trade_places() -> None:
-    cited = "The CTO training and skills from other industries are transferable to healthcare."
-    paraphrase = "Skills and training that CTOs build in other industries are transferable to healthcare."
-    assert exchanges(paraphrase, cited) == []
-
-
-def test_a_list_join_does_not_reach_across_a_clause() -> None:
-    source = "A good nurse manager can come from a hospital ward or a clinic."
-    assert exchanges("A good clinic manager can come from a hospital ward or a nurse team.", source)
-    assert exchanges("A good nurse manager can come from a clinic or a hospital ward.", source) == []
-
-
-def test_a_paraphrase_that_moves_a_whole_clause_is_no_swap() -> None:
-    cited = "Because talent demand in healthcare is huge, professionals from other industries bridge into CTO roles."
-    moved = "Professionals from other industries bridge into CTO roles because talent demand in healthcare is huge."
-    assert exchanges(moved, cited) == []
-
-
-def test_denying_words_the_cited_text_lacks_are_counted() -> None:
-    cited = "First-generation CMIOs had significant responsibility for implementing clinical systems."
-    assert denials("First-generation CMIOs had little responsibility for implementing clinical systems.", cited) == 1
-    assert denials("Coaches don't need Latin.", "A coach does not need Latin.") == 0
-
-
-def test_a_credential_the_cited_text_lacks_is_a_lexical_miss() -> None:
-    assert "M.D." in lexical_misses(
-        "Pat Lee, M.D., leads the search practice.", "Pat Lee, J.D. leads the search practice."
-    )
-    assert lexical_misses("Pat Lee, Ph.D., leads it.", "Pat Lee, PhD, leads it.") == ()
-
-
-def test_one_of_the_most_narrowed_to_the_most_is_a_lexical_miss() -> None:
-    cited = "One of the most demanding roles in a hospital is the night manager."
-    assert "the most" in lexical_misses("The night manager is the most demanding role in a hospital.", cited)
-    assert lexical_misses("The night manager is one of the most demanding roles in a hospital.", cited) == ()
-
-
-def test_an_ordinal_generation_must_match() -> None:
-    assert lexical_misses("First-generation CMIOs tend to be strategic.", SECOND_GENERATION) == ("first-",)
-
-
-def test_a_negated_word_the_source_asserts_is_reversed() -> None:
-    found = reversals("Sales skills are not transferable to teaching.", "Sales skills are transferable to teaching.")
-    assert "reversed transferable" in found
-    assert reversals("Sales skills do not transfer to teaching.", "Sales skills are transferable to teaching.")
-
-
-def test_the_same_negation_in_other_words_is_no_reversal() -> None:
-    assert reversals("Coaches do not have to be fluent in Latin.", "A coach does not need to be fluent in Latin.") == []
-    assert reversals("Not only patience but humour helps.", "Patience and humour help.") == []
-
-
-def test_a_negated_negative_verb_asserts() -> None:
-    assert reversals("Don't overlook candidates from small firms.", "Candidates can come from small firms.") == []
-
-
-def test_a_floating_all_widens_nothing() -> None:
-    cited = "Ability to listen effectively and have an unfailing sense of humor."
-    assert lexical_misses("Listening well and a sense of humor may all be wanted.", cited) == ()
-    assert "all" in lexical_misses("All CTOs listen well.", cited)
-
-
-def test_a_negation_that_without_cancels_asserts() -> None:
-    cited = "Health system CIOs need a strong team."
-    assert reversals("CIOs cannot do without a strong team.", cited) == []
-    assert denials("CIOs cannot do without a strong team.", cited) == 0
-    assert reversals("CIOs do not need a strong team.", cited)
-    assert reversals("CMIOs are neither strategic nor visionary.", "CMIOs are strategic and visionary.")
-
-
-def test_a_swapped_preference_is_reversed() -> None:
-    assert reversals("Teams will favour speed over accuracy.", "Teams will favour accuracy over speed.") == [
-        "reversed accuracy",
-        "reversed speed",
-    ]
-    assert reversals("Teams will put accuracy ahead of speed.", "Teams will favour accuracy over speed.") == []
-
-
-def test_rather_than_reverses_what_the_source_asserts() -> None:
-    assert reversals("Mentors should be patient rather than strict.", "Mentors should be strict and not patient.") == [
-        "reversed patient",
-        "reversed strict",
-    ]
-    assert reversals("Mentors should be strict rather than patient.", "Mentors should be strict and not patient.") == []
-
-
-def test_what_has_given_way_is_the_old_side() -> None:
-    assert reversals(
-        "Careful planning has given way to improvisation.", "Improvisation has given way to careful planning."
-    )
-    assert (
-        reversals("Improvisation was replaced by careful planning.", "Improvisation has given way to careful planning.")
-        == []
-    )
-
-
-def test_a_weak_negation_does_not_count_against_a_strong_one() -> None:
-    """ "less about X" and "from X to Y" soften X; only a clean word against a strong negation is a reversal."""
-    assert reversals("The job is less about paperwork and more about people.", "The job isn't about paperwork.") == []
-    assert reversals("Expect a shift from paperwork toward people.", "Leaders will prefer people over paperwork.") == []
-
-
-def test_an_antonym_of_the_sources_word_is_a_lexical_miss() -> None:
-    assert antonyms("The market has shrunk.", "The market has grown.") == ["shrink against grow"]
-    assert antonyms("Call before the meeting starts.", "Call after the meeting ends.") == ["before against after"]
-    assert "shrink against grow" in lexical_misses("The market has shrunk.", "The market has grown.")
-
-
-def test_an_antonym_the_source_also_holds_is_no_miss() -> None:
-    assert antonyms("Budgets grew and then shrank.", "Budgets shrank after they grew.") == []
-
-
-def test_a_role_acronym_the_cited_text_does_not_name_is_a_miss_unless_it_is_the_reader() -> None:
-    source = "The CFO is responsible for the annual budget."
-    assert "COO" in lexical_misses("The COO is responsible for the annual budget.", source)
-    assert lexical_misses("CIOs should ask who owns the annual budget: the CFO.", source) == ()
-    assert lexical_misses("CIOs shouldn't forget that the CFO owns the annual budget.", source) == ()
-    assert lexical_misses("As a CIO, know that the CFO owns the annual budget.", source) == ()
-    assert lexical_misses("A CIO may want to ask the CFO about the annual budget.", source) == ()
-    assert "CIO" in lexical_misses("The CFO reports to the CIO on the annual budget.", source)
-    # Only the CIO reads the answer: another role before "should" or "will" is a claim about that role.
-    assert "COO" in lexical_misses("The COO should own the annual budget.", source)
-    assert "CTO" in lexical_misses("More and more CTOs will own the annual budget.", source)
-
-
-def test_numbers_that_trade_what_they_count_are_a_miss() -> None:
-    source = "The survey covered four regions and 30 hospitals."
-    assert lexical_misses("The survey covered 30 regions and four hospitals.", source)
-    assert lexical_misses("Thirty hospitals in four regions were surveyed.", source) == ()
-
-
-def test_paraphrases_of_rank_title_and_preference_are_no_miss() -> None:
-    assert (
-        lexical_misses("Nursing ranks among the most demanding jobs.", "One of the most demanding jobs is nursing.")
-        == ()
-    )
-    assert lexical_misses("They interviewed Dr. Ann Lee.", "They interviewed Ann Lee, M.D., a surgeon.") == ()
-    assert "Dr" in lexical_misses("They interviewed Dr. Ann Lee.", "They interviewed Ann Lee, a surgeon.")
-    assert lexical_misses("Teams are putting safety ahead of speed.", "Teams will prioritize safety over speed.") == ()
-    assert lexical_misses("Find someone whose patience never quits.", "Look for unfailing patience.") == ()
-    assert lexical_misses("Buyers often pick the cheaper plan.", "Buyers pick the cheaper plan.") == ()
-
-
-def test_narrowing_a_claim_to_its_main_part_is_a_miss() -> None:
-    assert "mainly" in lexical_misses("Nurses mainly work nights.", "Nurses work nights and days.")
-    assert lexical_misses("Nurses largely work nights.", "Nurses mostly work nights.") == ()
-    assert lexical_misses("Get the most out of the tools.", "Optimise the tools.") == ()
-
-
-def test_general_opposites_reverse_a_claim() -> None:
-    assert antonyms("The team works at a strategic level.", "The team works at an operational level.")
-    assert antonyms("The remit was narrowed.", "The remit has expanded.")
-    assert antonyms("They were poor at planning.", "They were strong in planning.")
-
-
-def test_more_than_compares_alike_however_far_more_stands_from_than() -> None:
-    assert (
-        reversals(
-            "Staff want to get more from the tools than they currently can.",
-            "Staff want to get more out of the tools than they are currently able to.",
-        )
-        == []
-    )
-
-
-def test_a_lead_or_a_statement_of_silence_asserts_nothing() -> None:
-    assert asserts_nothing("Here is what the articles say about hiring a CTO:", "What should I look for in a CTO?")
-    assert asserts_nothing("The articles do not cover salaries.")
-    assert not asserts_nothing("A CTO needs executive presence.", "What should I look for in a CTO?")
-
-
-def test_clauses_split_a_true_clause_from_an_added_one() -> None:
-    parts = clauses("The CMIO role has been in place for over a decade and usually reports to the chief executive.")
-    assert len(parts) == 2
 
 
 def test_supported_sentences_stay_and_an_invention_with_a_valid_citation_goes(guard: Guard) -> None:
@@ -469,38 +189,11 @@ def test_a_cited_statement_of_silence_does_not_count_as_a_kept_claim(guard: Guar
     assert grounded.ungrounded()
 
 
-def test_in_most_cases_vouches_for_usually_but_the_most_does_not() -> None:
-    cited = "They need to be mission-driven and not profit-driven in most cases."
-    assert lexical_misses("They usually need to put mission ahead of profit.", cited) == ()
-    assert "usually" in lexical_misses("They usually are the most critical hires.", "They are the most critical hires.")
-
-
-def test_too_new_for_denies_what_follows() -> None:
-    cited = "The role has been in place long enough that we now see a second generation making its mark."
-    assert denials("The role is too new for a second generation to have made its mark.", cited) == 1
-    assert denials("The second generation is making its mark, too.", cited) == 0
-
-
 def test_a_clause_added_to_a_faithful_claim_is_a_miss(guard: Guard) -> None:
     cited = "A good CTO candidate can come from a healthcare IT vendor or consulting firm."
     added = "A good CTO candidate can come from a healthcare IT vendor, a consulting firm, or a large military role."
     assert any(m.startswith("an added clause") for m in guard.features(added, [cited]).missing)
     assert not guard.features("Good CTO candidates can come from vendors or consulting firms.", [cited]).missing
-
-
-def test_a_movement_sent_the_other_way_is_a_miss() -> None:
-    cited = "Demand is so huge that IT professionals from other industries bridge into healthcare CTO roles."
-    assert lexical_misses("Healthcare IT professionals bridge out of healthcare into roles in other industries.", cited)
-    assert not lexical_misses("Professionals from other industries move into healthcare CTO roles.", cited)
-    outside = "A CTO from outside of healthcare."
-    assert not lexical_misses("A CTO from outside healthcare moves into a CTO role.", outside)
-
-
-def test_judgements_reversed_in_other_words_are_misses() -> None:
-    assert lexical_misses("The CMIO is one of the more peripheral positions.", "One of the most critical positions.")
-    assert lexical_misses("Demand for talent is modest.", "The technology talent demand is so huge.")
-    assert denials("Skills transfer poorly to healthcare.", "Skills are transferable to healthcare.") == 1
-    assert denials("Second-generation CMIOs have yet to emerge.", "We now see second-generation CMIOs.") == 1
 
 
 def test_a_relative_clause_that_adds_a_fact_is_a_miss(guard: Guard) -> None:
@@ -509,141 +202,11 @@ def test_a_relative_clause_that_adds_a_fact_is_a_miss(guard: Guard) -> None:
     assert any(m.startswith("an added clause") for m in guard.features(added, [cited]).missing)
 
 
-def test_a_comparative_turned_the_other_way_is_a_miss() -> None:
-    assert turned_comparatives("The CMIO ranks among the less critical executive positions.", CRITICAL) == [
-        "less critical (turned)"
-    ]
-    assert turned_comparatives("Second-generation CMIOs tend to be less strategic.", SECOND_GENERATION) == [
-        "less strategic (turned)"
-    ]
-    assert turned_comparatives("Second-generation CMIOs are more strategic than before.", SECOND_GENERATION) == []
-
-
-def test_an_intensifier_the_cited_text_lacks_is_a_miss() -> None:
-    assert lexical_misses("The hiring manager insists on 5-plus years of experience.", EXPERIENCE) == ("insists",)
-    assert lexical_misses("SFIA is the definitive resource.", "SFIA is a good resource.") == ("definitive",)
-    assert lexical_misses("Ethics matter absolutely.", "Absolute ethics matter.") == ()
-
-
-def test_a_common_opposite_reverses_a_claim_but_a_non_prefix_does_not() -> None:
-    assert "different against similar" in lexical_misses(
-        "The hiring manager wants experience from a different kind of organization.", EXPERIENCE
-    )
-    # "non-technical colleagues" names other people; it does not deny "technical" (calibrate: 2 supported
-    # sentences removed for one unsupported caught, so a "non-" prefix is no antonym)
-    assert antonyms("A CTO explains technical ideas to non-technical colleagues.", "Technical concepts.") == []
-
-
-def test_more_than_they_get_measures_and_denies_nothing() -> None:
-    """'want more from systems than they get today' says what the source says; 'get' is not denied."""
-    assert (
-        reversals(
-            "Physicians want more from information systems than they get today.",
-            "Physicians are looking to get more out of information systems than they are currently able to.",
-        )
-        == []
-    )
-
-
-def test_a_claim_from_a_passage_the_sentence_does_not_cite_is_a_miss() -> None:
-    implementation = "First-generation CMIOs had significant responsibility for implementing clinical systems."
-    engaging = "They were responsible for engaging physicians and staff and ensuring successful outcomes."
-    sentence = "First-generation CMIOs implemented clinical systems and engaged physicians and staff."
-    assert borrowed(sentence, implementation, [engaging]) == [
-        "from an uncited passage: engaged physicians",
-        "from an uncited passage: engaged physicians staff",
-        "from an uncited passage: physicians staff",
-    ]
-    # two words, one of which the cited text holds, are a paraphrase's as often as a borrowing
-    assert borrowed("CMIOs lead clinical staff.", implementation, ["Clinical staff need training."]) == []
-    assert borrowed(sentence, f"{implementation} {engaging}", []) == []
-    # names and roles make no run: a speaker ("Dr. Wood says") frames a claim
-    assert borrowed("Dr. Wood says CMIOs lead.", implementation, ["Dr. Wood says a lot."]) == []
-
-
 def test_the_guard_removes_a_claim_borrowed_from_an_uncited_passage(guard: Guard) -> None:
     text = "Second-generation CMIOs can manage people and communicate effectively [2]."
     grounded = guard.check(text, passages())
     assert grounded.removed == 1
     assert "uncited passage" in grounded.verdicts[0].reason
-
-
-def test_an_example_the_cited_text_does_not_give_is_a_miss() -> None:
-    leader = "In larger health systems, the expanded areas will have their own specialized leader."
-    assert lexical_misses("Expanded areas such as telehealth will have their own specialized leader.", leader) == (
-        "an example the cited text does not give: telehealth",
-    )
-    areas = "The role has expanded to include data analytics, IT security and telehealth."
-    assert lexical_misses("The role has grown into areas such as telehealth and IT security.", areas) == ()
-
-
-def test_a_description_of_a_person_the_cited_text_does_not_give_is_a_miss() -> None:
-    wood = "Raths interviewed Chris Wood, M.D., CMIO at Loyola University Health System."
-    assert lexical_misses("Chris Wood, M.D., a practicing internist, is CMIO at Loyola University Health System.", wood)
-    assert lexical_misses("Chris Wood, M.D., the CMIO at Loyola University Health System, spoke to Raths.", wood) == ()
-
-
-def test_a_ranking_superlative_the_cited_text_lacks_is_a_miss() -> None:
-    contender = "Someone trained in large complex military or government IT roles would be a good contender."
-    assert lexical_misses("Military IT people are the strongest contenders.", contender) == ("strongest",)
-    assert lexical_misses("Military IT people can be strong contenders.", contender) == ()
-
-
-def test_a_reason_the_cited_text_does_not_give_is_a_miss() -> None:
-    demand = "Because the technology talent demand is so huge, IT professionals bridge into healthcare CTO roles."
-    (miss,) = lexical_misses("IT professionals bridge into CTO roles because signing bonuses lure them.", demand)
-    assert miss.startswith("a reason the cited text does not give")
-    assert lexical_misses("IT professionals bridge into CTO roles because talent demand is huge.", demand) == ()
-
-
-def test_make_the_most_of_is_an_idiom_not_a_majority() -> None:
-    optimize = "CMIOs are transforming along with their systems to optimize the technology."
-    assert lexical_misses("CMIOs change with their systems to make the most of technology.", optimize) == ()
-    assert lexical_misses("Most CMIOs change with their systems.", optimize) == ("most",)
-
-
-def test_a_count_of_the_items_the_passage_lists_is_no_miss_but_a_wrong_count_is() -> None:
-    areas = "The traditional CTO role over operations, network, infrastructure and PC support has expanded."
-    assert (
-        lexical_misses("The role covered four areas: operations, network, infrastructure and PC support.", areas) == ()
-    )
-    assert lexical_misses("The role covered three areas: operations, network and infrastructure.", areas) == ("3",)
-    assert lexical_misses("CTO demand has doubled.", "CTO demand has grown.") == ("2x",)
-
-
-def test_alone_and_definitely_widen_a_claim() -> None:
-    manage = "The CTO is responsible for managing the technical services."
-    assert lexical_misses("The CTO alone is responsible for managing the technical services.", manage) == ("alone",)
-    assert lexical_misses("The CTO is definitely responsible for the technical services.", manage) == ("definitely",)
-
-
-def test_over_time_is_no_lesser_side() -> None:
-    cited = "This will change over time, and more and more CMIOs will prioritize strategy over operations."
-    assert reversals("More and more CMIOs will put strategy ahead of operations over time.", cited) == []
-
-
-def test_a_capitalised_stopword_breaks_a_run() -> None:
-    """'IT' is not 'it': 'senior IT executives' holds no run 'senior executives'."""
-    bio = "She recruits CMIOs and other senior-level information technology positions."
-    assert (
-        borrowed("She recruits CMIOs and other senior IT executives.", bio, ["Engaged with senior executives."]) == []
-    )
-
-
-def test_a_change_turned_the_other_way_round_is_a_miss() -> None:
-    assert lexical_misses("Someone who can translate laymen's terms into complex technical concepts.", PRESENCE)
-    assert lexical_misses("Someone who can translate complex technical ideas into plain language.", PRESENCE) == ()
-
-
-def test_an_all_after_a_dash_gathers_the_list() -> None:
-    ethics = "High degree of confidentiality, maturity, tactfulness and business ethics."
-    assert lexical_misses("Confidentiality, maturity, tact and business ethics — all to a high degree.", ethics) == ()
-
-
-def test_authority_words_the_cited_text_lacks_are_misses() -> None:
-    roadmap = "Design and build the strategic IT roadmap."
-    assert lexical_misses("You have the final say on the strategic IT roadmap.", roadmap) == ("final",)
-    assert lexical_misses("The strategic IT roadmap is proven.", roadmap) == ("proven",)
 
 
 def test_an_opening_answer_word_frames_the_claim(guard: Guard) -> None:

@@ -22,6 +22,8 @@ _EXAMPLES = re.compile(
     re.IGNORECASE,
 )
 _ITEMS = re.compile(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+")
+#: What closes a list of examples without adding one ("..., and data analytics, among others").
+_OPEN_END = re.compile(r"^(?:among|and|or)?\s*(?:others|other things|more|so on|so forth|etc\.?|to name a few)$", re.I)
 
 
 def _have(cited: str) -> set[str]:
@@ -43,7 +45,7 @@ def invented_examples(sentence: str, cited: str) -> list[str]:
     for match in _EXAMPLES.finditer(sentence):
         for item in _ITEMS.split(match.group(1)):
             words = _words(item)
-            if words and not have & set(words):
+            if words and not have & set(words) and not _OPEN_END.match(item.strip()):
                 out.append(f"an example the cited text does not give: {item.strip()}")
     return out
 

@@ -41,7 +41,7 @@ def denials(sentence: str, cited: str) -> int:
     count = 0
     for i, word in enumerate(words):
         after = words[i + 1 : i + 4]
-        if word in _NEGATORS and any(w.startswith(v) for w in after for v in NEGATIVE_VERBS):
+        if word in _NEGATORS and any(negative_verb(w) for w in after):
             continue  # "shouldn't overlook", "never loses": a denied denial asserts
         if _double(words, i):
             continue
@@ -75,6 +75,19 @@ NEGATIVE_VERBS = _words(
     "overlook ignore neglect dismiss discount underestimate forget exclude avoid reject hesitate fail miss "
     "doubt lose stop quit"
 )
+_INFLECTIONS = ("", "s", "es", "d", "ed", "ing", "ted", "ting", "ped", "ping")
+
+
+def negative_verb(word: str) -> bool:
+    """Whether a word is one of NEGATIVE_VERBS or its inflection ("overlooked", "quitting"): not any word that
+    merely starts like one ("quite" is no "quit", "missionary" no "miss")."""
+    return any(
+        word.startswith(base) and word[len(base) :] in _INFLECTIONS
+        for verb in NEGATIVE_VERBS
+        for base in ((verb, verb[:-1]) if verb.endswith("e") else (verb,))
+    )
+
+
 _PREFER = _words(
     "prioritize prioritise prioritizes prioritises prioritizing prioritising favor favour favors favours prefer "
     "prefers preferring value values valuing choose chooses choosing emphasize emphasise emphasizes emphasises "
@@ -118,7 +131,7 @@ def _polarity(text: str) -> dict[str, tuple[str, set[int]]]:
             first = next((w for w in toks[i + 1 : i + 4] if _content(w)), "")
             if _double(toks, i):
                 continue
-            if nxt not in _NOT_DENYING and not any(first.startswith(v) for v in NEGATIVE_VERBS):
+            if nxt not in _NOT_DENYING and not negative_verb(first):
                 reach(i + 1, 1)
         elif (tok, nxt) in (("rather", "than"), ("instead", "of")):
             reach(i + 2, 1)
@@ -189,7 +202,8 @@ _OPPOSITES = _words(
     "surplus:shortage upward:downward expand:narrow widen:narrow strong:poor good:poor creative:conventional "
     "innovative:conventional strategic:operational strategic:tactical critical:peripheral integral:peripheral "
     "central:peripheral critical:marginal integral:marginal huge:modest large:modest less:higher grow:lose "
-    "similar:different similar:unlike similar:dissimilar"
+    "similar:different similar:unlike similar:dissimilar good:bad change:unchanged expand:unchanged grow:unchanged "
+    "evolve:unchanged transform:unchanged"
 )
 _ANTONYM: dict[str, set[str]] = {}
 for _pair in _OPPOSITES:
