@@ -78,7 +78,13 @@ ROOT = Path(__file__).resolve().parents[1]
 #: brisk committee chat messages; 280 pairs), committed apart and unread, scored once after the refit on 28 batches
 #: (left-out-writer 0.944 / 0.893): 0.960 / 0.832 (g28 0.969 / 0.840, g29 0.949 / 0.824; misses: 10 swaps, 7
 #: inventions, 4 contradictions; precision 0.9597 exactly). Floor: those, rounded down.
-FLOOR = {"precision": 0.95, "recall": 0.83}
+#: Session 20: g28 and g29 became calibrate (a prefix read "quite" as the negative verb "quit"; "among others",
+#: "gen-1", "generally" on a flat claim were false removals; "unchanged" against a change) and the held-out split is
+#: g30-* and g31-* (newsletter takeaways weighted to swaps of who does what; a "be specific" answer weighted to
+#: invented specifics; 261 pairs), written in session 19, committed apart and unread, scored once after the refit on
+#: 30 batches (left-out-writer 0.952 / 0.889): 0.928 / 0.824 (g30 0.930 / 0.768, 12 of its 16 misses swaps; g31
+#: 0.926 / 0.893). Floor: those, rounded down.
+FLOOR = {"precision": 0.92, "recall": 0.82}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
