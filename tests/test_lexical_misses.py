@@ -337,3 +337,45 @@ def test_generally_hedges_a_flat_claim_but_widens_a_limited_one() -> None:
     assert lexical_misses(
         "Health systems generally don’t know what to do with their CMIOs after the EHR.", limited
     ) == ("generally",)
+
+
+def test_two_roles_that_trade_what_is_said_of_each_are_a_swap() -> None:
+    cited = "Health system CIOs need a strong team, and the Chief Technology Officer (CTO) role has grown."
+    assert lexical_misses("CTOs need a strong team, and the CIO role has grown.", cited) == (
+        "CIO for CTO (role…)",
+        "CTO for CIO (need…)",
+    )
+    assert lexical_misses("CIOs need a strong team, and the CTO role has grown.", cited) == ()
+
+
+def test_a_post_or_a_long_description_the_cited_text_lacks_is_a_miss() -> None:
+    cited = "As I discussed with contributing editor David Raths of Healthcare Informatics, they were strong."
+    assert lexical_misses(
+        "As discussed with David Raths, publisher of Healthcare Informatics, they were strong.", cited
+    )
+    assert (
+        lexical_misses(
+            "I discussed with David Raths, contributing editor of Healthcare Informatics, their strengths.", cited
+        )
+        == ()
+    )
+    wood = "Raths interviewed Chris Wood, M.D., CMIO at Loyola University Health System in Maywood, Illinois."
+    assert lexical_misses("Raths interviewed Chris Wood, M.D., a practicing hospitalist and CMIO at Loyola.", wood) == (
+        "a description the cited text does not give: Chris Wood, a practicing hospitalist",
+    )
+
+
+def test_the_reader_addressed_is_no_invented_role() -> None:
+    cited = "A good CTO candidate can come from a healthcare IT vendor or consulting firm."
+    assert lexical_misses("For CIOs, a good CTO candidate may come from a healthcare IT vendor.", cited) == ()
+    assert lexical_misses("The CIO hires a good CTO candidate from a healthcare IT vendor.", cited) == ("CIO",)
+
+
+def test_the_cited_texts_own_words_in_another_order_are_not_borrowed() -> None:
+    cited = "Strong planning, organization, critical thinking and communication (verbal and written) skills."
+    elsewhere = ["Background in written and verbal communication, analysis and budget management."]
+    sentence = "Look for strong planning, critical thinking and written and verbal communication skills."
+    assert borrowed(sentence, cited, elsewhere) == []
+    assert borrowed("Look for budget management skills.", cited, elsewhere) == [
+        "from an uncited passage: budget management"
+    ]

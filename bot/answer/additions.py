@@ -58,14 +58,25 @@ _DESCRIBED = re.compile(
     r"(?=,|\.|;|\s+who\b|\s+is\b|$)"
 )
 _DESCRIPTION_WORDS = 5
+_DESCRIPTION_HEAD = re.compile(r"\s+(?:and|at|of|in|with|for|from|who)\s+")
+#: The same without an article, when it names a post "of", "at" or "for" somewhere: "David Raths, publisher of
+#: Healthcare Informatics," for "contributing editor David Raths of Healthcare Informatics".
+_POSTED = re.compile(
+    r"\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)(?:,\s+(?:[A-Z][a-z]?\.){2,})?,\s+"
+    r"((?!(?:who|which|that|says|said|notes|writes)\b)[a-z][a-z-]*(?:\s+[a-z][a-z-]*){0,2}\s+(?:of|at|for)\s+[A-Z][^,.;()]*?)"
+    r"(?=,|\.|;|\s+who\b|\s+is\b|$)"
+)
 
 
 def descriptions(sentence: str, cited: str) -> list[str]:
     """Descriptions of a person the cited text names, with words it lacks ("a board-certified internist")."""
     have, lower = _have(cited), cited.lower()
     out = []
-    for match in _DESCRIBED.finditer(sentence):
+    for match in [*_DESCRIBED.finditer(sentence), *_POSTED.finditer(sentence)]:
         described = match.group(2)
+        if len(described.split()) > _DESCRIPTION_WORDS:
+            # "a practicing hospitalist and CMIO at Loyola ...": its head says who the person is.
+            described = _DESCRIPTION_HEAD.split(described)[0]
         if match.group(1).split()[-1].lower() not in lower or len(described.split()) > _DESCRIPTION_WORDS:
             continue
         if set(_words(described)) - have:

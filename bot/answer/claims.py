@@ -17,7 +17,7 @@ from bot.answer.additions import descriptions, invented_examples, reasons
 from bot.answer.causes import reversed_causes
 from bot.answer.polarity import antonyms, negative_verb, reversals, turned_comparatives
 from bot.answer.retrieval import STOPWORDS, stem, terms
-from bot.answer.swaps import exchanged_agent, exchanges, reversed_direction, turned_around
+from bot.answer.swaps import exchanged_agent, exchanged_roles, exchanges, reversed_direction, turned_around
 
 
 def _words(text: str) -> frozenset[str]:
@@ -304,20 +304,25 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     missing.extend(reversed_direction(sentence, cited))
     missing.extend(turned_around(sentence, cited))
     missing.extend(exchanged_agent(sentence, cited))
+    missing.extend(exchanged_roles(sentence, cited))
     missing.extend(reversed_causes(sentence, cited))
     return tuple(dict.fromkeys(missing))  # a role acronym is a name too: named once
 
 
 def roles(sentence: str, cited: str) -> list[str]:
     """Role acronyms of the sentence that the cited text does not name, less the reader of advice: the CIO
-    before an advising word ("CIOs should", "a CIO may want", "CIOs shouldn't") or after "as a" ("As a CIO, ...")."""
+    before an advising word ("CIOs should", "a CIO may want", "CIOs shouldn't"), after "as a" ("As a CIO, ...") or
+    addressed ("For CIOs, ...")."""
     have = set(_ROLE.findall(cited))
     out = set()
     for match in _ROLE.finditer(sentence):
         following = re.match(r"\s*([A-Za-z'’]+)", sentence[match.end() :])
         after = re.sub(r"n['’]t$", "", following.group(1).lower()) if following else ""  # "shouldn't": "should"
         before = sentence[: match.start()].lower().split()[-2:]
-        advised = after in _ADVISED or before[-1:] == ["as"] or before == ["as", "a"] or before == ["as", "an"]
+        addressed = sentence[match.end() :].startswith(",") and (
+            before[-1:] == ["for"] or before in (["for", "a"], ["for", "the"])
+        )
+        advised = after in _ADVISED or before[-1:] == ["as"] or before in (["as", "a"], ["as", "an"]) or addressed
         reader = advised and match.group(1) == _READER
         if match.group(1) not in have and not reader:
             out.add(match.group(1))

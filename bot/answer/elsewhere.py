@@ -59,7 +59,13 @@ def borrowed(sentence: str, cited: str, elsewhere: Sequence[str]) -> list[str]:
         return []
     own = {**_runs(sentence), **_runs(sentence, 2)}
     known = {stem(w) for w in _WORD.findall(cited.lower())}
-    found = {run for run in own.keys() - _runs(cited).keys() if len(run) == _RUN or not known & set(run)}
+    # A run of three whose words the cited text holds in another order ("written and verbal communication" for
+    # "communication (verbal and written)") restates it; a pair needs neither word there.
+    found = {
+        run
+        for run in own.keys() - _runs(cited).keys()
+        if not set(run) <= known and (len(run) == _RUN or not known & set(run))
+    }
     if not found:
         return []
     other = set().union(*(_runs(text).keys() | _runs(text, 2).keys() for text in elsewhere))

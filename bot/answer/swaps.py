@@ -169,3 +169,24 @@ def turned_around(sentence: str, cited: str) -> list[str]:
             if verb == their_verb and source & their_target and target & their_source and not source & their_source:
                 out.append(f"{verb}… into, the other way round")
     return sorted(set(out))
+
+
+#: A role acronym and the word after it ("CIOs need", "CTO role", "CTO (CTO) role"): who is said to do or be what.
+_ROLE_AND_NEXT = re.compile(r"\b(C[A-Z]{1,3}O)s?\b\)?(?:\s*\([A-Z]+\))?\s+([a-z]+)")
+
+
+def _role_pairs(text: str) -> set[tuple[str, str]]:
+    return {(m.group(1), m.group(2)[:5]) for m in _ROLE_AND_NEXT.finditer(text) if m.group(2) not in STOPWORDS}
+
+
+def exchanged_roles(sentence: str, cited: str) -> list[str]:
+    """Roles that trade what the cited text says of each: "CTOs need a strong team, and the CIO role has grown"
+    against "CIOs need a strong team, and the ... (CTO) role has grown". Both acronyms are in the cited text, so
+    the check of roles it does not name passes; the word after each says who does what."""
+    theirs = _role_pairs(cited)
+    out = []
+    for role, word in sorted(_role_pairs(sentence) - theirs):
+        others = sorted(r for r, w in theirs if w == word and r != role)
+        if others:
+            out.append(f"{role} for {others[0]} ({word}…)")
+    return out
