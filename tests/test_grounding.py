@@ -84,7 +84,13 @@ ROOT = Path(__file__).resolve().parents[1]
 #: invented specifics; 261 pairs), written in session 19, committed apart and unread, scored once after the refit on
 #: 30 batches (left-out-writer 0.952 / 0.889): 0.928 / 0.824 (g30 0.930 / 0.768, 12 of its 16 misses swaps; g31
 #: 0.926 / 0.893). Floor: those, rounded down.
-FLOOR = {"precision": 0.92, "recall": 0.82}
+#: Then g30 and g31 became calibrate (two roles trading what is said of each; a post or a long description of a
+#: person; "For CIOs," addressing the reader) and the held-out split is g32-* and g33-* (an upbeat recruiter's post
+#: weighted to contradictions in other words and scope shifts; committee minutes weighted to swaps; 276 pairs),
+#: written this session, committed apart and unread, scored once after the refit on 32 batches (left-out-writer
+#: 0.953 / 0.888): 0.955 / 0.731 (g32 0.931 / 0.771; g33 0.981 / 0.693, 14 of its 23 misses swaps). Writers briefed
+#: for swaps find the guard's weakest side: recall falls 9 points. Floor: those, rounded down.
+FLOOR = {"precision": 0.95, "recall": 0.73}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
