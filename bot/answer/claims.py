@@ -17,6 +17,7 @@ from bot.answer.additions import descriptions, invented_examples, reasons
 from bot.answer.causes import reversed_causes
 from bot.answer.polarity import antonyms, negative_verb, reversals, turned_comparatives
 from bot.answer.retrieval import STOPWORDS, stem, terms
+from bot.answer.stance import other_speakers, raised_modals
 from bot.answer.swaps import exchanged_agent, exchanged_roles, exchanges, reversed_direction, turned_around
 
 
@@ -217,15 +218,20 @@ def miscounts(sentence: str, cited: str) -> list[str]:
     return out
 
 
+#: What comes before a word that opens a sentence: nothing, or a question or exclamation mark (quotes and spaces
+#: between).
+_OPENS = re.compile(r"(?:^|[?!])[\s“”\"'‘’(]*$")
+
+
 def _names(sentence: str) -> set[str]:
-    """Capitalised words and acronyms that are not the sentence's first word or common capitals."""
-    words = _WORDS.findall(sentence)
+    """Capitalised words and acronyms that open no sentence ("Coming from outside? Expect ...": "Expect" opens
+    one) and are not common capitals."""
     out: set[str] = set()
-    for i, word in enumerate(words):
-        bare = word.strip("'’-")
+    for match in _WORDS.finditer(sentence):
+        bare = match.group(0).strip("'’-")
         if not bare or not bare[0].isupper():
             continue
-        if i == 0 and not bare.isupper():
+        if _OPENS.search(sentence[: match.start()]) and not bare.isupper():
             continue
         if bare.lower().rstrip("s") in _COMMON_CAPITALS or bare.lower() in _COMMON_CAPITALS:
             continue
@@ -305,6 +311,8 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     missing.extend(turned_around(sentence, cited))
     missing.extend(exchanged_agent(sentence, cited))
     missing.extend(exchanged_roles(sentence, cited))
+    missing.extend(other_speakers(sentence, cited))
+    missing.extend(raised_modals(sentence, cited))
     missing.extend(reversed_causes(sentence, cited))
     return tuple(dict.fromkeys(missing))  # a role acronym is a name too: named once
 

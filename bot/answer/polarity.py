@@ -203,7 +203,7 @@ _OPPOSITES = _words(
     "innovative:conventional strategic:operational strategic:tactical critical:peripheral integral:peripheral "
     "central:peripheral critical:marginal integral:marginal huge:modest large:modest less:higher grow:lose "
     "similar:different similar:unlike similar:dissimilar good:bad change:unchanged expand:unchanged grow:unchanged "
-    "evolve:unchanged transform:unchanged"
+    "evolve:unchanged transform:unchanged tactful:blunt tactfulness:bluntness"
 )
 _ANTONYM: dict[str, set[str]] = {}
 for _pair in _OPPOSITES:

@@ -1,0 +1,37 @@
+"""Who holds a claim and how firmly (bot.answer.stance), and the names the guard reads: a view given to another
+speaker, a possibility raised to a requirement, and a capitalised word that only opens a sentence."""
+
+from __future__ import annotations
+
+from bot.answer.claims import lexical_misses
+from bot.answer.stance import other_speakers, raised_modals
+
+WOOD = "“This isn’t an implementation job,” Dr. Wood says."
+CANDIDATE = "A good CTO candidate can come from a healthcare IT vendor or consulting firm."
+
+
+def test_a_view_given_to_another_speaker_is_a_miss() -> None:
+    assert other_speakers("“This isn’t an implementation job,” says Hillary Ross.", WOOD) == ["said by Ross, not Wood"]
+    assert other_speakers("Hillary Ross writes that Dr. Wood says it isn’t an implementation job.", WOOD) == []
+    assert other_speakers("Dr. Wood says it is not an implementation job.", WOOD) == []
+    assert other_speakers("Hillary Ross notes that the role is evolving.", "The role is evolving.") == []
+
+
+def test_a_possibility_raised_to_a_requirement_is_a_miss() -> None:
+    assert raised_modals("A good CTO candidate must come from a healthcare IT vendor.", CANDIDATE) == [
+        "required where the cited text allows: must come"
+    ]
+    assert raised_modals("A good CTO candidate may come from a healthcare IT vendor.", CANDIDATE) == []
+    assert (
+        raised_modals("CIOs must learn to work with clinicians.", "A CTO will face learning to work with clinicians.")
+        == []
+    )
+
+
+def test_a_capitalised_word_that_opens_a_sentence_is_no_name() -> None:
+    cited = "Someone who has been trained in large complex military or government IT roles would be a good contender."
+    assert (
+        lexical_misses("Trained in large, complex military or government IT roles? You’d be a good contender!", cited)
+        == ()
+    )
+    assert lexical_misses("Trained in military IT roles? Then Acme would hire you.", cited) == ("Acme",)
