@@ -90,7 +90,13 @@ ROOT = Path(__file__).resolve().parents[1]
 #: written this session, committed apart and unread, scored once after the refit on 32 batches (left-out-writer
 #: 0.953 / 0.888): 0.955 / 0.731 (g32 0.931 / 0.771; g33 0.981 / 0.693, 14 of its 23 misses swaps). Writers briefed
 #: for swaps find the guard's weakest side: recall falls 9 points. Floor: those, rounded down.
-FLOOR = {"precision": 0.95, "recall": 0.73}
+#: Then g32 and g33 became calibrate (a view given to another speaker; "must" for "can"; a capitalised word after
+#: a question mark opens a sentence) and the held-out split is g34-* and g35-* (chat messages weighted to invented
+#: specifics; an executive summary weighted to partial claims, swaps and added causes; 261 pairs), written this
+#: session, committed apart and unread, scored once after the refit on 34 batches (left-out-writer 0.954 / 0.882):
+#: 0.951 / 0.748 (g34 0.934 / 0.803; g35 0.976 / 0.683, 11 of its 19 misses partial claims: one half faithful, the
+#: other added). Floor: those, rounded down.
+FLOOR = {"precision": 0.95, "recall": 0.74}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
