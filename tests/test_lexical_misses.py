@@ -379,3 +379,26 @@ def test_the_cited_texts_own_words_in_another_order_are_not_borrowed() -> None:
     assert borrowed("Look for budget management skills.", cited, elsewhere) == [
         "from an uncited passage: budget management"
     ]
+
+
+def test_a_role_written_in_lower_case_is_still_a_role() -> None:
+    cited = "The CTO is responsible for the day-to-day delivery of all infrastructure technical services."
+    assert lexical_misses("the cmio handles day-to-day delivery of infrastructure technical services", cited) == (
+        "CMIO",
+    )
+    assert lexical_misses("the cto handles day-to-day delivery of infrastructure technical services", cited) == ()
+    assert lexical_misses("a cameo by the condo board", "a cameo by the condo board") == ()
+
+
+def test_a_total_given_to_each_of_a_group_is_a_miss() -> None:
+    cited = "It is a good resource that breaks down technology skills into six categories and 96 skills."
+    assert lexical_misses("It breaks skills into six categories, each of which contains 96 skills.", cited) == (
+        "each: breaks skills into six categories each of which contains 96 skills",
+    )
+    assert lexical_misses("It breaks skills into six categories and 96 skills.", cited) == ()
+
+
+def test_an_acronym_of_the_cited_texts_own_words_is_no_invented_name() -> None:
+    cited = "The role has expanded to include disaster recovery, telehealth and business intelligence."
+    assert lexical_misses("The role now covers DR, telehealth and BI.", cited) == ()
+    assert lexical_misses("The role now covers DR, telehealth and ML.", cited) == ("ML",)

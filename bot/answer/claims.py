@@ -15,10 +15,12 @@ import re
 
 from bot.answer.additions import descriptions, invented_examples, reasons
 from bot.answer.causes import reversed_causes
+from bot.answer.numbers import distributed, invented_numbers, miscounts, numbers_in
 from bot.answer.polarity import antonyms, negative_verb, reversals, turned_comparatives
-from bot.answer.retrieval import STOPWORDS, stem, terms
+from bot.answer.retrieval import stem, terms
 from bot.answer.stance import other_speakers, raised_modals
 from bot.answer.swaps import exchanged_agent, exchanged_roles, exchanges, reversed_direction, turned_around
+from ingest.rolenames import TITLES
 
 
 def _words(text: str) -> frozenset[str]:
@@ -26,47 +28,6 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_NUMBER_WORDS = {
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-    "ten": "10",
-    "eleven": "11",
-    "twelve": "12",
-    "fifteen": "15",
-    "twenty": "20",
-    "thirty": "30",
-    "hundred": "100",
-    "forty": "40",
-    "fifty": "50",
-    "dozen": "12",
-    "half": "1/2",
-    "quarter": "1/4",
-    "thousand": "1000",
-    "million": "1000000",
-    "billion": "1000000000",
-    "percent": "%",
-    "twice": "2x",
-    "double": "2x",
-    "doubled": "2x",
-    "halved": "1/2",
-    "tripled": "3x",
-    "triple": "3x",
-    "decades": "10y+",
-    "decade": "10",
-}
-#: A generation written with its digit ("gen-1 CMIOs", "2nd-gen", "generation 2"): the ordinal, not a count.
-_GENERATION = re.compile(r"\bgen(?:eration)?[-\s]?([1-3])\b|\b([1-3])(?:st|nd|rd)[-\s]gen(?:eration)?\b", re.IGNORECASE)
-_GENERATION_ORDINALS = {"1": "first", "2": "second", "3": "third"}
-#: An ordinal that qualifies a noun ("second-generation", "first generation") is a number too; a bare
-#: "First," that orders an answer's points is not.
-_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|next|last)(?:-|\s+(?=generation))", re.IGNORECASE)
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 #: Capitalised words that name nothing in particular; a sentence may use them without its passage doing so.
 _COMMON_CAPITALS = _words(
@@ -120,8 +81,9 @@ _MOST_CASES = re.compile(r"\b(?:in most cases|most of the time|more often than n
 #: Titles a name may carry and what in the cited text vouches for each ("Dr. Chris Wood" for "Chris Wood, M.D.").
 _TITLES = {"dr": _words("dr md doctor physician")}
 #: C-suite roles as acronyms ("CTO", "CMIO"): naming a role the cited text does not name moves a claim to
-#: another executive. Read as words, not substrings ("cto" is inside "director").
-_ROLE = re.compile(r"\b(C[A-Z]{1,3}O)s?\b")
+#: another executive. Read as words, not substrings ("cto" is inside "director"); the common roles in lower case
+#: too, as chat writes them ("first-gen ctos"), but not any lower-case word of that shape ("cameo", "condo").
+_ROLE = re.compile(r"\b(C[A-Z]{1,3}O|(?i:" + "|".join(TITLES).lower() + r"))s?\b")
 #: The addressee of advice ("CIOs should ...", "CIOs may want ..."): the CIO (who hires, and reads the answer)
 #: before one of these is the reader, not a claim about that role. Only the CIO: "The COO should ..." and
 #: "more and more CTOs will ..." on a passage about another role are claims about the role they name.
@@ -146,81 +108,19 @@ _SILENCE = re.compile(
 )
 
 
-def _normal_numbers(text: str) -> set[str]:
-    """Digits, number words and noun-qualifying ordinals, in one spelling so that 'five' meets '5'."""
-    text = _GENERATION.sub(lambda m: _GENERATION_ORDINALS[m.group(1) or m.group(2)] + "-generation", text)
-    found = {n.replace(",", "") for n in _NUMBER.findall(text)} | ({"%"} if "%" in text else set())
-    found |= {_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS}
-    found |= {m.lower() + "-" for m in _ORDINAL.findall(text)}
-    return found
-
-
-def _counts(text: str) -> set[tuple[str, str]]:
-    """(number, the word it counts) pairs: "six categories and 96 skills" -> {("6", "categori"), ("96", "skill")}."""
-    toks = re.findall(r"\d+(?:[.,]\d+)?|[a-z]+", text.lower())
-    out = set()
-    for i, tok in enumerate(toks):
-        number = tok.replace(",", "") if tok[0].isdigit() else _NUMBER_WORDS.get(tok, "")
-        counted = next((t for t in toks[i + 1 : i + 3] if t.isalpha() and t not in STOPWORDS), "")
-        if number and counted:
-            out.add((number, stem(counted)))
-    return out
-
-
-#: A number and the list it counts, after a colon, comma or dash: "four areas: operations, network, infrastructure
-#: and PC support", "two respects, demand and status".
-_COUNTED_LIST = re.compile(
-    r"\b(" + "|".join(w for w, n in _NUMBER_WORDS.items() if n.isdigit()) + r"|\d+)"
-    r"((?:\s+[\w’'-]+){0,4}?)\s*(?::|,|—|–|\s-)\s*([^.;:]+)",
-    re.IGNORECASE,
-)
-_LIST_END = re.compile(r"\s+(?:and|or)\s+")
-
-
-def _list_items(text: str) -> list[str]:
-    """The items of the list `text` opens with, up to the item after its first "and" or "or"."""
-    items: list[str] = []
-    for piece in text.split(","):
-        parts = _LIST_END.split(piece, maxsplit=1)
-        items.extend(part for part in parts if part.strip())
-        if len(parts) > 1:
-            break  # "... and PC support": the list ends with the item after its join
-    return items
-
-
-def _listed_counts(sentence: str, cited: str) -> set[str]:
-    """Numbers that count the items the sentence lists right after them, when the cited text lists as many from the
-    same first item: a count of what the passage lists is read off it ("three things: costs, safety and care" on
-    "costs, safety, and care"), where "three areas" of the passage's four is not."""
-    lower = cited.lower()
-    out = set()
-    for match in _COUNTED_LIST.finditer(sentence):
-        number = _NUMBER_WORDS.get(match.group(1).lower(), match.group(1))
-        items = _list_items(match.group(3))
-        first = re.findall(r"[a-z0-9]+", items[0].lower()) if items else []
-        start = lower.find(first[0]) if first else -1
-        if start < 0 or len(items) != int(number):
-            continue
-        theirs = _list_items(re.split(r"[.;:]", cited[start:], maxsplit=1)[0])
-        if len(theirs) == len(items):
-            out.add(number)
-    return out
-
-
-def miscounts(sentence: str, cited: str) -> list[str]:
-    """Numbers the sentence attaches to what the cited text counts with another of its numbers: "96 categories
-    and six skills" against "six categories and 96 skills" has every number and word, in swapped places."""
-    theirs = _counts(cited)
-    out = []
-    for number, counted in sorted(_counts(sentence) - theirs):
-        if any(n == number for n, _ in theirs) and any(c == counted for _, c in theirs):
-            out.append(f"{number} {counted}?")
-    return out
-
-
 #: What comes before a word that opens a sentence: nothing, or a question or exclamation mark (quotes and spaces
 #: between).
 _OPENS = re.compile(r"(?:^|[?!])[\s“”\"'‘’(]*$")
+
+
+def _initials_of(name: str, cited: str) -> bool:
+    """Whether an acronym is the initials of words the cited text runs together ("DR" of "disaster recovery")."""
+    letters = name.rstrip("s") if name[:-1].isupper() else name
+    if not (2 <= len(letters) <= 5 and letters.isupper()):
+        return False
+    words = re.findall(r"[a-z]+", cited.lower())
+    n = len(letters)
+    return any("".join(w[0] for w in words[i : i + n]) == letters.lower() for i in range(len(words) - n + 1))
 
 
 def _names(sentence: str) -> set[str]:
@@ -281,20 +181,21 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     words whose polarity it reverses (see `reversals`, `antonyms`), the phrases it swaps (`exchanges`) and the
     cause and effect it trades (`reversed_causes`)."""
     lower = cited.lower()
-    missing = sorted(_normal_numbers(sentence) - _normal_numbers(cited) - _listed_counts(sentence, cited))
+    missing = invented_numbers(sentence, cited)
     cited_words = set(re.findall(r"[a-z]+", lower.replace(".", "")))
     if _MOST_CASES.search(lower):
         # "in most cases" is the reach of "usually" (and of "mostly": "a mostly mission-driven culture"), not of "most"
         cited_words |= _reach("usually") | {"mostly"}
     for name in sorted(_names(sentence)):
         key = name.lower().removesuffix("’s").removesuffix("'s")
-        if key in _TITLES:
+        if key in _TITLES and not name.isupper():  # "Dr" is a title, "DR" an acronym
             if not _TITLES[key] & cited_words:
                 missing.append(name)
-        elif key not in lower and key.rstrip("s") not in lower:
+        elif key not in lower and key.rstrip("s") not in lower and not _initials_of(name, cited):
             missing.append(name)
     missing.extend(roles(sentence, cited))
     missing.extend(miscounts(sentence, cited))
+    missing.extend(distributed(sentence, cited))
     hedged = set() if _LESSER_REACH & cited_words else _HEDGES
     missing.extend(sorted(w for w in quantifiers(sentence) - hedged if not _reach(w) & cited_words))
     missing.extend(_credentials(sentence, cited))
@@ -321,9 +222,10 @@ def roles(sentence: str, cited: str) -> list[str]:
     """Role acronyms of the sentence that the cited text does not name, less the reader of advice: the CIO
     before an advising word ("CIOs should", "a CIO may want", "CIOs shouldn't"), after "as a" ("As a CIO, ...") or
     addressed ("For CIOs, ...")."""
-    have = set(_ROLE.findall(cited))
+    have = {role.upper() for role in _ROLE.findall(cited)}
     out = set()
     for match in _ROLE.finditer(sentence):
+        role = match.group(1).upper()
         following = re.match(r"\s*([A-Za-z'’]+)", sentence[match.end() :])
         after = re.sub(r"n['’]t$", "", following.group(1).lower()) if following else ""  # "shouldn't": "should"
         before = sentence[: match.start()].lower().split()[-2:]
@@ -331,9 +233,9 @@ def roles(sentence: str, cited: str) -> list[str]:
             before[-1:] == ["for"] or before in (["for", "a"], ["for", "the"])
         )
         advised = after in _ADVISED or before[-1:] == ["as"] or before in (["as", "a"], ["as", "an"]) or addressed
-        reader = advised and match.group(1) == _READER
-        if match.group(1) not in have and not reader:
-            out.add(match.group(1))
+        reader = advised and role == _READER
+        if role not in have and not reader:
+            out.add(role)
     return sorted(out)
 
 
@@ -398,7 +300,7 @@ def asserts_nothing(sentence: str, question: str = "") -> bool:
     words = [t for t in terms(sentence) if t not in _FRAMING and stem(t) not in asked]
     asked_names = {n.lower() for n in _names(question)} | set(question.lower().split())
     names = {n for n in _names(sentence) if n.lower() not in asked_names}
-    return not words and not _normal_numbers(sentence) and not names
+    return not words and not numbers_in(sentence) and not names
 
 
 _CLAUSE_BREAK = re.compile(r";\s+|,?\s+(?:and|but|while|whereas|so|because|which)\s+|,\s+")
