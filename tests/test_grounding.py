@@ -96,7 +96,12 @@ ROOT = Path(__file__).resolve().parents[1]
 #: session, committed apart and unread, scored once after the refit on 34 batches (left-out-writer 0.954 / 0.882):
 #: 0.951 / 0.748 (g34 0.934 / 0.803; g35 0.976 / 0.683, 11 of its 19 misses partial claims: one half faithful, the
 #: other added). Floor: those, rounded down.
-FLOOR = {"precision": 0.95, "recall": 0.74}
+#: Then g34 and g35 became calibrate (roles in lower case; a total given to each of a group; an acronym of the
+#: cited text's words) and the held-out split is g36-* and g37-* (direct chat answers attributing claims to authors;
+#: a talent team's do-and-don't guide; 282 pairs), written this session, committed apart and unread, scored once
+#: after the refit on 36 batches (left-out-writer 0.956 / 0.877): 0.910 / 0.847 (g36 0.905 / 0.803; g37 0.915 /
+#: 0.890). Floor: those, rounded down.
+FLOOR = {"precision": 0.91, "recall": 0.84}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
