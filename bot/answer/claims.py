@@ -20,7 +20,7 @@ from bot.answer.polarity import antonyms, negative_verb, reversals, turned_compa
 from bot.answer.retrieval import stem, terms
 from bot.answer.stance import other_speakers, raised_modals
 from bot.answer.swaps import exchanged_agent, exchanged_roles, exchanges, reversed_direction, turned_around
-from ingest.rolenames import TITLES
+from ingest.rolenames import ACRONYM, TITLES
 
 
 def _words(text: str) -> frozenset[str]:
@@ -83,7 +83,7 @@ _TITLES = {"dr": _words("dr md doctor physician")}
 #: C-suite roles as acronyms ("CTO", "CMIO"): naming a role the cited text does not name moves a claim to
 #: another executive. Read as words, not substrings ("cto" is inside "director"); the common roles in lower case
 #: too, as chat writes them ("first-gen ctos"), but not any lower-case word of that shape ("cameo", "condo").
-_ROLE = re.compile(r"\b(C[A-Z]{1,3}O|(?i:" + "|".join(TITLES).lower() + r"))s?\b")
+_ROLE = re.compile(rf"\b({ACRONYM}|(?i:" + "|".join(TITLES).lower() + r"))s?\b")
 #: The addressee of advice ("CIOs should ...", "CIOs may want ..."): the CIO (who hires, and reads the answer)
 #: before one of these is the reader, not a claim about that role. Only the CIO: "The COO should ..." and
 #: "more and more CTOs will ..." on a passage about another role are claims about the role they name.

@@ -16,6 +16,7 @@ from itertools import pairwise
 
 from bot.answer.retrieval import STOPWORDS, stem, terms
 from ingest.chunking import split_sentences
+from ingest.rolenames import ACRONYM
 
 _SHARED = 0.8
 """Share of the sentence's content words that one cited sentence must hold for a reordering to mean a swap."""
@@ -172,7 +173,7 @@ def turned_around(sentence: str, cited: str) -> list[str]:
 
 
 #: A role acronym and the word after it ("CIOs need", "CTO role", "CTO (CTO) role"): who is said to do or be what.
-_ROLE_AND_NEXT = re.compile(r"\b(C[A-Z]{1,3}O)s?\b\)?(?:\s*\([A-Z]+\))?\s+([a-z]+)")
+_ROLE_AND_NEXT = re.compile(rf"\b({ACRONYM})s?\b\)?(?:\s*\([A-Z]+\))?\s+([a-z]+)")
 
 
 def _role_pairs(text: str) -> set[tuple[str, str]]:
