@@ -243,32 +243,10 @@ def test_a_claim_from_a_passage_the_sentence_does_not_cite_is_a_miss() -> None:
     assert borrowed("Dr. Wood says CMIOs lead.", implementation, ["Dr. Wood says a lot."]) == []
 
 
-def test_an_example_the_cited_text_does_not_give_is_a_miss() -> None:
-    leader = "In larger health systems, the expanded areas will have their own specialized leader."
-    assert lexical_misses("Expanded areas such as telehealth will have their own specialized leader.", leader) == (
-        "an example the cited text does not give: telehealth",
-    )
-    areas = "The role has expanded to include data analytics, IT security and telehealth."
-    assert lexical_misses("The role has grown into areas such as telehealth and IT security.", areas) == ()
-
-
-def test_a_description_of_a_person_the_cited_text_does_not_give_is_a_miss() -> None:
-    wood = "Raths interviewed Chris Wood, M.D., CMIO at Loyola University Health System."
-    assert lexical_misses("Chris Wood, M.D., a practicing internist, is CMIO at Loyola University Health System.", wood)
-    assert lexical_misses("Chris Wood, M.D., the CMIO at Loyola University Health System, spoke to Raths.", wood) == ()
-
-
 def test_a_ranking_superlative_the_cited_text_lacks_is_a_miss() -> None:
     contender = "Someone trained in large complex military or government IT roles would be a good contender."
     assert lexical_misses("Military IT people are the strongest contenders.", contender) == ("strongest",)
     assert lexical_misses("Military IT people can be strong contenders.", contender) == ()
-
-
-def test_a_reason_the_cited_text_does_not_give_is_a_miss() -> None:
-    demand = "Because the technology talent demand is so huge, IT professionals bridge into healthcare CTO roles."
-    (miss,) = lexical_misses("IT professionals bridge into CTO roles because signing bonuses lure them.", demand)
-    assert miss.startswith("a reason the cited text does not give")
-    assert lexical_misses("IT professionals bridge into CTO roles because talent demand is huge.", demand) == ()
 
 
 def test_make_the_most_of_is_an_idiom_not_a_majority() -> None:
@@ -316,14 +294,6 @@ def test_authority_words_the_cited_text_lacks_are_misses() -> None:
     assert lexical_misses("The strategic IT roadmap is proven.", roadmap) == ("proven",)
 
 
-def test_an_open_end_to_a_list_of_examples_adds_no_example() -> None:
-    cited = "The role has expanded to include more areas such as data analytics, IT security and telehealth."
-    assert lexical_misses("The role now takes in areas such as IT security and telehealth, among others.", cited) == ()
-    assert lexical_misses("It takes in areas such as telehealth and cloud migration, etc.", cited) == (
-        "an example the cited text does not give: cloud migration",
-    )
-
-
 def test_a_generation_written_with_its_digit_is_the_ordinal() -> None:
     cited = "First-generation CMIOs had significant responsibility for implementing clinical systems."
     assert lexical_misses("Gen-1 CMIOs were responsible for implementing clinical systems.", cited) == ()
@@ -346,23 +316,6 @@ def test_two_roles_that_trade_what_is_said_of_each_are_a_swap() -> None:
         "CTO for CIO (need…)",
     )
     assert lexical_misses("CIOs need a strong team, and the CTO role has grown.", cited) == ()
-
-
-def test_a_post_or_a_long_description_the_cited_text_lacks_is_a_miss() -> None:
-    cited = "As I discussed with contributing editor David Raths of Healthcare Informatics, they were strong."
-    assert lexical_misses(
-        "As discussed with David Raths, publisher of Healthcare Informatics, they were strong.", cited
-    )
-    assert (
-        lexical_misses(
-            "I discussed with David Raths, contributing editor of Healthcare Informatics, their strengths.", cited
-        )
-        == ()
-    )
-    wood = "Raths interviewed Chris Wood, M.D., CMIO at Loyola University Health System in Maywood, Illinois."
-    assert lexical_misses("Raths interviewed Chris Wood, M.D., a practicing hospitalist and CMIO at Loyola.", wood) == (
-        "a description the cited text does not give: Chris Wood, a practicing hospitalist",
-    )
 
 
 def test_the_reader_addressed_is_no_invented_role() -> None:

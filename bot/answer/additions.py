@@ -54,15 +54,16 @@ def invented_examples(sentence: str, cited: str) -> list[str]:
 #: "Chris Wood, M.D., a practicing internist," ("who" or "is" may end it too). Longer runs after a comma are the
 #: sentence going on ("According to Hillary Ross, the first CMIOs carried ..."), not a description.
 _DESCRIBED = re.compile(
-    r"\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)(?:,\s+(?:[A-Z][a-z]?\.){2,})?,\s+((?:a|an|the)\s+[^,.;()]+?)"
+    r"\b(?!(?:Per|According|As|For|Like|Unlike|With|By|From)\b)([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)(?:,\s+(?:[A-Z][a-z]?\.){2,})?,\s+((?:a|an|the)\s+[^,.;()]+?)"
     r"(?=,|\.|;|\s+who\b|\s+is\b|$)"
 )
 _DESCRIPTION_WORDS = 5
+_VERB = re.compile(r"\b(?:has|have|had|is|are|was|were|will|would|can|could|may|might|should|must)\b")
 _DESCRIPTION_HEAD = re.compile(r"\s+(?:and|at|of|in|with|for|from|who)\s+")
 #: The same without an article, when it names a post "of", "at" or "for" somewhere: "David Raths, publisher of
 #: Healthcare Informatics," for "contributing editor David Raths of Healthcare Informatics".
 _POSTED = re.compile(
-    r"\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)(?:,\s+(?:[A-Z][a-z]?\.){2,})?,\s+"
+    r"\b(?!(?:Per|According|As|For|Like|Unlike|With|By|From)\b)([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)(?:,\s+(?:[A-Z][a-z]?\.){2,})?,\s+"
     r"((?!(?:who|which|that|says|said|notes|writes)\b)[a-z][a-z-]*(?:\s+[a-z][a-z-]*){0,2}\s+(?:of|at|for)\s+[A-Z][^,.;()]*?)"
     r"(?=,|\.|;|\s+who\b|\s+is\b|$)"
 )
@@ -77,6 +78,8 @@ def descriptions(sentence: str, cited: str) -> list[str]:
         if len(described.split()) > _DESCRIPTION_WORDS:
             # "a practicing hospitalist and CMIO at Loyola ...": its head says who the person is.
             described = _DESCRIPTION_HEAD.split(described)[0]
+            if _VERB.search(described):
+                continue  # "the CTO role has risen in ...": a clause, not a description
         if match.group(1).split()[-1].lower() not in lower or len(described.split()) > _DESCRIPTION_WORDS:
             continue
         if set(_words(described)) - have:
