@@ -101,7 +101,12 @@ ROOT = Path(__file__).resolve().parents[1]
 #: a talent team's do-and-don't guide; 282 pairs), written this session, committed apart and unread, scored once
 #: after the refit on 36 batches (left-out-writer 0.956 / 0.877): 0.910 / 0.847 (g36 0.905 / 0.803; g37 0.915 /
 #: 0.890). Floor: those, rounded down.
-FLOOR = {"precision": 0.91, "recall": 0.84}
+#: Then g36 and g37 became calibrate (an attribution opening a sentence is no description) and the held-out split is
+#: g38-* and g39-* (a board member's "not X but Y" answers; a recruiter's debrief notes turning verbs into nouns and
+#: back; every kind of unsupported sentence; 253 pairs), written this session, committed apart and unread, scored once
+#: after the refit on 38 batches (left-out-writer 0.956 / 0.874): 0.876 / 0.748 (g38 0.828 / 0.855: "not X but Y"
+#: prose reads as denials to the guard; g39 0.951 / 0.639: nominalised claims). Floor: those, rounded down.
+FLOOR = {"precision": 0.87, "recall": 0.74}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
