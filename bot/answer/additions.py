@@ -50,22 +50,26 @@ def invented_examples(sentence: str, cited: str) -> list[str]:
     return out
 
 
-#: A name of two or more capitalised words, its credential ("M.D."), and a short description set off by commas:
-#: "Chris Wood, M.D., a practicing internist," ("who" or "is" may end it too). Longer runs after a comma are the
-#: sentence going on ("According to Hillary Ross, the first CMIOs carried ..."), not a description.
-_DESCRIBED = re.compile(
-    r"\b(?!(?:Per|According|As|For|Like|Unlike|With|By|From)\b)([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)(?:,\s+(?:[A-Z][a-z]?\.){2,})?,\s+((?:a|an|the)\s+[^,.;()]+?)"
-    r"(?=,|\.|;|\s+who\b|\s+is\b|$)"
+_NAMED = (
+    r"\b(?!(?:Per|According|As|For|Like|Unlike|With|By|From)\b)([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)"
+    r"(?:,\s+(?:[A-Z][a-z]?\.){2,})?,\s+"
 )
+"""A name of two or more capitalised words, not an attribution ("Per Siegel, ..."), its credential, and a comma."""
+_UNTIL = r"(?=,|\.|;|\s+who\b|\s+is\b|$)"
+#: A name and a short description set off by commas: "Chris Wood, M.D., a practicing internist," ("who" or "is" may
+#: end it too). Longer runs after a comma are the sentence going on ("According to Hillary Ross, the first CMIOs
+#: carried ..."), not a description.
+_DESCRIBED = re.compile(_NAMED + r"((?:a|an|the)\s+[^,.;()]+?)" + _UNTIL)
 _DESCRIPTION_WORDS = 5
 _VERB = re.compile(r"\b(?:has|have|had|is|are|was|were|will|would|can|could|may|might|should|must)\b")
 _DESCRIPTION_HEAD = re.compile(r"\s+(?:and|at|of|in|with|for|from|who)\s+")
 #: The same without an article, when it names a post "of", "at" or "for" somewhere: "David Raths, publisher of
 #: Healthcare Informatics," for "contributing editor David Raths of Healthcare Informatics".
 _POSTED = re.compile(
-    r"\b(?!(?:Per|According|As|For|Like|Unlike|With|By|From)\b)([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)(?:,\s+(?:[A-Z][a-z]?\.){2,})?,\s+"
-    r"((?!(?:who|which|that|says|said|notes|writes)\b)[a-z][a-z-]*(?:\s+[a-z][a-z-]*){0,2}\s+(?:of|at|for)\s+[A-Z][^,.;()]*?)"
-    r"(?=,|\.|;|\s+who\b|\s+is\b|$)"
+    _NAMED
+    + r"((?!(?:who|which|that|says|said|notes|writes)\b)[a-z][a-z-]*(?:\s+[a-z][a-z-]*){0,2}"
+    + r"\s+(?:of|at|for)\s+[A-Z][^,.;()]*?)"
+    + _UNTIL
 )
 
 
