@@ -16,7 +16,8 @@ _SAYS = (
     r"(?:says|said|notes|noted|writes|wrote|argues|argued|observes|observed|explains|explained|told|tells|sees|saw"
     r"|adds|added|recalls|recounts|believes|thinks|insists|warns|suggests)"
 )
-_NAME = r"((?:(?:Dr|Mr|Ms|Mrs)\.\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
+_TITLE = r"(?:Dr|Mr|Ms|Mrs)\.\s+"
+_NAME = rf"((?:{_TITLE})?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
 _SPEAKER = (re.compile(_NAME + r",?\s+" + _SAYS + r"\b"), re.compile(r"\b" + _SAYS + r"\s+" + _NAME))
 _NOT_NAMES = frozenset(
     ["The", "It", "He", "She", "They", "This", "That", "Per", "According", "In", "As", "A", "An", "Some", "Many"]
@@ -28,7 +29,7 @@ def _speakers(text: str) -> set[str]:
     out = set()
     for pattern in _SPEAKER:
         for match in pattern.finditer(text):
-            words = re.sub(r"^(?:Dr|Mr|Ms|Mrs)\.\s+", "", match.group(1)).split()
+            words = re.sub(f"^{_TITLE}", "", match.group(1)).split()
             if words and words[0] not in _NOT_NAMES:
                 out.add(words[-1])
     return out
