@@ -4,7 +4,7 @@ speaker, a possibility raised to a requirement, and a capitalised word that only
 from __future__ import annotations
 
 from bot.answer.claims import lexical_misses
-from bot.answer.stance import other_speakers, raised_modals
+from bot.answer.stance import other_speakers, raised_modals, shifted_time
 
 WOOD = "“This isn’t an implementation job,” Dr. Wood says."
 CANDIDATE = "A good CTO candidate can come from a healthcare IT vendor or consulting firm."
@@ -35,3 +35,22 @@ def test_a_capitalised_word_that_opens_a_sentence_is_no_name() -> None:
         == ()
     )
     assert lexical_misses("Trained in military IT roles? Then Acme would hire you.", cited) == ("Acme",)
+
+
+TALENT = (
+    "But because the technology talent demand in healthcare is so huge, this has allowed IT professionals from other "
+    "industries to bridge into healthcare CTO roles."
+)
+TRANSITION = "Dr. Wood notes that many organizations – and their CMIOs – are in a transitional phase."
+
+
+def test_a_present_claim_put_off_into_the_future_or_declared_finished_is_a_miss() -> None:
+    assert shifted_time("Healthcare’s talent demand will eventually allow outsiders into CTO roles.", TALENT) == [
+        "put into the future: will eventually"
+    ]
+    assert shifted_time("Dr. Wood says organizations have completed their transition.", TRANSITION) == [
+        "declared finished: have completed"
+    ]
+    assert shifted_time("Huge demand has let IT professionals from other industries into CTO roles.", TALENT) == []
+    assert shifted_time("More CMIOs will in the coming years prioritize strategy.", "This will change over time.") == []
+    assert shifted_time("Some are unsure what to do once the EHR rollout has completed.", "after it is done") == []

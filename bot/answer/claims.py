@@ -18,7 +18,7 @@ from bot.answer.causes import reversed_causes
 from bot.answer.numbers import distributed, invented_numbers, miscounts, numbers_in
 from bot.answer.polarity import antonyms, negative_verb, reversals, turned_comparatives
 from bot.answer.retrieval import stem, terms
-from bot.answer.stance import other_speakers, raised_modals
+from bot.answer.stance import other_speakers, raised_modals, shifted_time
 from bot.answer.swaps import exchanged_agent, exchanged_roles, exchanges, reversed_direction, turned_around
 from ingest.rolenames import ACRONYM, TITLES
 
@@ -214,6 +214,7 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
     missing.extend(exchanged_roles(sentence, cited))
     missing.extend(other_speakers(sentence, cited))
     missing.extend(raised_modals(sentence, cited))
+    missing.extend(shifted_time(sentence, cited))
     missing.extend(reversed_causes(sentence, cited))
     return tuple(dict.fromkeys(missing))  # a role acronym is a name too: named once
 
