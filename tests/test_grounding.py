@@ -106,7 +106,12 @@ ROOT = Path(__file__).resolve().parents[1]
 #: back; every kind of unsupported sentence; 253 pairs), written this session, committed apart and unread, scored once
 #: after the refit on 38 batches (left-out-writer 0.956 / 0.874): 0.876 / 0.748 (g38 0.828 / 0.855: "not X but Y"
 #: prose reads as denials to the guard; g39 0.951 / 0.639: nominalised claims). Floor: those, rounded down.
-FLOOR = {"precision": 0.87, "recall": 0.74}
+#: Session 21: g38 and g39 became calibrate (a present claim put off into the future or declared finished) and the
+#: held-out split is g40-* and g41-* (a CIO's first-person notes; a plain-words explainer for clinicians; 259
+#: pairs), written in session 20, committed apart and unread, scored once after the refit on 40 batches
+#: (left-out-writer 0.952 / 0.870): 0.907 / 0.754 (g40 0.881 / 0.800; g41 0.939 / 0.708, 6 of its 15 misses swaps
+#: of who does what). Floor: those, rounded down.
+FLOOR = {"precision": 0.90, "recall": 0.75}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
