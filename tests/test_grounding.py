@@ -210,6 +210,21 @@ def test_held_out_pairs_hold_the_floor(guard: Guard) -> None:
     assert measured.recall >= FLOOR["recall"]
 
 
+UNSEEN = ROOT / "tests" / "eval" / "grounding-unseen.yaml"
+#: Pairs on two articles no calibrate pair cites (tests/eval/articles, session 21), scored once with round 17's
+#: model: 0.862 / 0.835 (CISO 0.839 / 0.890; CNIO 0.889 / 0.780). Floor: those, rounded down.
+UNSEEN_FLOOR = {"precision": 0.86, "recall": 0.83}
+
+
+def test_pairs_on_articles_the_guard_never_saw_hold_their_floor(guard: Guard) -> None:
+    """The rules were read from pairs on the two seed articles only; an admin's new article must be judged as well."""
+    pairs = load_pairs(UNSEEN)
+    assert len(pairs) >= 250
+    measured = report("unseen", guard.model, score(guard, pairs, ROOT / "tests" / "eval" / "articles"))
+    assert measured.precision >= UNSEEN_FLOOR["precision"]
+    assert measured.recall >= UNSEEN_FLOOR["recall"]
+
+
 def test_a_cited_statement_of_silence_does_not_count_as_a_kept_claim(guard: Guard) -> None:
     """Only claims count: "[1] says nothing on salaries" cannot stand in for a supported cited sentence."""
     text = (
