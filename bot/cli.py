@@ -323,6 +323,7 @@ def _asker(advisor: Advisor, resources: contextlib.ExitStack) -> tuple[Ask, Call
     if not advisor.uses_llm:
         return advisor.ask_sync, toolkit.kit
     runner = resources.enter_context(asyncio.Runner())
+    resources.callback(lambda: runner.run(advisor.aclose()))  # before the runner's loop closes (last in, first out)
     return (
         lambda question, history: runner.run(advisor.ask(question, history)),
         lambda role: runner.run(toolkit.phrased(toolkit.kit(role))),
@@ -357,7 +358,7 @@ def _command(
             out.write(text + "\n")
             return 0
         if args.command in TOOLKIT_COMMANDS:
-            return run_toolkit_command(args, Toolkit(advisor), out)
+            return run_toolkit_command(args, Toolkit(advisor), out, kit)
         if args.command == "sources":
             articles = advisor.articles()
             if args.json:

@@ -26,6 +26,7 @@ from tests.llm_cases import (
     SOURCE_URL,
     SOURCES,
     make_answerer,
+    settings_for,
 )
 from tests.llm_fixtures import answerer_fixture, srv_fixture  # noqa: F401
 
@@ -112,3 +113,20 @@ def test_answerers_on_two_event_loops_do_not_share_a_connection() -> None:
         server.reply = RAW_ANSWER
         texts = [asyncio.run(make_answerer(server).answer(QUESTION, PASSAGES, [])) for _ in range(3)]
     assert texts == [CLEAN_ANSWER] * 3
+
+
+def test_closing_the_answerer_closes_its_connections_on_its_own_loop() -> None:
+    """Telegram's post_shutdown and the CLI's runner close the model's HTTP client before their loop ends."""
+    with serving_in_thread(FakeOpenAI(api_key=KEY)) as server:
+        server.reply = RAW_ANSWER
+        settings = settings_for(server)
+        model = build_chat_model(settings, KEY)
+        answerer = LLMAnswerer(model, settings)
+
+        async def ask_then_close() -> str:
+            text = await answerer.answer(QUESTION, PASSAGES, [])
+            await answerer.aclose()
+            return text
+
+        assert asyncio.run(ask_then_close()) == CLEAN_ANSWER
+    assert isinstance(model, ChatOpenAI) and model.http_async_client.is_closed

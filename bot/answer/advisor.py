@@ -94,6 +94,10 @@ class Advisor:
         """Whether answers go through the LLM path (front ends stream drafts only then)."""
         return self.llm.enabled
 
+    async def aclose(self) -> None:
+        """Close what the LLM path opened (its HTTP connections); call it on the event loop that asked."""
+        await self.llm.aclose()
+
     # ----- the knowledge base -----
     def roles(self) -> list[str]:
         """Every role some article of the live version is about (blocking)."""

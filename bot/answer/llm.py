@@ -114,6 +114,14 @@ class LLMAnswerer:
         """How long one call, or the wait for one streamed chunk, may take before we fall back."""
         return self._settings.timeout_s
 
+    async def aclose(self) -> None:
+        """Close the HTTP client that build_chat_model gave the model (its `http_async_client`), so its pooled
+        connections go with the event loop that opened them instead of at interpreter exit."""
+        client = getattr(self._model, "http_async_client", None)
+        aclose = getattr(client, "aclose", None)  # httpx's or, with openai>=3, httpx2's AsyncClient
+        if aclose is not None:
+            await aclose()
+
     def _unavailable(self, op: str, exc: BaseException, started: float) -> LLMUnavailable:
         """Log a client failure (never its message) and turn it into the fallback signal."""
         log.warning("LLM %s failed after %.2fs: %s", op, time.monotonic() - started, _describe(exc))

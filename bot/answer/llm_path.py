@@ -68,6 +68,13 @@ class LLMPath:
                     log.warning("LLM could not be built (fallback: not_configured): %s", exc)
             return self._llm
 
+    async def aclose(self) -> None:
+        """Close the answerer's connections if it was ever built; one that never was holds none."""
+        with self._lock:
+            llm = self._llm
+        if llm is not None:
+            await llm.aclose()
+
     async def condensed(
         self, llm: LLMAnswerer, question: str, history: Sequence[str], resolved: Resolved, roles: list[str]
     ) -> Resolved:

@@ -144,6 +144,7 @@ async def _post_shutdown(app: TelegramApp) -> None:
     """Close only what post_init opened; a store passed in belongs to the caller."""
     gc.unfreeze()  # what post_init froze is the collector's again (a process may start another Application)
     svc = _services(app)
+    await svc.advisor.aclose()  # the LLM client's connections belong to this loop, which is about to close
     if svc.owns_state and svc.state_store is not None:
         await asyncio.to_thread(svc.state_store.close)
         svc.state_store = None

@@ -7,7 +7,6 @@ messages in bot.cli, the one edge.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from typing import Any, Protocol, TextIO, TypeVar
 
 from bot.toolkit.cvtext import CVRefused
 from bot.toolkit.documents import JD_FORMATS, SCORECARD_FORMATS
+from bot.toolkit.kit import InterviewKit
 from bot.toolkit.outfile import OutFileError, check_out, write_atomic
 from bot.toolkit.service import Toolkit
 from ingest.errors import EXIT_ERROR, EXIT_USAGE
@@ -46,12 +46,11 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     screen.add_argument("--json", action="store_true", help="print the check as JSON")
 
 
-def run_command(args: argparse.Namespace, toolkit: Toolkit, out: TextIO) -> int:
-    """Run one toolkit command; the exit code (errors are raised for bot.cli to turn into messages)."""
+def run_command(args: argparse.Namespace, toolkit: Toolkit, out: TextIO, kit_for: Callable[[str], InterviewKit]) -> int:
+    """Run one toolkit command; the exit code (errors are raised for bot.cli to turn into messages). `kit_for`
+    is the CLI's kit path: phrased by the model on the command's one event loop when llm.enabled, else templates."""
     if args.command == "interview":
-        kit = toolkit.kit(args.role)
-        if toolkit.advisor.uses_llm:  # llm.enabled: the model phrases the questions, templates on any failure
-            kit = asyncio.run(toolkit.phrased(kit))
+        kit = kit_for(args.role)
         out.write((json.dumps(kit.to_json(), ensure_ascii=False) if args.json else kit.text) + "\n")
         return 0
     if args.command == "scorecard":
