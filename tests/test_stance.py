@@ -54,3 +54,14 @@ def test_a_present_claim_put_off_into_the_future_or_declared_finished_is_a_miss(
     assert shifted_time("Huge demand has let IT professionals from other industries into CTO roles.", TALENT) == []
     assert shifted_time("More CMIOs will in the coming years prioritize strategy.", "This will change over time.") == []
     assert shifted_time("Some are unsure what to do once the EHR rollout has completed.", "after it is done") == []
+
+
+def test_the_writer_in_the_first_person_is_no_name_and_not_always_is_a_hedge() -> None:
+    larger = "In larger health systems, the expanded areas will have their own specialized leader."
+    assert (
+        lexical_misses("In bigger health systems, I’d expect each area to have its own specialist leader.", larger)
+        == ()
+    )
+    tend = "Second-generation CMIOs tend to be more strategic and visionary."
+    assert "always" not in lexical_misses("Second-generation CMIOs are often, though not always, strategic.", tend)
+    assert "always" in lexical_misses("Second-generation CMIOs are always strategic.", tend)

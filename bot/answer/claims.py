@@ -110,6 +110,7 @@ _SILENCE = re.compile(
 
 #: What comes before a word that opens a sentence: nothing, or a question or exclamation mark (quotes and spaces
 #: between).
+_FIRST_PERSON = re.compile(r"I['’](?:d|m|ve|ll)")
 _OPENS = re.compile(r"(?:^|[?!])[\s“”\"'‘’(]*$")
 
 
@@ -134,6 +135,8 @@ def _names(sentence: str) -> set[str]:
         if _OPENS.search(sentence[: match.start()]) and not bare.isupper():
             continue
         if bare.lower().rstrip("s") in _COMMON_CAPITALS or bare.lower() in _COMMON_CAPITALS:
+            continue
+        if _FIRST_PERSON.fullmatch(bare):  # "I’d expect": the writer, as "I" is
             continue
         out.add(bare)
     return out
@@ -244,6 +247,10 @@ def roles(sentence: str, cited: str) -> list[str]:
 _FLOAT_AFTER = _words("they we you these those them us may might can could will would should must are were be have")
 
 
+_NOT_LOWERS = frozenset(["always", "all", "every", "everyone"])
+"""Quantifiers that "not" turns into a hedge ("not always", "not every"): the reach is less, not more."""
+
+
 def quantifiers(sentence: str) -> set[str]:
     """The sentence's quantifiers, less a floating "all" ("these may all help" says no more than "these help")
     and a "never" that denies a denial ("never loses", "never quits": an unfailing trait, not a reach), and
@@ -256,6 +263,7 @@ def quantifiers(sentence: str) -> set[str]:
         if w in _QUANTIFIERS
         and not (w == "all" and i and words[i - 1] in _FLOAT_AFTER)
         and not (w == "never" and any(negative_verb(n) for n in words[i + 1 : i + 2]))
+        and not (w in _NOT_LOWERS and i and words[i - 1] == "not")  # "often, though not always": a hedge
         and not (w == "most" and i and words[i - 1] == "the" and words[i + 1 : i + 2] in (["out"], ["from"], ["of"]))
     }
 
