@@ -111,7 +111,12 @@ ROOT = Path(__file__).resolve().parents[1]
 #: pairs), written in session 20, committed apart and unread, scored once after the refit on 40 batches
 #: (left-out-writer 0.952 / 0.870): 0.907 / 0.754 (g40 0.881 / 0.800; g41 0.939 / 0.708, 6 of its 15 misses swaps
 #: of who does what). Floor: those, rounded down.
-FLOOR = {"precision": 0.90, "recall": 0.75}
+#: Then g40 and g41 became calibrate ("I’d" is the writer, not a name; "not always" hedges) and the held-out split is
+#: g42-* and g43-* (a chat model's bullets with bold lead-ins, weighted to swaps and partial claims; a committee
+#: chair's transcribed spoken summary; 268 pairs), written this session, committed apart and unread, scored once
+#: after the refit on 42 batches (left-out-writer 0.953 / 0.864): 0.853 / 0.859 (g42 0.803 / 0.869: 22 % of its
+#: supported bullets removed, two of them verbatim; g43 0.896 / 0.852). Floor: those, rounded down.
+FLOOR = {"precision": 0.85, "recall": 0.85}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
