@@ -3,7 +3,7 @@ speaker, a possibility raised to a requirement, and a capitalised word that only
 
 from __future__ import annotations
 
-from bot.answer.claims import lexical_misses
+from bot.answer.claims import lexical_misses, without_answer_word
 from bot.answer.stance import other_speakers, raised_modals, shifted_time
 
 WOOD = "“This isn’t an implementation job,” Dr. Wood says."
@@ -65,3 +65,18 @@ def test_the_writer_in_the_first_person_is_no_name_and_not_always_is_a_hedge() -
     tend = "Second-generation CMIOs tend to be more strategic and visionary."
     assert "always" not in lexical_misses("Second-generation CMIOs are often, though not always, strategic.", tend)
     assert "always" in lexical_misses("Second-generation CMIOs are always strategic.", tend)
+
+
+def test_a_bold_lead_in_and_a_question_answered_in_the_same_breath_are_framing() -> None:
+    """A chat model's bullet label ("**Resource:**") opens the sentence; "Is it settled? Not yet, ..." answers."""
+    sfia = "Be sure to check out SFIA – Skills Framework for the Information Age."
+    assert (
+        lexical_misses("**Resource:** be sure to check out SFIA – Skills Framework for the Information Age.", sfia)
+        == ()
+    )
+    defined = "The CMIO role continues to be defined and the role is still very much organization-dependent."
+    answered = without_answer_word(
+        "Is the CMIO role settled? Not yet, it's still being defined and organization-dependent."
+    )
+    assert answered == "it's still being defined and organization-dependent."
+    assert lexical_misses(answered, defined) == ()

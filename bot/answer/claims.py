@@ -111,7 +111,7 @@ _SILENCE = re.compile(
 #: What comes before a word that opens a sentence: nothing, or a question or exclamation mark (quotes and spaces
 #: between).
 _FIRST_PERSON = re.compile(r"I['’](?:d|m|ve|ll)")
-_OPENS = re.compile(r"(?:^|[?!])[\s“”\"'‘’(]*$")
+_OPENS = re.compile(r"(?:^|[?!])[\s“”\"'‘’(*_]*$")
 
 
 def _initials_of(name: str, cited: str) -> bool:
@@ -291,7 +291,8 @@ def novel_share(sentence: str, cited: str, question: str = "") -> float:
 #: frames the claim after it, which is what the cited text must support; read as a claim, "no" was a denial and
 #: "necessarily" a quantifier that no passage holds.
 _ANSWER_WORD = re.compile(
-    r"^\s*(?:yes|no|not necessarily|not quite|not really|not always|in short|short answer)\s*(?:[—–:;,]|\s-)\s*",
+    r"^\s*(?:[^?]{1,160}\?\s+)?(?:yes|no|not necessarily|not quite|not really|not always|not anymore|not yet"
+    r"|in short|short answer)\s*(?:[—–:;,]|\s-)\s*",
     re.IGNORECASE,
 )
 
