@@ -116,7 +116,12 @@ ROOT = Path(__file__).resolve().parents[1]
 #: chair's transcribed spoken summary; 268 pairs), written this session, committed apart and unread, scored once
 #: after the refit on 42 batches (left-out-writer 0.953 / 0.864): 0.853 / 0.859 (g42 0.803 / 0.869: 22 % of its
 #: supported bullets removed, two of them verbatim; g43 0.896 / 0.852). Floor: those, rounded down.
-FLOOR = {"precision": 0.85, "recall": 0.85}
+#: Then g42 and g43 became calibrate (a bold bullet label opens its sentence; "Is it settled? Not yet, ..." is
+#: framing) and the held-out split is g44-* and g45-* (a recruiter's email naming its sources; a chief of staff's
+#: terse text messages; 289 pairs), written this session, committed apart and unread, scored once after the refit
+#: on 44 batches (left-out-writer 0.949 / 0.863): 0.928 / 0.899 (g44 0.959 / 0.897; g45 0.900 / 0.900). Floor:
+#: those, rounded down.
+FLOOR = {"precision": 0.92, "recall": 0.89}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
