@@ -80,3 +80,13 @@ def test_a_bold_lead_in_and_a_question_answered_in_the_same_breath_are_framing()
     )
     assert answered == "it's still being defined and organization-dependent."
     assert lexical_misses(answered, defined) == ()
+
+
+def test_a_name_the_cited_text_lacks_is_not_excused_by_a_word_that_contains_it() -> None:
+    """ "Ross" once passed as "ro" (in "strong") and "HIE" as part of "achieve": a name must start a word there."""
+    team = "Health system CIOs need a strong team, and the CTO role has grown. The Health System CTO — Bonnie Siegel"
+    assert "Ross's" in lexical_misses(
+        "Hillary Ross's piece says CIOs need a strong team and the CTO role has grown.", team
+    )
+    assert lexical_misses("The HIE role has grown.", "CIOs want to achieve a role that has grown.") == ("HIE",)
+    assert lexical_misses("Siegel's point: CIOs need a strong team.", team) == ()

@@ -124,6 +124,14 @@ def _initials_of(name: str, cited: str) -> bool:
     return any("".join(w[0] for w in words[i : i + n]) == letters.lower() for i in range(len(words) - n + 1))
 
 
+def _named_in(key: str, lower: str) -> bool:
+    """Whether the lower-cased cited text has the name at the start of a word ("ross" is not in "across", nor "hie"
+    in "achieve"); a single letter (the "D" of "Ph.D.") anywhere, as the credentials check reads those."""
+    if len(key) < 2:
+        return key in lower
+    return re.search(rf"\b{re.escape(key.removesuffix('s'))}", lower) is not None
+
+
 def _names(sentence: str) -> set[str]:
     """Capitalised words and acronyms that open no sentence ("Coming from outside? Expect ...": "Expect" opens
     one) and are not common capitals."""
@@ -194,7 +202,7 @@ def lexical_misses(sentence: str, cited: str) -> tuple[str, ...]:
         if key in _TITLES and not name.isupper():  # "Dr" is a title, "DR" an acronym
             if not _TITLES[key] & cited_words:
                 missing.append(name)
-        elif key not in lower and key.rstrip("s") not in lower and not _initials_of(name, cited):
+        elif not _named_in(key, lower) and not _initials_of(name, cited):
             missing.append(name)
     missing.extend(roles(sentence, cited))
     missing.extend(miscounts(sentence, cited))
