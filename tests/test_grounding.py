@@ -121,7 +121,12 @@ ROOT = Path(__file__).resolve().parents[1]
 #: terse text messages; 289 pairs), written this session, committed apart and unread, scored once after the refit
 #: on 44 batches (left-out-writer 0.949 / 0.863): 0.928 / 0.899 (g44 0.959 / 0.897; g45 0.900 / 0.900). Floor:
 #: those, rounded down.
-FLOOR = {"precision": 0.92, "recall": 0.89}
+#: Then g44 and g45 became calibrate (a name must start a word of the cited text: "Ross" had passed as "ro") and the
+#: held-out split is g46-* and g47-* (an assistant's answers comparing the roles; a graduate student's formal note in
+#: the passive, weighted to invented causes and passive swaps; 278 pairs), written this session, committed apart and
+#: unread, scored once after the refit on 46 batches (left-out-writer 0.949 / 0.866): 0.929 / 0.755 (g46 0.957 /
+#: 0.918; g47 0.893 / 0.610: 12 invented causes and 10 passive swaps kept). Floor: those, rounded down.
+FLOOR = {"precision": 0.92, "recall": 0.75}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
