@@ -3,6 +3,7 @@ reasons the cited text does not give, and what only looks like one ("among other
 
 from __future__ import annotations
 
+from bot.answer.additions import reasons
 from bot.answer.claims import lexical_misses
 
 
@@ -60,3 +61,13 @@ def test_an_attribution_opening_a_sentence_is_no_description() -> None:
     assert (
         lexical_misses("Per Siegel, the CTO role has risen in both demand and standing as systems grow.", cited) == ()
     )
+
+
+def test_a_cause_or_consequence_in_a_report_s_words_is_a_reason_the_passage_lacks() -> None:
+    grown = "The CTO role has grown, both in demand and status, as the healthcare enterprise becomes more complex."
+    invented = "The growth of the CTO role is attributed to a shortage of qualified CIOs."
+    assert [m.split(":")[0] for m in reasons(invented, grown)] == ["a reason the cited text does not give"]
+    vendor = "A good CTO candidate can come from a healthcare IT vendor or consulting firm."
+    assert reasons("Vendor candidates are good owing to their familiarity with contract negotiation.", vendor)
+    demand = "But because the technology talent demand in healthcare is so huge, this has allowed IT professionals in."
+    assert reasons("IT professionals got in, which is attributed to the huge technology talent demand.", demand) == []

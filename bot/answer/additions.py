@@ -91,9 +91,12 @@ def descriptions(sentence: str, cited: str) -> list[str]:
     return out
 
 
-#: A reason or purpose clause, to the end of the sentence or clause.
+#: A reason, purpose or consequence clause, to the end of the sentence or clause; the report's causal verbs ("is
+#: attributed to", "owing to", "results in") as well as the chat's ("because").
 _REASON = re.compile(
-    r"\b(?:because|since|which is why|so that|in order to|as a result of|due to|thanks to|given that)\s+([^.;]+)",
+    r"\b(?:because|since|which is why|so that|in order to|as a result of|due to|thanks to|given that|owing to"
+    r"|attribut(?:ed|able) to|results? in|resulted in|resulting in|leads? to|led to|caused by|which means|thereby)"
+    r"\s+([^.;]+)",
     re.IGNORECASE,
 )
 _REASON_WORDS = 3
@@ -103,7 +106,8 @@ reason restated in other words keeps some of the passage's ("because the demand 
 
 
 def reasons(sentence: str, cited: str) -> list[str]:
-    """Reasons the cited text does not give ("..., which is why many health systems pair new CTOs with a mentor")."""
+    """Reasons and consequences the cited text does not give ("..., which is why many health systems pair new CTOs
+    with a mentor", "is attributed to a shortage of qualified CIOs")."""
     have = _have(cited)
     out = []
     for match in _REASON.finditer(sentence):
