@@ -131,7 +131,12 @@ ROOT = Path(__file__).resolve().parents[1]
 #: summary weighted to swaps; 273 pairs), written this session, committed apart and unread, scored once after the
 #: refit on 48 batches (left-out-writer 0.946 / 0.864): 0.978 / 0.829 (g48 0.986 / 0.886; g49 0.968 / 0.772, 10 of its
 #: 18 misses swaps). Floor: those, rounded down.
-FLOOR = {"precision": 0.97, "recall": 0.82}
+#: Then g48 and g49 became calibrate (no rule: trading adjacent phrases removed 55 supported for 10 caught) and the
+#: held-out split is g50-* and g51-* (a consultant's slide notes full of causes; a journalist's passive, reported
+#: write-up; 294 pairs), written this session, committed apart and unread, scored once after the refit on 50 batches
+#: (left-out-writer 0.947 / 0.863): 0.938 / 0.8395 (136 of 162; g50 0.974 / 0.914; g51 0.899 / 0.765, 9 of its 19
+#: misses swaps). Floor: those, rounded down.
+FLOOR = {"precision": 0.93, "recall": 0.83}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
