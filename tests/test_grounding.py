@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answer.agents import Parser
 from bot.answer.claims import lexical_misses
 from bot.answer.grounding import Guard
 from bot.answer.types import Passage
@@ -142,7 +143,7 @@ TARGET = {"precision": 0.90, "recall": 0.90}
 
 @pytest.fixture(scope="module")
 def guard(embedder: Embedder) -> Guard:
-    return Guard(embedder.encode)
+    return Guard(embedder.encode, parser=Parser())
 
 
 def passages() -> list[Passage]:
@@ -294,3 +295,11 @@ def test_an_opening_answer_word_frames_the_claim(guard: Guard) -> None:
     )
     assert framed.missing == plain.missing == ()
     assert lexical_misses("A mostly mission-driven culture.", "mission-driven in most cases") == ()
+
+
+def test_the_guard_removes_a_claim_that_hands_the_passage_s_doing_to_another(guard: Guard) -> None:
+    """Every word is the passage's; only who tends to be more strategic has changed (bot.answer.agents)."""
+    text = "Senior executives tend to be more strategic and visionary, engaged with second-generation CMIOs [2]."
+    grounded = guard.check(text, [Passage(2, SECOND_GENERATION, "cmio.md", "", CMIO, 1.0)])
+    assert grounded.removed == 1
+    assert "who does it" in grounded.verdicts[0].reason

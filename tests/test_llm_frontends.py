@@ -182,7 +182,7 @@ def test_nothing_llm_is_imported_when_it_is_off(built: tuple[Settings, Advisor])
     probe = (
         "import sys; from bot.cli import main; "
         f"main(['ask', '--config', {str(settings.config_dir / 'config.yaml')!r}, {QUESTION!r}]); "
-        "print(sorted(m for m in ('langchain_openai', 'openai', 'langchain.chat_models') if m in sys.modules))"
+        "print(sorted(m for m in ('langchain_openai', 'openai', 'langchain.chat_models', 'spacy') if m in sys.modules))"
     )
     result = cli_python(probe)
     assert result.returncode == 0, result.stderr

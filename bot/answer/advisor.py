@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.documents import Document
 
+from bot.answer.agents import Parser
 from bot.answer.briefs import Brief, Comparison, build_brief, build_comparison
 from bot.answer.extractive import Candidate, fit, lead_line, number_sources, with_continuations
 from bot.answer.followup import Resolved
@@ -83,7 +84,7 @@ class Advisor:
         self.retriever = self.search.retriever
         self.implied = self.search.implied
         self.picker = self.search.picker
-        guard = Guard(index.embedder.encode)
+        guard = Guard(index.embedder.encode, parser=Parser())
         self.llm = LLMPath(guard, self.cfg.history_turns, llm, llm_factory, llm_fallback)
         self._briefs: dict[tuple[str, str], Brief] = {}
         self._briefs_lock = threading.Lock()

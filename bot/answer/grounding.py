@@ -7,7 +7,8 @@ sentence says against what its cited passages say, with two kinds of evidence:
   quantifier ("most", "usually", "only", "mainly") and intensifier ("insists", "definitive") in the sentence must
   appear in the cited text, no word may be reversed, swapped for its opposite, graded the other way or trade
   places with another, and no run of content words may come from a passage the sentence does not cite
-  (bot.answer.elsewhere), nor an example, description or reason the passage does not give (additions);
+  (bot.answer.elsewhere), nor an example, description or reason the passage does not give (additions), nor a
+  verb of the passage given to another doer (bot.answer.agents, from a dependency parse);
 - semantic, as a small logistic model (weights in grounding_model.json, fitted by
   `python -m bot.quality.grounding` on our own labelled sentence-passage pairs): the sentence's likeness
   to the cited text (its best unit, piece or window of units, the sentence read whole or as its bare
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.answer.agents import Parser, demoted
 from bot.answer.claims import (
     asserts_nothing,
     clauses,
@@ -250,9 +252,11 @@ def added_clause(sentence: str, known: Sequence[str], vectors: Encode) -> str | 
 class Guard:
     """Checks each sentence of an answer against the passages it cites; removes what they do not support."""
 
-    def __init__(self, encode: Encode, model: GroundingModel | None = None) -> None:
+    def __init__(self, encode: Encode, model: GroundingModel | None = None, parser: Parser | None = None) -> None:
+        """`parser`: who does what (bot.answer.agents); without it that one rule is not applied."""
         self._encode = encode
         self._model = model
+        self._parser = parser
         self._cache: dict[str, np.ndarray] = {}
 
     @property
@@ -290,6 +294,9 @@ class Guard:
             + ((f"an added clause: {added}",) if added else ())
             + tuple(borrowed(sentence, cited, elsewhere))
         )
+        if self._parser is not None and not missing:  # the parse costs more than every other rule together
+            doer = demoted(self._parser.slots(sentence), [self._parser.slots(p) for p in passages])
+            missing += (doer,) if doer else ()
         novel = novel_share(sentence, cited, question)
         aligned = word_alignment(content_words(sentence), known, self._evidence_vectors)
         lexical = {

@@ -28,6 +28,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from bot.answer.agents import Parser
 from bot.answer.grounding import FEATURES, MODEL_FILE, Features, GroundingModel, Guard
 from ingest.loaders.frontmatter import split_front_matter
 from ingest.settings import load_settings
@@ -250,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = load_settings(args.config)
     embedder = Embedder(settings.embedding)
-    guard = Guard(embedder.encode)
+    guard = Guard(embedder.encode, parser=Parser())
     try:
         pairs = load_pairs(args.pairs)
     except (OSError, yaml.YAMLError, ValidationError) as exc:

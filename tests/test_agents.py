@@ -1,0 +1,60 @@
+"""Who does what: a sentence that gives a verb of its passage to another doer is caught (real spaCy parser)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from bot.answer.agents import Parser, demoted
+
+SYSTEMS = "Many hospitals are unsure how to use their nurse leaders once the new scheduling system is live."
+SUPPLIERS = "The CTO negotiates contracts with suppliers and oversees the data centre."
+
+
+@pytest.fixture(scope="module")
+def parser() -> Parser:
+    return Parser()
+
+
+def why(parser: Parser, sentence: str, passage: str) -> str | None:
+    return demoted(parser.slots(sentence), [parser.slots(passage)])
+
+
+def test_a_doer_traded_with_the_one_it_acts_on_is_caught(parser: Parser) -> None:
+    passage = "Boards rarely know what to do with their analysts after a merger."
+    swapped = "Analysts rarely know what to do with their boards after a merger."
+    reason = why(parser, swapped, passage)
+    assert reason is not None and "analyst" in reason and "board" in reason
+    assert why(parser, "After a merger, boards often do not know what to do with their analysts.", passage) is None
+
+
+def test_a_passive_names_its_doer_by_its_agent(parser: Parser) -> None:
+    assert why(parser, "Contracts with the CTO are negotiated by suppliers.", SUPPLIERS) is not None
+    assert why(parser, "Contracts with suppliers are negotiated by the CTO.", SUPPLIERS) is None
+
+
+def test_a_new_doer_alone_or_a_pronoun_is_left_to_the_other_rules(parser: Parser) -> None:
+    # No doer of the passage moved under the verb: this is not a swap (the lexical rules judge the new name).
+    assert why(parser, "The CFO negotiates contracts with suppliers.", SUPPLIERS) is None
+    # "They" could be anyone the passage names.
+    assert why(parser, "They negotiate contracts with the CTO.", SUPPLIERS) is None
+    assert why(parser, "Nurse leaders are often unsure how hospitals will use them.", SYSTEMS) is None
+
+
+def test_the_model_loads_on_the_first_sentence_and_passages_are_parsed_once() -> None:
+    calls: list[str] = []
+
+    def load() -> Callable[[str], list[object]]:
+        calls.append("load")
+
+        def nlp(text: str) -> list[object]:
+            calls.append(text)
+            return []  # no tokens: no verbs
+
+        return nlp
+
+    lazy = Parser(load)  # type: ignore[arg-type]
+    assert calls == []
+    assert lazy.slots(SUPPLIERS) == {} and lazy.slots(SUPPLIERS) == {}
+    assert calls == ["load", SUPPLIERS]
