@@ -137,7 +137,13 @@ ROOT = Path(__file__).resolve().parents[1]
 #: write-up; 294 pairs), written this session, committed apart and unread, scored once after the refit on 50 batches
 #: (left-out-writer 0.947 / 0.863): 0.938 / 0.8395 (136 of 162; g50 0.974 / 0.914; g51 0.899 / 0.765, 9 of its 19
 #: misses swaps). Floor: those, rounded down.
-FLOOR = {"precision": 0.93, "recall": 0.83}
+#: Session 22: g50 and g51 became calibrate, who does what is read from a dependency parse (bot.answer.agents: 31
+#: caught, 1 supported removed on calibrate) and the held-out split is g52-* and g53-* (an assistant's
+#: job-description bullets; a sceptical board member's questions answered as statements; 251 pairs), written in
+#: session 21, committed apart and unread, scored once after the refit on 52 batches (left-out-writer 0.953 / 0.870):
+#: 0.946 / 0.848 (123 of 145; g52 0.984 / 0.900; g53 0.909 / 0.800, 6 of its 15 misses swaps the parse did not
+#: read: the new rule fired on none of the 251 pairs). Floor: those, rounded down.
+FLOOR = {"precision": 0.94, "recall": 0.84}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
