@@ -245,7 +245,9 @@ def test_held_out_pairs_hold_the_floor(guard: Guard) -> None:
 UNSEEN = ROOT / "tests" / "eval" / "grounding-unseen.yaml"
 #: Pairs on two articles no calibrate pair cites (tests/eval/articles, session 21), scored once with round 17's
 #: model: 0.862 / 0.835 (CISO 0.839 / 0.890; CNIO 0.889 / 0.780). Floor: those, rounded down.
-UNSEEN_FLOOR = {"precision": 0.86, "recall": 0.83}
+#: Session 22, round 23's refit with the who-does-what parse: 0.863 / 0.848 (the parse rule removed 2 sentences;
+#: the refit alone gives 0.862 / 0.835).
+UNSEEN_FLOOR = {"precision": 0.86, "recall": 0.84}
 
 
 def test_pairs_on_articles_the_guard_never_saw_hold_their_floor(guard: Guard) -> None:
