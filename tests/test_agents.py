@@ -58,3 +58,10 @@ def test_the_model_loads_on_the_first_sentence_and_passages_are_parsed_once() ->
     assert calls == []
     assert lazy.slots(SUPPLIERS) == {} and lazy.slots(SUPPLIERS) == {}
     assert calls == ["load", SUPPLIERS]
+
+
+def test_a_name_is_the_same_doer_however_the_parser_lemmatises_it(parser: Parser) -> None:
+    """The parser keeps "Raths" in one sentence and makes it "rath" in another: both must meet."""
+    passage = "Raths has also written a follow-up report on the topic, based on an interview with Dana Kim."
+    assert why(parser, "Dana Kim wrote the follow-up report, based on an interview with Raths.", passage) is not None
+    assert why(parser, "Raths wrote a follow-up report after interviewing Dana Kim.", passage) is None

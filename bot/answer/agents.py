@@ -55,6 +55,13 @@ def _load_pipeline() -> Callable[[str], Doc]:
     return nlp
 
 
+def _key(token: Token) -> str:
+    """A noun as both texts spell it: the parser lemmatises "Raths" to "rath" in one sentence and keeps it in
+    another, so a final "s" is dropped on both sides (the key is only ever compared, never shown alone)."""
+    lemma = token.lemma_.lower()
+    return lemma.removesuffix("s") if len(lemma) > 3 else lemma
+
+
 def _phrase(token: Token) -> set[str]:
     """The noun lemmas that name one noun phrase: its head, compounds and conjuncts, not its modifiers."""
     out: set[str] = set()
@@ -64,7 +71,7 @@ def _phrase(token: Token) -> set[str]:
         if tok.lower_ in _RELATIVE and tok.head.dep_ == "relcl":
             tok = tok.head.head  # "vendors that provide services": the vendors provide
         if tok.pos_ in _NOUNS and not tok.is_stop:
-            out.add(tok.lemma_.lower())
+            out.add(_key(tok))
         stack += [c for c in tok.children if c.dep_ in ("compound", "conj", "appos")]
     return out
 
@@ -92,7 +99,7 @@ def _under(verb: Token, skip: set[int]) -> set[str]:
         if tok.pos_ in ("VERB", "AUX") and any(c.dep_ in ("nsubj", "nsubjpass") for c in tok.children):
             continue
         if tok.pos_ in _NOUNS and not tok.is_stop:
-            found.add(tok.lemma_.lower())
+            found.add(_key(tok))
         stack += list(tok.children)
     return found
 

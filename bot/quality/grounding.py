@@ -3,8 +3,8 @@
 The pairs (tests/eval/grounding.yaml) were written blind, from the articles alone: an article passage, a
 sentence as an LLM might write it, and whether the passage supports it. The guard's lexical rules
 decide first; a logistic regression (scikit-learn, standardised features) over the rest is fitted on
-the `calibrate` split only, and its threshold is the one with the best F1.5 (recall weighed over precision)
-at catching unsupported sentences there. The `heldout` split is only ever scored. The weights go to
+the `calibrate` split only, and its threshold is the one where the weaker of precision and recall at
+catching unsupported sentences there is strongest. The `heldout` split is only ever scored. The weights go to
 bot/answer/grounding_model.json, which the guard applies with numpy alone.
 
 Tuning (features, rules, C) is chosen with `--cv` and refitted with `--calibrate-only`: neither scores the
@@ -129,14 +129,13 @@ def report(split: str, model: GroundingModel, scored: Sequence[Scored]) -> Repor
     )
 
 
-_BETA = 1.5
-"""Recall weighs 1.5 times precision when the threshold is chosen: on new writers the guard loses recall, not
-precision (g6, scored once held out: 0.969 / 0.840 with the F1 threshold), and leaving one writer out, F1.5
-gives the best min(precision, recall) of F1, F1.5, F2 and min(P, R) itself (0.924 / 0.915 against 0.934 / 0.909)."""
-
-
 def fit(scored: Sequence[Scored], c: float) -> GroundingModel:
-    """Logistic regression on the pairs the lexical rules leave open; threshold by F-beta (`_BETA`) on unsupported."""
+    """Logistic regression on the pairs the lexical rules leave open; the threshold maximises min(precision, recall).
+
+    Why min: issue 16 asks each to be at least 0.9. Session 13 chose F1.5 by the best left-out-writer min(P, R) of
+    F1, F1.5, F2 and min itself; on 52 writers' batches (session 22) F1.5 had two near-equal peaks, its fold
+    thresholds jumped between 0.20 and 0.33, and min(P, R) won the same comparison: 0.891 / 0.892 leaving one
+    writer out, against 0.914 / 0.876 (F1.5), 0.953 / 0.868 (F1) and 0.831 / 0.916 (F2), with every fold at 0.35."""
     from sklearn.linear_model import LogisticRegression  # the bot itself never imports scikit-learn
 
     open_pairs = [s for s in scored if not s.features.missing]
@@ -149,10 +148,9 @@ def fit(scored: Sequence[Scored], c: float) -> GroundingModel:
     for threshold in np.arange(0.05, 0.96, 0.01):
         candidate = GroundingModel(model.coef, model.intercept, mean, scale, float(threshold))
         r = report("calibrate", candidate, scored)
-        weighed = _BETA**2 * r.precision + r.recall
-        f_beta = (1 + _BETA**2) * r.precision * r.recall / weighed if weighed else 0.0
-        if f_beta > best[0] + 1e-9:
-            best = (f_beta, float(threshold))
+        weaker = min(r.precision, r.recall)
+        if weaker > best[0] + 1e-9:
+            best = (weaker, float(threshold))
     return GroundingModel(model.coef, model.intercept, mean, scale, round(best[1], 2))
 
 
