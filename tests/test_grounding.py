@@ -143,7 +143,13 @@ ROOT = Path(__file__).resolve().parents[1]
 #: session 21, committed apart and unread, scored once after the refit on 52 batches (left-out-writer 0.953 / 0.870):
 #: 0.946 / 0.848 (123 of 145; g52 0.984 / 0.900; g53 0.909 / 0.800, 6 of its 15 misses swaps the parse did not
 #: read: the new rule fired on none of the 251 pairs). Floor: those, rounded down.
-FLOOR = {"precision": 0.94, "recall": 0.84}
+#: Then g52 and g53 became calibrate, the threshold maximises min(precision, recall) (F1.5's fold thresholds had
+#: jumped between two peaks) and names meet however the parser lemmatises them; the held-out split is g54-* and
+#: g55-* (a search-committee chair's email recap; a chat assistant's fluent answers; 247 pairs), written this
+#: session, committed apart and unread, scored once after the refit on 54 batches (left-out-writer 0.893 / 0.894):
+#: 0.902 / 0.851 (120 of 141; g54 0.905 / 0.781, 5 of its 16 misses swaps; g55 0.900 / 0.926). Floor: those,
+#: rounded down.
+FLOOR = {"precision": 0.90, "recall": 0.85}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
@@ -246,8 +252,9 @@ UNSEEN = ROOT / "tests" / "eval" / "grounding-unseen.yaml"
 #: Pairs on two articles no calibrate pair cites (tests/eval/articles, session 21), scored once with round 17's
 #: model: 0.862 / 0.835 (CISO 0.839 / 0.890; CNIO 0.889 / 0.780). Floor: those, rounded down.
 #: Session 22, round 23's refit with the who-does-what parse: 0.863 / 0.848 (the parse rule removed 2 sentences;
-#: the refit alone gives 0.862 / 0.835).
-UNSEEN_FLOOR = {"precision": 0.86, "recall": 0.84}
+#: the refit alone gives 0.862 / 0.835). Round 24's threshold (min of precision and recall): 0.865 / 0.860 (CISO
+#: 0.841 / 0.902; CNIO 0.893 / 0.817).
+UNSEEN_FLOOR = {"precision": 0.86, "recall": 0.86}
 
 
 def test_pairs_on_articles_the_guard_never_saw_hold_their_floor(guard: Guard) -> None:
