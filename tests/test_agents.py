@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
 from bot.answer.agents import Parser, demoted
+from bot.answer.grounding import Guard
+from bot.answer.llm_path import LLMPath
 
 SYSTEMS = "Many hospitals are unsure how to use their nurse leaders once the new scheduling system is live."
 SUPPLIERS = "The CTO negotiates contracts with suppliers and oversees the data centre."
@@ -65,3 +69,36 @@ def test_a_name_is_the_same_doer_however_the_parser_lemmatises_it(parser: Parser
     passage = "Raths has also written a follow-up report on the topic, based on an interview with Dana Kim."
     assert why(parser, "Dana Kim wrote the follow-up report, based on an interview with Raths.", passage) is not None
     assert why(parser, "Raths wrote a follow-up report after interviewing Dana Kim.", passage) is None
+
+
+def test_warming_loads_once_in_the_background_and_a_check_waits_for_it() -> None:
+    started, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def load() -> Callable[[str], list[object]]:
+        calls.append("load")
+        started.set()
+        release.wait(10)
+        return lambda text: []
+
+    lazy = Parser(load)  # type: ignore[arg-type]
+    lazy.warm()
+    lazy.warm()
+    assert started.wait(10)
+    release.set()
+    assert lazy.slots(SUPPLIERS) == {}
+    assert calls == ["load"]
+
+
+def test_building_the_chat_model_starts_the_parser_loading() -> None:
+    """Only a model's answer is guarded: the parser starts loading when the model is built, not before."""
+    loaded = threading.Event()
+
+    def load() -> Callable[[str], list[object]]:
+        loaded.set()
+        return lambda text: []
+
+    path = LLMPath(Guard(lambda texts: np.zeros((len(texts), 3)), parser=Parser(load)), 2, None, object)  # type: ignore[arg-type]
+    assert not loaded.is_set()
+    assert path.built() is not None
+    assert loaded.wait(10)

