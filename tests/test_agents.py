@@ -38,6 +38,11 @@ def test_a_passive_names_its_doer_by_its_agent(parser: Parser) -> None:
     assert why(parser, "Contracts with suppliers are negotiated by the CTO.", SUPPLIERS) is None
 
 
+def test_what_is_to_be_done_is_not_its_doer(parser: Parser) -> None:
+    assert parser.slots("The roadmap is to be designed in support of the missions.")["design"][0] == frozenset()
+    assert parser.slots("The board is to design the roadmap.")["design"][0] == frozenset({"board"})
+
+
 def test_a_new_doer_alone_or_a_pronoun_is_left_to_the_other_rules(parser: Parser) -> None:
     # No doer of the passage moved under the verb: this is not a swap (the lexical rules judge the new name).
     assert why(parser, "The CFO negotiates contracts with suppliers.", SUPPLIERS) is None

@@ -106,7 +106,9 @@ def _doers(verb: Token) -> list[Token]:
     """The tokens naming who does `verb`: its subject, a passive's agent, a shared or relative subject."""
     doers = [c for c in verb.children if c.dep_ == "nsubj"]
     doers += [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
-    if not doers and verb.dep_ in ("conj", "xcomp", "advcl"):
+    passive = any(c.dep_ == "auxpass" for c in verb.children)
+    if not doers and not passive and verb.dep_ in ("conj", "xcomp", "advcl"):
+        # "The roadmap is to be designed": a passive's borrowed subject is what is done to, not who does it.
         doers = [c for c in verb.head.children if c.dep_ == "nsubj"]
     relative = verb.dep_ == "relcl" and all(t.lower_ in _RELATIVE for t in doers)  # also when none is named
     if relative and not any(c.dep_ == "nsubjpass" for c in verb.children):
