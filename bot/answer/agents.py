@@ -121,7 +121,7 @@ def _doers(verb: Token) -> list[Token]:
 def _under(verb: Token, skip: set[int]) -> set[str]:
     """Noun lemmas under `verb` outside its doers, not descending into clauses that have their own subject."""
     found: set[str] = set()
-    stack = [c for c in verb.children if c.i not in skip]
+    stack = list(verb.children)
     while stack:
         tok = stack.pop()
         if tok.i in skip:
@@ -155,15 +155,13 @@ def slots(doc: Iterable[Token]) -> Slots:
 def demoted(sentence: Slots, passages: Iterable[Slots]) -> str | None:
     """Why the sentence hands a verb of its passages to another doer, or None: the passages' doer of the verb
     is under it in the sentence but not its doer, and the sentence's doer is none of the passages'."""
-    cited: dict[str, tuple[set[str], set[str]]] = {}
+    cited: dict[str, set[str]] = {}  # each verb's doers over all the passages; what sits under it is not read
     for one in passages:
-        for verb, (who, rest) in one.items():
-            had_who, had_rest = cited.setdefault(verb, (set(), set()))
-            had_who |= who
-            had_rest |= rest
+        for verb, (who, _) in one.items():
+            cited.setdefault(verb, set()).update(who)
     for verb in sorted(sentence.keys() & cited.keys()):
         who, rest = sentence[verb]
-        cited_who = cited[verb][0]
+        cited_who = cited[verb]
         moved = (cited_who & rest) - who
         if moved and who and not who & cited_who:
             return f"who does it: {', '.join(sorted(who))} {verb}, where the cited text has {', '.join(sorted(moved))}"
