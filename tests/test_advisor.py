@@ -70,11 +70,13 @@ TARGET_MAX_MEAN_LENGTH = 700
 # names what the one before said was done quoted after it): answered 0.830, point precision 0.587, mean 644.
 # Then ("how has it changed over time?" wants then and now): answered 0.837, point precision 0.588; with the
 # scope refit reverted (c821ef5), top-1 0.754, point precision 0.595.
+# Session 23 (a sentence that only points to another text opens no answer; chosen on dev, top-1 66.4 -> 68.8):
+# top-1 0.754 -> 0.784, the rest unchanged (taking it from the score instead lost one answer: 0.837 -> 0.830).
 FLOOR = {
     "answer_rate": 0.83,
     "decline_rate": 0.91,
     "gap_honesty": 0.85,
-    "top1_precision": 0.75,
+    "top1_precision": 0.78,
     "point_precision": 0.59,
 }
 FLOOR_MAX_MEAN_LENGTH = 650

@@ -10,6 +10,7 @@ from typing import cast
 
 import numpy as np
 
+from bot.answer.asked import asked_forms, points_elsewhere
 from bot.answer.extractive import (
     GENERIC,
     KEEP_RATIO,
@@ -137,6 +138,29 @@ def test_a_sentence_of_the_wanted_facet_ranks_higher() -> None:
     wanted = picker.candidates("skills", [passage], _query("skills"), frozenset({"quality"}))
     assert wanted[0].facet == "quality"
     assert max(c.score for c in wanted) > max(c.score for c in plain)
+
+
+def test_a_sentence_that_only_points_to_another_text_opens_no_answer_unless_reading_is_asked_for() -> None:
+    picker, _ = _picker()
+    text = (
+        "I encourage you to read more on second-generation leaders. Second-generation leaders are strategic, "
+        "visionary and engaged with senior executives on planning investments in technology."
+    )
+    words = "second-generation leaders"
+    focus = picker.pick(picker.candidates(f"What do {words} focus on?", [_passage(text)], _query(words)), 5, 1)
+    assert focus[0].text.startswith("Second-generation leaders are strategic")  # the closer pointer does not open
+    assert len(focus) == 2  # it may still be kept as a point
+    reading = frozenset({"reading"})
+    asked = picker.candidates(f"What should I read on {words}?", [_passage(text)], _query(words), forms=reading)
+    pointer = next(c for c in asked if c.text.startswith("I encourage"))
+    assert pointer.particular > next(c for c in focus if c.text.startswith("I encourage")).particular
+
+
+def test_reading_questions_ask_for_the_reading_form() -> None:
+    assert "reading" in asked_forms("What should I read to learn more about second-generation CMIOs?")
+    assert "reading" not in asked_forms("What did second-generation CMIOs focus on?")
+    assert points_elsewhere("I encourage you to read Raths' article to learn more about this trend.")
+    assert not points_elsewhere("Second-generation CMIOs tend to be more strategic and visionary.")
 
 
 def test_role_names_become_a_neutral_word() -> None:

@@ -181,6 +181,26 @@ _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             r"(?:still|continues to) be(?:ing)? defined",
         ),
     ),
+    # "What should I read on this?": a sentence that sends the reader to another text. Asked for, it answers;
+    # otherwise it says nothing of the role (see points_elsewhere).
+    "reading": (
+        cue(
+            r"(?:what|anything|something) (?:else )?(?:should|could|can) (?:i|we) read",
+            r"further reading",
+            r"reading list",
+            r"learn more",
+            r"read more",
+            r"recommended (?:reading|articles?)",
+            r"(?:articles?|sources?|references?) (?:on|about|for|to read)",
+            r"where (?:can|could|should) (?:i|we) (?:read|find out|learn)",
+        ),
+        cue(
+            r"(?:encourage|invite|urge|recommend) (?:you|readers) to read",
+            r"to learn more",
+            r"for (?:more|further) (?:on|about|information|detail)",
+            r"read more",
+        ),
+    ),
     "count": (
         cue(r"how many", r"number of", r"how much", r"how long"),
         re.compile(
@@ -201,3 +221,9 @@ def asked_forms(question: str) -> frozenset[str]:
 def shows_form(form: str, sentence: str) -> bool:
     """Whether a sentence's own words give that form of answer."""
     return bool(_FORMS[form][1].search(sentence))
+
+
+def points_elsewhere(sentence: str) -> bool:
+    """Whether a sentence only sends the reader to another text ("I encourage you to read Raths' article ... to
+    learn more"): it shares a question's words (the article's title names the topic) but answers nothing."""
+    return shows_form("reading", sentence)
