@@ -161,7 +161,12 @@ ROOT = Path(__file__).resolve().parents[1]
 #: committed apart and unread, scored once after the refit on 58 batches (threshold 0.19): 0.904 / 0.910 (141 of
 #: 155; g58 0.905 / 0.893; g59 0.902 / 0.925). Floor: those, rounded down. One round at target is not the guard's
 #: figure: pooled over the ten held-out sets of sessions 21 and 22 it is 0.906 / 0.845.
-FLOOR = {"precision": 0.90, "recall": 0.90}
+#: Round 27 (session 23) refitted nothing: g60-* and g61-* (a consultant's verbose answers; a chat model's short
+#: shareable facts; 242 pairs), written blind this session, joined g58/g59 in the held-out split, and the same
+#: model was scored once on them: 0.904 / 0.918 (123 of 136; g60 0.915 / 0.878; g61 0.892 / 0.967). The whole
+#: held-out split, 514 pairs of four writers the model never saw: 0.904 / 0.913 (264 of 292). Floor: that, rounded
+#: down.
+FLOOR = {"precision": 0.90, "recall": 0.91}
 TARGET = {"precision": 0.90, "recall": 0.90}
 
 
