@@ -30,6 +30,7 @@ NO_FIGURE = "A CTO from outside of healthcare may be willing to take perhaps les
         ("what's her fee?", "fee"),
         ("what would the CMIO earn?", "earn"),
         ("How much do CTOs get paid?", "How much do CTOs get paid"),
+        ("Do CTOs usually get equity?", "equity"),
         ("Does the CTO need an MBA?", "MBA"),
         ("ok and what should we pay the CTO?", "what should we pay"),
         ("How big a team does a CMIO lead?", "How big a team"),
@@ -78,6 +79,9 @@ def test_one_of_the_most_is_no_count() -> None:
         "What should I look for in a CTO?",
         "What does a CMIO do?",
         "What budget skills should a CTO have?",  # a quality the articles list, not a budget's size
+        "Should we sell the hospital to a private equity group?",  # an owner, not pay
+        "How does a CMIO advance health equity?",
+        "Should the CTO lead our diversity, equity and inclusion work?",
     ],
 )
 def test_a_question_that_asks_no_specific_thing_is_left_to_the_other_signals(question: str) -> None:
