@@ -72,10 +72,13 @@ TARGET_MAX_MEAN_LENGTH = 700
 # scope refit reverted (c821ef5), top-1 0.754, point precision 0.595.
 # Session 23 (a sentence that only points to another text opens no answer; chosen on dev, top-1 66.4 -> 68.8):
 # top-1 0.754 -> 0.784, the rest unchanged (taking it from the score instead lost one answer: 0.837 -> 0.830).
+# Then ("equity" is pay only when not private equity; "what does <person> say" asks for the speaker; "how many
+# months" wants months, not years; chosen on dev: declined 98.1 -> 100, answered 89.2 -> 89.5, gap 97.8 -> 100):
+# gap honesty 0.857 -> 0.905, the rest unchanged.
 FLOOR = {
     "answer_rate": 0.83,
     "decline_rate": 0.91,
-    "gap_honesty": 0.85,
+    "gap_honesty": 0.90,
     "top1_precision": 0.78,
     "point_precision": 0.59,
 }

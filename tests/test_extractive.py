@@ -156,6 +156,13 @@ def test_a_sentence_that_only_points_to_another_text_opens_no_answer_unless_read
     assert pointer.particular > next(c for c in focus if c.text.startswith("I encourage")).particular
 
 
+def test_what_a_named_person_says_asks_for_the_speaker_form() -> None:
+    assert "speaker" in asked_forms("What does Chris Wood of Loyola University Health System say about the role?")
+    assert "speaker" in asked_forms("What did Dr. Wood predict?")
+    assert "speaker" not in asked_forms("What does the article say about CTOs?")
+    assert "speaker" not in asked_forms("what do they say about it?")
+
+
 def test_reading_questions_ask_for_the_reading_form() -> None:
     assert "reading" in asked_forms("What should I read to learn more about second-generation CMIOs?")
     assert "reading" not in asked_forms("What did second-generation CMIOs focus on?")

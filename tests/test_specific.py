@@ -31,6 +31,7 @@ NO_FIGURE = "A CTO from outside of healthcare may be willing to take perhaps les
         ("what would the CMIO earn?", "earn"),
         ("How much do CTOs get paid?", "How much do CTOs get paid"),
         ("Do CTOs usually get equity?", "equity"),
+        ("How many months does it usually take to fill the CMIO seat?", "How many months"),
         ("Does the CTO need an MBA?", "MBA"),
         ("ok and what should we pay the CTO?", "what should we pay"),
         ("How big a team does a CMIO lead?", "How big a team"),

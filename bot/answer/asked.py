@@ -139,7 +139,14 @@ _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         ),
     ),
     "speaker": (
-        cue(r"who (?:said|says|sa(?:id|ys) that|wrote|writes|thinks|argues|claims)", r"who(?:'s| is) quoted", r"quote"),
+        cue(
+            r"who (?:said|says|sa(?:id|ys) that|wrote|writes|thinks|argues|claims)",
+            r"who(?:'s| is) quoted",
+            r"quote",
+            # "What does Chris Wood of Loyola say about the CMIO role?": the person's own words are the answer.
+            r"what (?:does|did|do) (?!(?:the|this|that|these|those|a|an|it|they|our|my|your|their|its|articles?)\b)"
+            r"[\w.'’-]+(?: [\w.'’-]+){0,6} (?:say|said|think|argue|note|see|predict)s?\b",
+        ),
         re.compile(r"\b(?:says|said|sees|notes|noting|writes|wrote|according to|told|discussed with)\b|“|\bDr\."),
     ),
     # "Any upside to hiring one?", "why hire one anyway?" after the challenges: the good side, in the author's

@@ -62,6 +62,8 @@ ASKS: tuple[SpecificAsk, ...] = (
         r"\btenure\b|\bstay(?:s|ed)?\b|\bremain(?:s|ed)?\b.{0,20}\b(?:years?|role|job|post)\b",
     ),
     _ask("duration", r"\bhow long\b|\btimeline\b", r"\b(?:weeks?|months?|days?|years?|decades?)\b"),
+    # "How many months does a search ... take?": a span in months wants months, not "5-plus years" of experience.
+    _ask("short duration", r"\bhow many (?:days|weeks|months)\b", r"\b(?:days?|weeks?|months?)\b"),
     _ask(
         "interview process",
         r"\binterview(?:s|ing)?\b.{0,30}\b(?:rounds?|stages?|steps?|process|panel|format|structure)\b"
