@@ -29,6 +29,12 @@ def test_a_role_no_table_knows_is_found_by_its_acronym() -> None:
     assert find_roles("Should we hire a CDAO first?") == ["CDAO"]
 
 
+def test_a_chief_officer_title_no_table_spells_out_is_named_by_its_initials() -> None:
+    assert find_roles("What does a chief security officer do?") == ["CSO"]
+    assert find_roles("How should we hire a chief marketing officer?") == ["CMO"]
+    assert find_roles("The chief technology officer and the chief nursing informatics officer") == ["CTO", "CNIO"]
+
+
 def test_a_ciso_is_found_by_acronym_and_by_title() -> None:
     assert find_roles("Hiring a CISO") == ["CISO"]
     assert find_roles("Hiring a chief information security officer") == ["CISO"]

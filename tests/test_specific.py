@@ -26,6 +26,7 @@ NO_FIGURE = "A CTO from outside of healthcare may be willing to take perhaps les
         ("Does the CMIO keep seeing patients?", "seeing patients"),
         ("Must a CMIO be board certified in clinical informatics?", "certified in clinical informatics"),
         ("Which EHR vendor should our CTO know best?", "Which EHR"),
+        ("Recommend a good EHR vendor for a 200-bed hospital.", "Recommend a good EHR vendor"),
         ("What fee does a search firm charge?", "fee does a search firm"),
         ("what's her fee?", "fee"),
         ("what would the CMIO earn?", "earn"),

@@ -33,7 +33,7 @@ from bot.answer.extractive import Candidate, fit, lead_line, number_sources, wit
 from bot.answer.followup import Resolved
 from bot.answer.gaps import decline, gap, not_covered
 from bot.answer.grounding import Guard
-from bot.answer.intent import route
+from bot.answer.intent import refusal, route
 from bot.answer.known_roles import UnknownRoleError, resolve_role
 from bot.answer.llm_path import LLMPath
 from bot.answer.multipart import part_question, split_parts
@@ -156,11 +156,13 @@ class Advisor:
 
     def evidence(self, question: str, history: Sequence[str] = ()) -> Evidence | None:
         """What the scope decision sees for a question (for `python -m bot.quality.calibrate`); None when it is
-        declined before any evidence is looked at (only roles no article is about, or nothing asked), or
-        answered with a brief or a comparison."""
+        declined before any evidence is looked at (only roles no article is about, nothing asked, or something
+        quoting cannot make, an instruction to the advisor), or answered with a brief or a comparison."""
         resolved = self.search.resolve(" ".join(question.split()), history)
         known = set(self.roles())
         if not resolved.question or (resolved.roles and not any(r in known for r in resolved.roles)):
+            return None
+        if refusal(question):
             return None
         if route(question, [r for r in resolved.roles if r in known]) != "answer":
             return None  # a brief or a comparison: no scope decision is made for it
@@ -244,6 +246,9 @@ class Advisor:
             names = " and ".join(missing)
             reason = f"The knowledge base has no article about the {names} role yet."
             return decline(question, resolved.question, self.roles(), reason), []
+        refused = refusal(question)
+        if refused:
+            return decline(question, resolved.question, self.roles(), refused), []
         parts = split_parts(resolved.question, self.roles())
         self.search.prepare(resolved, parts)
         found = self.search.search(resolved)
@@ -264,7 +269,9 @@ class Advisor:
             return gap(question, resolved.question, spans, related, suggestions, covered), []
         points, sources = number_sources(chosen)
         lead = lead_line(chosen, sources, covered)
-        first = not_covered(uncovered) if uncovered else None
+        # A role the question names with no article ("How should a CNIO work with the CMIO?") is said first.
+        absent = f"The knowledge base has no article about the {' or '.join(missing)} role yet." if missing else ""
+        first = " ".join(x for x in (absent, not_covered(uncovered) if uncovered else "") if x) or None
         shown = f"{first}\n{lead}" if first else lead
         # By text: with_continuations may replace a first point by a copy carrying the sentences it points back to.
         firsts = [i for i, c in enumerate(chosen) if any(c.text == f.text for f in part_firsts)]
@@ -280,7 +287,7 @@ class Advisor:
             "extractive",
             self._suggest(covered, question),
             covered,
-            coverage="partial" if uncovered else "full",
+            coverage="partial" if uncovered or missing else "full",
             points_intro=lead if first else None,
         )
         return answer, found.docs

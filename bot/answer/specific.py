@@ -75,6 +75,7 @@ ASKS: tuple[SpecificAsk, ...] = (
     _ask(
         "vendor",
         r"\bwhich (?:ehr|emr|vendor|platform|product|software|tools?)\b"
+        r"|\b(?:recommend|suggest|best|top)\b.{0,20}\b(?:ehr|emr|vendors?|platforms?|software)\b"
         r"|\b(?:epic|cerner|meditech|allscripts|workday)\b",
         r"\b(?:epic|cerner|meditech|allscripts|workday|oracle)\b",
     ),
