@@ -100,6 +100,14 @@ def test_a_word_the_model_knows_better_wins_over_an_articles_near_miss() -> None
     assert speller.correct("it has expandd") == "it has expanded"  # a typo is still corrected
 
 
+def test_a_known_words_own_forms_are_no_typos() -> None:
+    """ "earns" was read as the articles' "learns": the tokenizer knows "earn" but has no piece for "earns"."""
+    speller = Speller.from_texts(["Leaders who learns fast."], frozenset({"earn", "hire", "plan", "city"}))
+    assert speller.correct("If a CTO earns more") == "If a CTO earns more"
+    assert speller.correct("hired after planning in two cities") == "hired after planning in two cities"
+    assert speller.correct("leadres who lerns") == "leaders who learns"  # typos still are
+
+
 def test_a_long_word_of_the_same_stem_is_held_a_short_one_is_not() -> None:
     held = holds({"outside", "strategic", "role"})
     assert held("outsiders") and held("strategy") and held("role")

@@ -58,6 +58,10 @@ _DERIVED = ("ists", "ist", "isms", "ism", "ians", "ian", "ical", "ics", "ness", 
 not a typo, though the tokenizer has no piece for it whole."""
 _BASE_ENDINGS = ("", "y", "e", "ic", "ical", "ize", "ion", "ate", "al")
 MIN_STEM = 5
+_INFLECTIONS = ("s", "es", "ed", "ing", "ly", "er", "ers")
+"""Endings of a known word's own forms ("earns" from "earn"): the tokenizer has no piece for many whole, and
+"If a CTO earns 300k" was read as "learns"."""
+MIN_INFLECTED_STEM = 3
 
 
 class Speller:
@@ -83,6 +87,13 @@ class Speller:
         """A word of the articles or the model, or one derived from such a word ("technologist")."""
         if lowered in self.known:
             return True
+        for ending in _INFLECTIONS:
+            stem = lowered[: -len(ending)]
+            if lowered.endswith(ending) and len(stem) >= MIN_INFLECTED_STEM:
+                # "earns", "hired" (hire + ed less an e), "planning" (plan, its consonant doubled), "cities" (city)
+                forms = (stem, stem + "e", stem[:-1] if stem[-1:] == stem[-2:-1] else "", stem[:-1] + "y")
+                if any(f in self.known for f in forms if len(f) >= MIN_INFLECTED_STEM):
+                    return True
         for ending in _DERIVED:
             stem = lowered[: -len(ending)]
             if lowered.endswith(ending) and len(stem) >= MIN_STEM:
