@@ -60,7 +60,7 @@ def kb_names(texts: Iterable[str]) -> frozenset[str]:
         for m in TOKEN.finditer(text):
             gap = text[end : m.start()]
             # Most gaps are one space, which never starts a sentence: no regex for them.
-            words.append((_bare(m.group()), end < 0 or (gap != " " and bool(_SENTENCE_START.search(gap)))))
+            words.append((bare(m.group()), end < 0 or (gap != " " and bool(_SENTENCE_START.search(gap)))))
             end = m.end()
         run: list[str] = []
         for i, (word, starts) in enumerate(words):
@@ -84,7 +84,7 @@ def kb_names(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(n.lower() for n in names if not find_roles(n))
 
 
-def _bare(word: str) -> str:
+def bare(word: str) -> str:
     """A word without its possessive: "Raths’" and "Witt/Kieffer’s" are the names Raths and Witt/Kieffer.
     String tests, not a regex: it runs on every word of every article."""
     if word[-1:] in _APOSTROPHES:

@@ -77,6 +77,8 @@ TARGET_MAX_MEAN_LENGTH = 700
 # gap honesty 0.857 -> 0.905, the rest unchanged.
 # Then (requests quoting cannot meet and instructions to the advisor refused by name; chief-officer titles no
 # table knows named by their initials; written against our own probes, dev unchanged): declined 0.917 -> 1.0.
+# Then (a known word's inflections are no typos; questions about a person quote only what names them): point
+# precision 0.595 -> 0.600, mean length 643 -> 639.
 FLOOR = {
     "answer_rate": 0.83,
     "decline_rate": 1.0,

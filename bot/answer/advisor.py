@@ -254,6 +254,9 @@ class Advisor:
         found = self.search.search(resolved)
         ranked, covered = found.ranked, found.roles
         evidence = self.search.evidence(resolved, found)
+        written = self.search.byline(question, resolved, found)
+        if written:  # no passage for a model to write from: the byline is the whole answer
+            return written, []
         decision = self.scope.decide(evidence) if ranked else "decline"
         log.debug("scope %s from %s", decision, evidence)
         if decision == "decline":
@@ -354,7 +357,7 @@ class Advisor:
         if history:
             resolved = await self.llm.condensed(llm, question, history, resolved, await asyncio.to_thread(self.roles))
         extractive, docs = await asyncio.to_thread(self._extractive, question, resolved)
-        if not extractive.in_scope or extractive.coverage != "full":  # coverage is retrieval's call, not the model's
+        if not extractive.in_scope or extractive.coverage != "full" or not docs:  # retrieval's call, not the model's
             yield Final(extractive)
             return
         async with contextlib.aclosing(self.llm.write(llm, resolved, extractive, docs, history)) as events:

@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 
 from bot.answer.retrieval import terms
-from ingest.lexicon import TOKEN
+from ingest.lexicon import TOKEN, bare
 
 Decision = Literal["answer", "gap", "decline"]
 # The words that frame a hiring question rather than say what it is about ("what should I look for",
@@ -107,6 +107,17 @@ def names_in(question: str, names: frozenset[str], ignore: Iterable[str] = ()) -
     lowered = " " + " ".join(TOKEN.findall(question.lower())) + " "
     skip = {i.lower() for i in ignore}
     return [n for n in names if n not in skip and f" {n} " in lowered]
+
+
+def name_parts_in(question: str, names: frozenset[str]) -> list[str]:
+    """Words of the knowledge base's names of several words that the question writes alone, with a capital, past
+    its first word: a surname or a place as people ask ("What did Raths write?", "Where is Maywood?"). A capital
+    is required, since such a word alone may be an ordinary one ("wood", "rise")."""
+    parts = {
+        w for n in names if " " in n and not n.startswith("the ") for w in n.split() if len(w) >= 4 and w.isalpha()
+    }
+    words = [bare(w) for w in TOKEN.findall(question)[1:]]
+    return [w for w in words if w[:1].isupper() and w.lower() in parts]
 
 
 def unmatched_span(question: str, known: Callable[[str], bool]) -> str:

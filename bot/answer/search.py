@@ -22,6 +22,7 @@ from bot.answer.implied import ImpliedRole
 from bot.answer.lexicon import Lexicon, LiveLexicon
 from bot.answer.multipart import part_question
 from bot.answer.passages import to_passages
+from bot.answer.persons import about, byline, person_asked
 from bot.answer.retrieval import HybridRetriever, terms
 from bot.answer.roles import find_roles
 from bot.answer.scope import (
@@ -29,12 +30,14 @@ from bot.answer.scope import (
     Evidence,
     best_sentences_terms,
     holds,
+    name_parts_in,
     names_in,
     unmatched_span,
     weighted_share,
 )
 from bot.answer.settings import AdvisorSettings
 from bot.answer.specific import asked, still_open
+from bot.answer.types import Answer
 from ingest.chunking import units
 from ingest.rolenames import neutral
 from ingest.store.index import KnowledgeIndex
@@ -140,7 +143,15 @@ class QuestionSearch:
         wanted = asked_facets(resolved.question)
         forms = asked_forms(resolved.question)
         ranked = self.picker.candidates(resolved.question, to_passages(docs), neutral_vector, wanted, forms)
+        person = person_asked(resolved.question, self.words().names)
+        if person:  # "Who is Bonnie Siegel?": only what is said of her, never another author's bio
+            ranked = about(person, ranked)
         return Found(docs, ranked, list(follow or []))
+
+    def byline(self, question: str, resolved: Resolved, found: Found) -> Answer | None:
+        """For "who is ...?" about an author no sentence speaks of: the article they wrote (bot.answer.persons)."""
+        person = person_asked(resolved.question, self.words().names)
+        return byline(person, question, resolved.question, found.docs) if person and not found.ranked else None
 
     def _hides_a_name(self, question: str, docs: Sequence[Document]) -> bool:
         """Whether the question names something of the knowledge base that none of `docs` holds."""
@@ -158,12 +169,15 @@ class QuestionSearch:
             if t != "executive" and t not in QUESTION_WORDS and (len(t) >= 4 or t in vocabulary or t in known)
         ]
         best = best_sentences_terms([c.text for c in found.ranked])
+        names = self.words().names
         return Evidence(
             dense=top_similarity(found.docs),
             sentence=max((c.similarity for c in found.ranked), default=0.0),
             known=weighted_share(words, vocabulary.__contains__, self.retriever.idf),
             matched=weighted_share(words, holds(best), self.retriever.idf),
-            entity=1.0 if names_in(resolved.question, self.words().names, self.roles()) else 0.0,
+            entity=1.0
+            if names_in(resolved.question, names, self.roles()) or name_parts_in(resolved.question, names)
+            else 0.0,
             role=1.0 if found.roles else 0.0,
             specific=1.0 if self.unanswered(resolved.question, found.ranked) else 0.0,
         )
