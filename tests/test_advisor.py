@@ -84,7 +84,7 @@ FLOOR = {
     "decline_rate": 1.0,
     "gap_honesty": 0.90,
     "top1_precision": 0.78,
-    "point_precision": 0.59,
+    "point_precision": 0.60,
 }
 FLOOR_MAX_MEAN_LENGTH = 650
 

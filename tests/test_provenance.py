@@ -29,6 +29,8 @@ CMIO = "cmio-next-generation-hillary-ross.md"
         "who's the author of the CMIO piece?",
         "Which firm published the CMIO article?",
         "Who wrote the article on the CMIO role?",
+        "Which firm do the authors work for?",
+        "who do the authors work for?",
     ],
 )
 def test_asks_for_a_source(question: str) -> None:
@@ -45,6 +47,7 @@ def test_asks_for_a_source(question: str) -> None:
         "who wrote the Rise of the Second-Generation CMIO?",  # an article the text cites: the text says
         "which article talks about SFIA?",
         "who should write the job description?",
+        "Which firm does a CTO work for?",
     ],
 )
 def test_other_questions_are_not_asks_for_a_source(question: str) -> None:

@@ -43,6 +43,9 @@ _ASKS = re.compile(
     r"|where\s+(?:is|was|did|does|do|are|were)\s+(?:that|this|it|these|those)\s+(?:come\s+)?from"
     r"|where(?:’s|'s)\s+(?:that|this|it)\s+from"
     r"|(?:source|sources|citation|citations|reference|references|author|authors)"
+    # "Which firm do the authors work for?": the publishers, which the front matter names.
+    r"|(?:which|what|who)\s+(?:firms?|compan(?:y|ies)|organi[sz]ations?|publishers?\s+)?\s*(?:do|does|did)\s+"
+    r"(?:the|these|those|your)\s+(?:authors?|writers?)\s+(?:work\s+(?:for|at)|belong\s+to|represent)"
     r")\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
