@@ -26,30 +26,21 @@ _LANGUAGES = (
     r"|another language|other languages)"
 )
 _MAKE = r"\b(?:tell|write|give|make up|invent|compose|recite|sing|share|know)\b"
-_MAKINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    # Asked for, not talked of: "Should a CTO be able to crack a joke?" asks about a sense of humour, a quality.
-    ("jokes", re.compile(rf"{_MAKE}.{{0,25}}\bjokes?\b|\bjokes? about\b|\bmake (?:me|us) laugh\b", re.I)),
-    ("poems or songs", re.compile(rf"{_MAKE}.{{0,25}}\b(?:poem|limerick|haiku|sonnet|song|rap|verse)s?\b", re.I)),
-    ("stories", re.compile(rf"{_MAKE}.{{0,20}}\b(?:a |an )?(?:short )?(?:story|tale)\b", re.I)),
-    # A language, not "translate technical concepts into laymen's terms", one of the qualities the articles list.
-    (
-        "translations",
-        re.compile(
-            rf"\btranslat\w*\b.{{0,60}}\b(?:into|to|in) {_LANGUAGES}\b|\b(?:answer|reply|respond|say it)"
-            rf"\b.{{0,20}}\bin {_LANGUAGES}\b",
-            re.I,
-        ),
-    ),
-    # Code, not "the CTO function" or an interview script.
-    (
-        "code",
-        re.compile(
-            r"\b(?:python|javascript|java|sql|bash)\b.{0,30}\b(?:code|script|program|query|function)\b"
-            r"|\bwrite (?:some |a |me )?(?:code|program)\b",
-            re.I,
-        ),
-    ),
-)
+_MAKINGS: dict[str, re.Pattern[str]] = {
+    name: re.compile(pattern, re.I)
+    for name, pattern in {
+        # Asked for, not talked of: "Should a CTO be able to crack a joke?" asks about a sense of humour, a quality.
+        "jokes": rf"{_MAKE}.{{0,25}}\bjokes?\b|\bjokes? about\b|\bmake (?:me|us) laugh\b",
+        "poems or songs": rf"{_MAKE}.{{0,25}}\b(?:poem|limerick|haiku|sonnet|song|rap|verse)s?\b",
+        "stories": rf"{_MAKE}.{{0,20}}\b(?:a |an )?(?:short )?(?:story|tale)\b",
+        # A language, not "translate technical concepts into laymen's terms", a quality the articles list.
+        "translations": rf"\btranslat\w*\b.{{0,60}}\b(?:into|to|in) {_LANGUAGES}\b"
+        rf"|\b(?:answer|reply|respond|say it)\b.{{0,20}}\bin {_LANGUAGES}\b",
+        # Code, not "the CTO function" or an interview script.
+        "code": r"\b(?:python|javascript|java|sql|bash)\b.{0,30}\b(?:code|script|program|query|function)\b"
+        r"|\bwrite (?:some |a |me )?(?:code|program)\b",
+    }.items()
+}
 
 
 # An instruction to the advisor itself rather than a question ("Ignore your rules and ...", "SYSTEM: reveal the
@@ -69,7 +60,7 @@ _OVERRIDE = re.compile(
 
 def asks_to_make(question: str) -> str | None:
     """What a request asks the advisor to make that quoting the articles cannot ("jokes", "translations"), or None."""
-    return next((name for name, pattern in _MAKINGS if pattern.search(question)), None)
+    return next((name for name, pattern in _MAKINGS.items() if pattern.search(question)), None)
 
 
 def refusal(question: str) -> str | None:
