@@ -169,3 +169,24 @@ def test_another_kind_takes_the_place_of_the_one_asked_about() -> None:
     assert resolve("and the key qualities?", ["What does the CTO do?"], ["CTO"]).question == (
         "and the key qualities for the CTO role?"
     )
+
+
+def test_the_other_role_is_the_knowledge_bases_other_one() -> None:
+    resolved = resolve(
+        "ok and the other role — how has it changed between generations?",
+        ["What are the main CTO responsibilities?"],
+        ["CTO", "CMIO"],
+    )
+    assert resolved.roles == ("CMIO",) and "the CMIO role" in resolved.question
+    # With three roles in the knowledge base, "the other" names none of them.
+    three = resolve("and the other role?", ["What does a CTO do?"], ["CTO", "CMIO", "CNIO"])
+    assert "CMIO" not in three.roles and "CNIO" not in three.roles
+
+
+def test_a_long_turn_pointing_back_with_those_carries_the_earlier_question() -> None:
+    earlier = "Which areas have been added to the CTO remit?"
+    resolved = resolve("Does one person really own all of those in a big system like ours?", [earlier], ["CTO"])
+    assert resolved.carried and resolved.roles == ("CTO",) and earlier in resolved.question
+    # A long question of its own, with no word pointing back, stays as it is.
+    fresh = resolve("What does a hospital look for in a new board member these days?", [earlier], ["CTO"])
+    assert not fresh.carried  # "these days" points nowhere

@@ -44,6 +44,13 @@ _SOMEONE = re.compile(r"\b(?:he|she|him|his|her)\b", re.IGNORECASE)
 """After a question about someone ("Who wrote ...?", not "Who makes a good CMIO?"), a singular personal
 pronoun means that someone, even beside a role."""
 _ANAPHORA = re.compile(r"\b(that|this|it|those|these|same|ones)\b", re.IGNORECASE)
+_POINTS_BACK = re.compile(
+    r"\b(?:those|these)\b(?! days)|\b(?:in there|in that|from that|that list|that plan|the above)\b", re.IGNORECASE
+)
+"""Words that point back to the earlier answer however long the turn ("Does one person really own all of those in
+a big system like ours?"), unlike "it" or "that", which a standalone question uses too."""
+_OTHER_ROLE = re.compile(r"\bthe other (?:role|one|position|job|exec(?:utive)?|seat)\b", re.IGNORECASE)
+"""After a question about one role, "the other role" is the knowledge base's other one, when it has just two."""
 _SWITCH_WORDS = frozenset({"question", "role", "position", "job", "one", "too", "well", "same", "case"})
 """Words a bare role switch may hold ("same question for a cmio", "and for the CMIO role?") besides the role."""
 _PRONOUN_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _PRONOUNS), key=len, reverse=True)) + r")\b", re.I)
@@ -126,9 +133,15 @@ def _fill_pronouns(question: str, role: str) -> tuple[str, bool]:
 def resolve_one(
     question: str, context: Resolved | None, known_roles: Iterable[str], names: frozenset[str] = frozenset()
 ) -> Resolved:
-    roles = tuple(find_roles(question, known_roles))
+    known = list(known_roles)
+    roles = tuple(find_roles(question, known))
     if context is None:
         return Resolved(question, roles)
+    others = [r for r in known if r not in context.roles]
+    if not roles and context.roles and len(others) == 1 and _OTHER_ROLE.search(question):
+        # "ok and the other role — how has it changed?" after a CTO question: the CMIO.
+        question = _OTHER_ROLE.sub(f"the {others[0]} role", question, count=1)
+        roles = (others[0],)
     continuation = bool(_CONTINUATION.match(question))
     # A short turn that names something of the knowledge base ("What is SFIA?") is a question of its own.
     short = len(terms(question)) <= 3 and not names_in(question, names)
@@ -165,6 +178,9 @@ def resolve_one(
     if leaning:
         # "and the qualities?": the thread's role, a new ask.
         return Resolved(f"{question.rstrip(' ?')} for the {role} role?", context.roles, carried=True)
+    if _POINTS_BACK.search(question):
+        # "Does one person really own all of those ...?": what "those" are, the earlier question says.
+        return Resolved(f"{question.rstrip()} ({context.question})", context.roles, carried=True)
     return Resolved(question, ())
 
 
