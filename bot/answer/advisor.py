@@ -38,6 +38,7 @@ from bot.answer.known_roles import UnknownRoleError, resolve_role
 from bot.answer.llm_path import LLMPath
 from bot.answer.multipart import part_question, split_parts
 from bot.answer.offers import FACETS, facet_questions, follow_ups
+from bot.answer.persons import byline
 from bot.answer.provenance import asks_for_source, source_answer
 from bot.answer.roles import find_roles
 from bot.answer.scope import Evidence, ScopeModel, default_model
@@ -254,7 +255,7 @@ class Advisor:
         found = self.search.search(resolved)
         ranked, covered = found.ranked, found.roles
         evidence = self.search.evidence(resolved, found)
-        written = self.search.byline(question, resolved, found)
+        written = byline(found.person, question, resolved.question, found.docs) if found.person and not ranked else None
         if written:  # no passage for a model to write from: the byline is the whole answer
             return written, []
         decision = self.scope.decide(evidence) if ranked else "decline"

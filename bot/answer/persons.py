@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from langchain_core.documents import Document
 
 from bot.answer.extractive import Candidate
 from bot.answer.passages import source_of
 from bot.answer.scope import names_in
-from bot.answer.types import Answer, Source, sources_footer
-from ingest.chunking import units
+from bot.answer.types import Answer, sources_footer
+from ingest.chunking import Unit, units
 
 _ASKS = re.compile(
     r"^\s*(?:(?:ok|okay|so|and|thanks)[,.!]?\s+)*(?:who\s+is|who(?:’s|'s)|who\s+was|tell\s+me\s+(?:more\s+)?about"
@@ -54,8 +55,9 @@ def mentions(person: str, text: str) -> bool:
 def about(person: str, ranked: Sequence[Candidate]) -> list[Candidate]:
     """The sentences that speak of the person: naming them, or opening with a pronoun right after one that does."""
     kept = []
+    split: dict[str, list[Unit]] = {}  # a passage's sentences, split once however many of them are ranked
     for cand in ranked:
-        found = units(cand.passage.text)
+        found = split.setdefault(cand.passage.text, units(cand.passage.text))
         before = found[cand.position - 1].text if 0 < cand.position <= len(found) else ""
         if mentions(person, cand.text) or (_PRONOUN.match(cand.text) and mentions(person, before)):
             kept.append(cand)
@@ -67,7 +69,7 @@ def byline(person: str, question: str, resolved: str, docs: Sequence[Document]) 
     wrote = [s for s in dict.fromkeys(source_of(d.metadata) for d in docs) if s.author and mentions(person, s.author)]
     if not wrote:
         return None
-    sources = [Source(i + 1, s.title, s.author, s.publisher, s.path, s.url) for i, s in enumerate(wrote)]
+    sources = [replace(s, n=i + 1) for i, s in enumerate(wrote)]
     first = sources[0]
     titles = " and ".join(f"“{s.title}”" + (f" ({s.publisher})" if s.publisher else "") + f" [{s.n}]" for s in sources)
     lead = f"{first.author} wrote {titles}. The articles say nothing more about {first.author}."

@@ -22,7 +22,7 @@ from bot.answer.implied import ImpliedRole
 from bot.answer.lexicon import Lexicon, LiveLexicon
 from bot.answer.multipart import part_question
 from bot.answer.passages import to_passages
-from bot.answer.persons import about, byline, person_asked
+from bot.answer.persons import about, person_asked
 from bot.answer.retrieval import HybridRetriever, terms
 from bot.answer.roles import find_roles
 from bot.answer.scope import (
@@ -37,7 +37,6 @@ from bot.answer.scope import (
 )
 from bot.answer.settings import AdvisorSettings
 from bot.answer.specific import asked, still_open
-from bot.answer.types import Answer
 from ingest.chunking import units
 from ingest.rolenames import neutral
 from ingest.store.index import KnowledgeIndex
@@ -55,6 +54,8 @@ class Found(NamedTuple):
     docs: list[Document]
     ranked: list[Candidate]
     roles: list[str]
+    person: str | None = None
+    """The person a "who is ...?" question asks about (bot.answer.persons), whose sentences alone were kept."""
 
 
 def top_similarity(docs: Sequence[Document]) -> float:
@@ -146,12 +147,7 @@ class QuestionSearch:
         person = person_asked(resolved.question, self.words().names)
         if person:  # "Who is Bonnie Siegel?": only what is said of her, never another author's bio
             ranked = about(person, ranked)
-        return Found(docs, ranked, list(follow or []))
-
-    def byline(self, question: str, resolved: Resolved, found: Found) -> Answer | None:
-        """For "who is ...?" about an author no sentence speaks of: the article they wrote (bot.answer.persons)."""
-        person = person_asked(resolved.question, self.words().names)
-        return byline(person, question, resolved.question, found.docs) if person and not found.ranked else None
+        return Found(docs, ranked, list(follow or []), person)
 
     def _hides_a_name(self, question: str, docs: Sequence[Document]) -> bool:
         """Whether the question names something of the knowledge base that none of `docs` holds."""
