@@ -9,6 +9,9 @@ from bot.answer.advisor import Advisor
 from bot.answer.persons import mentions, person_asked
 from bot.answer.scope import name_parts_in
 from bot.settings import Settings
+from tests.fakes import FakeOpenAI
+from tests.llm_cases import make_answerer
+from tests.llm_fixtures import srv_fixture  # noqa: F401
 
 NAMES = frozenset(
     {"bonnie siegel", "hillary ross", "david raths", "chris wood", "maywood illinois", "the rise", "sfia"}
@@ -63,3 +66,16 @@ def test_who_is_a_person_the_articles_name_quotes_only_what_names_them(built: tu
 def test_a_surname_or_place_of_the_articles_is_never_declined(built: tuple[Settings, Advisor], question: str) -> None:
     _, advisor = built
     assert advisor.ask_sync(question).in_scope
+
+
+async def test_llm_mode_gives_the_byline_and_refusals_without_the_model(
+    built: tuple[Settings, Advisor], srv: FakeOpenAI
+) -> None:
+    """No passage speaks of the author and nothing is asked of the articles: the model is not asked."""
+    settings, extractive = built
+    advisor = Advisor(settings, extractive.index, make_answerer(srv))
+    byline = await advisor.ask("Who is Bonnie Siegel?")
+    assert byline.text.startswith("Bonnie Siegel wrote “The Health System CTO") and byline.mode == "extractive"
+    joke = await advisor.ask("Tell me a joke about CTOs.")
+    assert not joke.in_scope and "jokes" in joke.lead
+    assert srv.requests == []
