@@ -441,3 +441,15 @@ async def test_llm_mode_cites_passages_and_falls_back(built: tuple[Settings, Adv
         assert not declined.in_scope and declined.mode == "decline"
     finally:
         await server.stop()
+
+
+def test_a_role_the_first_part_implies_holds_for_the_next_part(built: tuple[Settings, Advisor]) -> None:
+    """No role is named: "the head technology person" implies the CTO in the first part, and the second part ("what
+    sort of personality ...?") is asked of that role, not declined for naming none."""
+    _, advisor = built
+    answer = advisor.ask_sync(
+        "I'm new to hospital IT. What does the head technology person actually do all day, and what sort of "
+        "personality are managers hoping for?"
+    )
+    assert answer.in_scope and answer.coverage == "full"
+    assert not answer.text.startswith("The articles don’t cover")

@@ -317,6 +317,7 @@ class Advisor:
             roles = named or list(covered)
             part_resolved = Resolved(part_question(part, roles), tuple(roles))
             found = self.search.search(part_resolved)
+            covered = covered or found.roles  # a role the first part implied ("the head technology person") holds
             evidence = self.search.evidence(part_resolved, found)
             if not found.ranked or self.scope.decide(evidence) != "answer":
                 uncovered.append(self.search.missing(part, found.ranked))
