@@ -255,6 +255,15 @@ def test_a_sentence_that_opens_by_pointing_back_is_quoted_with_the_one_it_needs(
     assert [c.before for c in with_continuations([they, who], [they, who], 5)] == [(), ()]
 
 
+def test_a_sentence_naming_what_the_one_before_said_was_done_is_quoted_after_it() -> None:
+    """ "In larger health systems, the expanded areas will have ..." picked alone says nothing of which areas."""
+    done = _candidate("The CTO role has expanded to include more areas such as telehealth.", 0.3, _axis(0), position=0)
+    areas = "In larger health systems, the expanded areas will have their own specialized leader."
+    named = _candidate(areas, 0.9, _axis(1), position=1)
+    chosen = with_continuations([named], [named, done], 5)
+    assert [c.before for c in chosen] == [(done.text,)]
+
+
 # ------------------------------------------------------------------------------------------ the cited answer
 
 

@@ -284,12 +284,13 @@ def _chain(text: str, n: int, position: int, texts: dict[tuple[int, int], str]) 
 
 
 def _antecedents(cand: Candidate, nearby: dict[tuple[int, int], Candidate]) -> list[Candidate]:
-    """The sentences before `cand` that its opening pronoun needs, nearest last (at most two back)."""
+    """The sentences before `cand` that its opening pronoun needs, nearest last (at most two back), or the one
+    whose deed it names ("In larger health systems, the expanded areas ..." needs "... has expanded to ...")."""
     found: list[Candidate] = []
     current = cand
-    while len(found) < 2 and needs_before(current.text):
+    while len(found) < 2:
         before = nearby.get((current.passage.n, current.position - 1))
-        if before is None:
+        if before is None or not (needs_before(current.text) or refers_back(current.text, before.text)):
             break
         found.insert(0, before)
         current = before
