@@ -32,6 +32,10 @@ def test_a_then_against_a_now_is_a_comparison_and_a_place_against_a_place_is_not
     assert compares("How has the CMIO role changed over time?")
     assert not compares("Does the CMIO role differ from one organization to the next?")
     assert not compares("Does one exec run all those newer domains?")
+    # What separates or sets one kind apart from another is a comparison too.
+    assert compares("What separates a second-gen CMIO from the first wave?")
+    assert compares("what sets second-gen CMIOs apart?")
+    assert not compares("What separates good from great CTOs?")  # no kind and no then against a now
 
 
 def test_a_sentence_is_about_a_kind_when_its_subject_is_one() -> None:

@@ -20,7 +20,11 @@ _KIND = re.compile(
 )
 _EACH = re.compile(_MODIFIER, re.IGNORECASE)
 _ORDINAL = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth"}
-_CONTRAST = re.compile(r"\b(?:differ\w*|diff|vs\.?|versus|compar\w*|contrast\w*|than)\b", re.IGNORECASE)
+_CONTRAST = re.compile(
+    r"\b(?:differ\w*|diff|vs\.?|versus|compar\w*|contrast\w*|than|separat\w*|distinguish\w*"
+    r"|sets? [\w-]+(?: [\w-]+)? apart)\b",
+    re.IGNORECASE,
+)
 """A question that sets kinds against each other wants both sides."""
 
 
