@@ -163,6 +163,11 @@ def test_what_a_named_person_says_asks_for_the_speaker_form() -> None:
     assert "speaker" not in asked_forms("what do they say about it?")
 
 
+def test_why_someone_would_work_out_asks_for_the_upside() -> None:
+    assert "upside" in asked_forms("Why would someone from outside healthcare even work out in that seat?")
+    assert "upside" not in asked_forms("Why did the CTO role grow?")
+
+
 def test_reading_questions_ask_for_the_reading_form() -> None:
     assert "reading" in asked_forms("What should I read to learn more about second-generation CMIOs?")
     assert "reading" not in asked_forms("What did second-generation CMIOs focus on?")

@@ -162,6 +162,8 @@ _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             r"why (?:would we |should we |would i |should i |)(?:hire|consider|bother)",
             r"what (?:do|does|would|could) (?:they|such \w+|newcomers|outsiders|one) bring",
             r"worth it",
+            # "Why would someone from outside healthcare even work out in that seat?"
+            r"why (?:would|could|should|might|do|does|did) .{0,60}\b(?:work out|succeed|thrive|do well)",
         ),
         cue(
             r"luckily", r"fortunately", r"benefits?", r"advantages?", r"fresh", r"useful", r"valuable", r"transferable"
