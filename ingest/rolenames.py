@@ -66,13 +66,10 @@ def find_roles(text: str, known: Iterable[str] = ()) -> list[str]:
             at = lowered.find(title)
             if at >= 0:
                 found[role] = min(found.get(role, at), at)
-    titled = {at for at in found.values()}
     for match in _ANY_CHIEF.finditer(lowered):
         # "chief security officer", "chief marketing officer": a role none of TITLES spells out is still a role
         # (declined by name when no article is about it), named by its initials.
-        if match.start() not in titled and not any(
-            lowered.startswith(t, match.start()) for ts in TITLES.values() for t in ts
-        ):
+        if not any(lowered.startswith(t, match.start()) for ts in TITLES.values() for t in ts):
             found.setdefault("C" + "".join(w[0] for w in match.group(1).split()).upper() + "O", match.start())
     for role in known:
         named = re.search(rf"\b{re.escape(role)}s?\b", text, re.IGNORECASE)

@@ -26,6 +26,8 @@ _ASKS = re.compile(
     r"|what\s+do\s+(?:you|we|the\s+articles)\s+(?:know|say)\s+about|what\s+(?:does|did)\s+(?:\S+\s+){1,3}do\b)",
     re.IGNORECASE,
 )
+_OPENS = re.compile(r"^\s*(?:is|was|does|did|has)\s", re.IGNORECASE)
+"""A yes/no question, which may open with the person ("Is Bonnie Siegel a recruiter?")."""
 _PRONOUN = re.compile(r"^(?:she|he|they|her|his|their)\b", re.IGNORECASE)
 MIN_PART = 4
 """A name's word that counts alone ("Siegel", "Wood"); shorter ones ("Dr", "J.D.") are no name."""
@@ -34,12 +36,15 @@ MIN_PART = 4
 def person_asked(question: str, names: frozenset[str]) -> str | None:
     """The person a "who is ...?" or "is <person> a ...?" question asks about: a name of the articles of two or
     more words (authors' bylines are names too); None for any other question."""
+    asks = bool(_ASKS.search(question))
+    if not asks and not _OPENS.match(question):
+        return None  # most questions: the names are not read (they grow with the knowledge base)
     found = names_in(question, frozenset(n for n in names if " " in n))
     if not found:
         return None
     person = max(found, key=len)
     opens = re.match(rf"^\s*(?:is|was|does|did|has)\s+{re.escape(person)}\b", question, re.IGNORECASE)
-    return person if _ASKS.search(question) or opens else None
+    return person if asks or opens else None
 
 
 def _parts(person: str) -> list[str]:
