@@ -42,10 +42,11 @@ def _chunks(embedder: Embedder) -> list[Hit]:
 def _old_search(
     bm25: BM25Okapi, chunks: list[Hit], query: list[str], k: int, roles: list[str] | None
 ) -> list[tuple[str, float]]:
-    """The search as it was with rank_bm25: full sort, then skip chunks of other roles."""
+    """The search as it was with rank_bm25: full sort, then skip chunks of other roles. Equal scores in the
+    corpus's order (a stable sort): numpy's default sort gave an arbitrary order past 16 chunks."""
     scores = bm25.get_scores(query)
     out: list[tuple[str, float]] = []
-    for i in np.argsort(-scores):
+    for i in np.argsort(-scores, kind="stable"):
         if scores[i] <= 0 or len(out) >= k:
             break
         if roles and not set(roles) & set(chunks[int(i)].metadata.get("roles") or []):

@@ -72,19 +72,18 @@ class _Keyword:
         if not query_terms or not len(self.stats):
             return []
         scores = self.scores(query_terms)
-        # numpy's default argsort over every chunk, as before: equal scores (a passage filed twice,
-        # or two with the same terms) come out in the same order as they always did, so answers
-        # do not change. ~1 ms at 21,000 chunks.
-        order = np.argsort(-scores)
-        keep = scores[order] > 0
+        # Only the chunks that hold a query term (and are about the roles) are sorted, not every chunk: a sort
+        # of all 18,000 cost ~0.6 ms a question at 3,000 articles. Equal scores keep the chunks' order (a stable
+        # sort), as numpy's default sort, insertion sort at 16 or fewer, did for the shipped knowledge base.
+        found = np.flatnonzero(scores > 0)
         if roles:
             allowed = np.zeros(len(self.stats), dtype=bool)
             for role in roles:
                 mask = self.stats.role_mask(role)
                 if mask is not None:
                     allowed |= mask
-            keep &= allowed[order]
-        order = order[keep][:k]
+            found = found[allowed[found]]
+        order = found[np.argsort(-scores[found], kind="stable")][:k]
         return [(self.stats.ids[int(i)], float(scores[i])) for i in order]
 
 
