@@ -99,6 +99,14 @@ def test_each_part_gets_its_own_point(built: tuple[Settings, Advisor]) -> None:
     assert "5-plus years" in answer.text and "well over a decade" in answer.text
 
 
+def test_a_part_answered_by_an_earlier_part_is_not_padded(built: tuple[Settings, Advisor]) -> None:
+    # "budget skills" is best answered by the sentence the first part already quoted (project management ...
+    # budget management); the sentences after it are weak against that one, so none of them is added.
+    answer = built[1].ask_sync("What planning skills does a CTO need, and what budget skills?")
+    assert answer.in_scope and any("budget management" in p.text for p in answer.points)
+    assert not any("facilitator" in p.text for p in answer.points)
+
+
 def test_a_part_the_articles_do_not_cover_is_named_first(built: tuple[Settings, Advisor]) -> None:
     answer = built[1].ask_sync("How many years of experience does a CTO need, and what salary should we offer?")
     assert answer.in_scope and answer.coverage == "partial" and answer.to_json()["coverage"] == "partial"

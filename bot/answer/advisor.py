@@ -29,18 +29,18 @@ from langchain_core.documents import Document
 
 from bot.answer.agents import Parser
 from bot.answer.briefs import Brief, Comparison, build_brief, build_comparison
-from bot.answer.extractive import Candidate, fit, lead_line, number_sources, with_continuations
+from bot.answer.choosing import PointChooser
+from bot.answer.extractive import Candidate, fit, lead_line, number_sources
 from bot.answer.followup import Resolved
 from bot.answer.gaps import decline, gap, not_covered
 from bot.answer.grounding import Guard
 from bot.answer.intent import refusal, route
 from bot.answer.known_roles import UnknownRoleError, resolve_role
 from bot.answer.llm_path import LLMPath
-from bot.answer.multipart import part_question, split_parts
+from bot.answer.multipart import split_parts
 from bot.answer.offers import FACETS, facet_questions, follow_ups
 from bot.answer.persons import byline
 from bot.answer.provenance import asks_for_source, source_answer
-from bot.answer.roles import find_roles
 from bot.answer.scope import Evidence, ScopeModel, default_model
 from bot.answer.search import QuestionSearch
 from bot.answer.settings import AnswerSettings
@@ -85,6 +85,7 @@ class Advisor:
         self.retriever = self.search.retriever
         self.implied = self.search.implied
         self.picker = self.search.picker
+        self.chooser = PointChooser(self.search, self.scope, self.cfg)
         guard = Guard(index.embedder.encode, parser=Parser())
         self.llm = LLMPath(guard, self.cfg.history_turns, llm, llm_factory, llm_fallback)
         self._briefs: dict[tuple[str, str], Brief] = {}
@@ -262,7 +263,7 @@ class Advisor:
         log.debug("scope %s from %s", decision, evidence)
         if decision == "decline":
             return decline(question, resolved.question, self.roles()), []
-        chosen, uncovered, part_firsts = self._choose(parts, ranked, covered)
+        chosen, uncovered, part_firsts = self.chooser.choose(parts, ranked, covered)
         if len(parts) > 1:
             # Each part was decided on its own: answered if any part is (partial when some are not).
             decision = "answer" if chosen else "gap"
@@ -295,40 +296,6 @@ class Advisor:
             points_intro=lead if first else None,
         )
         return answer, found.docs
-
-    def _choose(
-        self, parts: Sequence[str], ranked: Sequence[Candidate], covered: list[str]
-    ) -> tuple[list[Candidate], list[str], list[Candidate]]:
-        """The points (each with the sentence that only continues it), and what the articles do not
-        cover. For a question of one part: the best of its sentences. For several parts: each part is
-        scored and decided on its own, with the question's roles; a part the articles cover gives its
-        best points, one they do not is named instead."""
-        limit = self.cfg.max_points
-        if len(parts) < 2:
-            picked = self.picker.pick(ranked, limit, self.cfg.min_points)
-            return with_continuations(picked, ranked, limit, self.search.after), [], []
-        known = self.roles()
-        chosen: list[Candidate] = []
-        uncovered: list[str] = []
-        firsts: list[Candidate] = []
-        share = max(1, self.cfg.max_points // len(parts))
-        for part in parts:
-            named = [r for r in find_roles(part, known) if r in known]
-            roles = named or list(covered)
-            part_resolved = Resolved(part_question(part, roles), tuple(roles))
-            found = self.search.search(part_resolved)
-            covered = covered or found.roles  # a role the first part implied ("the head technology person") holds
-            evidence = self.search.evidence(part_resolved, found)
-            if not found.ranked or self.scope.decide(evidence) != "answer":
-                uncovered.append(self.search.missing(part, found.ranked))
-                continue
-            fresh = [c for c in found.ranked if not any(c.text == o.text for o in chosen)]
-            picked = self.picker.pick(fresh, share, 1, exclude=[c.vector for c in chosen])
-            # Continuations from the part's own passages: passage numbers are per retrieval, so the
-            # whole question's passage 3 is not this part's.
-            firsts += picked[:1]
-            chosen += with_continuations(picked, fresh, limit, self.search.after)
-        return chosen[:limit], uncovered, firsts
 
     async def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """The answer for async front ends: extractive in a thread, or the LLM with extractive fallback."""
