@@ -143,6 +143,9 @@ def test_questions_ask_for_facets() -> None:
     assert "quality" in asked_facets("What should I look for in a CTO?")
     assert "source" in asked_facets("Where do CTO candidates come from?")
     assert "challenge" in asked_facets("Any red flags when hiring a CMIO?")
+    # Everyday words for a challenge: "what will trip them up", "any gotchas", "hurdles", "blind spots".
+    for asked in ("What will trip a banker up as our CTO?", "Any gotchas with an outside CTO?", "What hurdles?"):
+        assert "challenge" in asked_facets(asked)
     assert "background" in asked_facets("How many years of experience does a CTO need?")
     assert asked_facets("Tell me about the CMIO") == frozenset()
 

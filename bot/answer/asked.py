@@ -87,6 +87,13 @@ QUESTION_CUES: dict[str, re.Pattern[str]] = {
         r"trade-?offs?",
         r"wary",
         r"careful",
+        r"trip(?:s|ped)? (?:\w+ ){0,2}up",
+        r"hurdles?",
+        r"stumbl",
+        r"go wrong",
+        r"gotchas?",
+        r"blind ?spots?",
+        r"learning curve",
     ),
     "trend": cue(
         r"trends?",
