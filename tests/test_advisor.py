@@ -135,6 +135,14 @@ def test_an_ordinary_answer_is_short_cited_and_quotes_the_articles(built: tuple[
     assert advisor.ask_sync("What key qualities should I look for in a CTO?").text == answer.text
 
 
+def test_a_then_and_now_comparison_opens_with_the_side_it_asks_about(built: tuple[Settings, Advisor]) -> None:
+    advisor = built[1]
+    now = advisor.ask_sync("How do today's CMIOs differ from the pioneers of the role?")
+    assert now.points[0].text.startswith("Second-generation CMIOs")
+    then = advisor.ask_sync("How did the pioneers of the CMIO role differ from today's CMIOs?")
+    assert then.points[0].text.startswith("First-generation CMIOs")
+
+
 def test_what_to_look_for_in_a_candidate_opens_with_a_quality(built: tuple[Settings, Advisor]) -> None:
     """Issue 13's own example: "candidate" in the question said nothing of which sentence answers, yet it
     made "A good CTO candidate can come from a healthcare IT vendor" the first point; and a weak but

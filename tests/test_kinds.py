@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answer.kinds import about_a_kind, asked_kinds, compares, kinds, other_kind
+from bot.answer.kinds import about_a_kind, asked_kinds, compared_side, compares, kinds, other_kind, subject_rank
 
 
 def test_kinds_read_coordinations_and_short_forms() -> None:
@@ -41,3 +41,16 @@ def test_a_then_against_a_now_is_a_comparison_and_a_place_against_a_place_is_not
 def test_a_sentence_is_about_a_kind_when_its_subject_is_one() -> None:
     assert about_a_kind("Second-generation CMIOs tend to be more strategic and visionary.")
     assert not about_a_kind("I encourage you to read Raths’ article, “The Rise of the Second-Generation CMIO.”")
+
+
+def test_a_comparison_is_about_the_side_it_names_before_the_contrast() -> None:
+    assert compared_side("How is the newer cohort of physician leaders different from their predecessors?") == "now"
+    assert compared_side("the current ones... what's different about them vs the pioneers?") == "now"
+    assert compared_side("How do the pioneers compare with today's CMIOs?") == "then"
+    assert compared_side("How did first-gen CMIOs differ from the ones we see now?") == "then"
+    # A part that carries the one before it is read in its own, last, sentence.
+    assert compared_side("First, what did the earliest ones focus on? Second, how do their successors differ?") == "now"
+    assert compared_side("How has the role changed over time?") is None
+    assert subject_rank("Second-generation CMIOs tend to be more strategic.") == 2
+    assert subject_rank("First-generation CMIOs had significant responsibility.") == 1
+    assert subject_rank("They worked on an important and critical operational level.") is None

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bot.answer.asked import points_elsewhere, shows_form
-from bot.answer.kinds import about_a_kind, asked_kinds, compares, other_kind
+from bot.answer.kinds import about_a_kind, asked_kinds, compared_side, compares, other_kind, subject_rank
 from bot.answer.predicates import asked_kind_of_job, says_kind_of_job
 from bot.answer.retrieval import terms
 from bot.answer.types import Passage, Point, Source, sources_footer
@@ -53,6 +53,9 @@ some examples:"): the author's own summary of what the list's items detail. On d
 KIND_WEIGHT = 0.5
 """Taken from a sentence about another kind of what the question asks about ("First-generation CMIOs had ..."
 for "what about the second generation?"): bot.answer.kinds. Enough to keep it out (0.3 left it second on dev)."""
+SIDE_WEIGHT = 0.1
+"""Added, in such a question, to a sentence about the side it asks about ("how is the newer cohort different from
+their predecessors?": the latest kind), so that side opens."""
 KIND_BOOST = 0.3
 """Added to a sentence whose subject is a kind ("Second-generation CMIOs tend to ...") when the question sets a
 then against a now ("how do today's ones differ from the pioneers?"): the answer is both sides, and the model
@@ -185,6 +188,9 @@ class SentencePicker:
         comparing = compares(question)
         job = asked_kind_of_job(question)
         texts = {(p.n, i): u.text for p, found in split for i, u in enumerate(found)} if kinds else {}
+        side = compared_side(question) if comparing else None
+        ranks = [r for r in (subject_rank(u.text) for u, _, _ in pieces) if r is not None] if side else []
+        wanted_rank = (max(ranks) if side == "now" else min(ranks)) if ranks else None
         query = np.asarray(neutral_vector, dtype=np.float32)
         # A list item is scored under its section heading (ingest.sentences.scored_text).
         vecs = self.vectors.of_units(pieces, {p.content_hash: len(found) for p, found in split if p.content_hash})
@@ -206,6 +212,7 @@ class SentencePicker:
             if kinds and other_kind(kinds, _chain(unit.text, passage.n, position, texts)):
                 score -= KIND_WEIGHT
             score += KIND_BOOST if comparing and about_a_kind(unit.text) else 0.0
+            score += SIDE_WEIGHT if wanted_rank is not None and subject_rank(unit.text) == wanted_rank else 0.0
             score += JOB_WEIGHT if job and says_kind_of_job(job, unit.text) else 0.0
             score += max((FORM_WEIGHTS.get(f, FORM_WEIGHT) for f in forms if shows_form(f, unit.text)), default=0.0)
             pointer = POINTER_WEIGHT if "reading" not in forms and points_elsewhere(unit.text) else 0.0

@@ -74,3 +74,44 @@ def other_kind(asked: set[tuple[str, str]], texts: Iterable[str]) -> bool:
     found = set().union(*(kinds(t) for t in texts))
     things = {thing for _, thing in asked}
     return not (found & asked) and any(thing in things for _, thing in found)
+
+
+_SIDE = re.compile(
+    rf"\b(?:(?P<now>newer|newest|today'?s?|now|nowadays|current|modern|these days|latest|recent|successors?)"
+    rf"|(?P<then>predecessors?|pioneers?|forerunners?|earliest|older|oldest|original|early)"
+    rf"|(?P<kind>{_MODIFIER})[- ](?:gen|wave|crop|batch|cohort))\b",
+    re.IGNORECASE,
+)
+
+
+def compared_side(question: str) -> str | None:
+    """Which side of a then-and-now comparison a question is about, "now" or "then", read in the last of its
+    sentences that compares (a part may carry the one before it: "First, what did the earliest ones do? Second,
+    how do their successors differ?"): a side named before the contrast is the subject ("how is the newer cohort
+    different from their predecessors?"), one named only after it the other side ("what's different about them
+    vs the pioneers?"). None when it names neither."""
+    sentences = re.split(r"(?<=[.?!])\s+", question)
+    sentence = ([s for s in sentences if _CONTRAST.search(s) or _THEN.search(s)] or sentences)[-1]
+    contrast = _CONTRAST.search(sentence)
+    sides = [(m.start(), _side(m)) for m in _SIDE.finditer(sentence)]
+    if not sides:
+        return None
+    before = [side for at, side in sides if contrast is None or at < contrast.start()]
+    if before:
+        return before[0]
+    return "then" if sides[0][1] == "now" else "now"
+
+
+def _side(found: re.Match[str]) -> str:
+    if found.group("kind"):
+        return "then" if _ORDINAL.get(found.group("kind").lower(), found.group("kind").lower()) == "first" else "now"
+    return "now" if found.group("now") else "then"
+
+
+_RANK = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+
+
+def subject_rank(sentence: str) -> int | None:
+    """The ordinal of the kind a sentence's subject is ("Second-generation CMIOs tend to ..." is 2), if it is one."""
+    ranks = [_RANK[mod] for mod, _ in kinds(" ".join(sentence.split()[:2]))]
+    return max(ranks) if ranks else None
