@@ -160,6 +160,12 @@ def test_questions_ask_for_a_form_of_answer_in_their_own_words() -> None:
     assert asked_forms("is there any upside to hiring one from outside healthcare?") == {"upside"}
     assert asked_forms("so why hire one then? (What challenges does an outsider face?)") == {"reason", "upside"}
     assert shows_form("upside", "Luckily, the CTO training and skills from other industries are transferable.")
+    # What comes after a piece of work ends, and the author's words for after it.
+    assert asked_forms("Once the EHR rollout wraps up, what becomes of our CMIO?") == {"aftermath"}
+    assert asked_forms("Our go-live is done. Now what should the CMIO focus on?") == {"aftermath"}
+    assert asked_forms("What does a CTO do after hours?") == frozenset()
+    assert shows_form("aftermath", "Some don't know what to do with their CMIOs after the EHR implementation is done.")
+    assert not shows_form("aftermath", "First-generation CMIOs had responsibility for implementing clinical systems.")
     assert not shows_form("upside", "A CTO from outside of healthcare will face challenges.")
     assert asked_forms("Is the CMIO role standardized across hospitals, or does it vary place to place?") == {
         "variation"

@@ -217,6 +217,21 @@ _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             r"read more",
         ),
     ),
+    # "Once the go-live wraps, what happens to our CMIO?": what comes after a piece of work ends, in the author's
+    # words for after ("after the EHR implementation is done").
+    "aftermath": (
+        cue(
+            r"(?:after|once|when|now that)\b.{0,60}\b(?:go-?live|implementation|rollout|roll-out|install\w*|"
+            r"(?:is|are|was|gets?) (?:done|over|finished|complete[d]?)|wraps?(?: up)?|ends?|finish\w*)",
+            r"post-(?:go-?live|implementation|ehr|epic)",
+            r"(?:go-?live|implementation|rollout|roll-out)s? (?:has |have |had )?(?:wrapped|ended|finished|"
+            r"(?:is|was|are|were) (?:done|over|finished|complete[d]?))",
+        ),
+        cue(
+            r"after (?:\S+ ){0,8}?(?:is|are|was|were|has been|have been) (?:done|over|finished|complete[d]?)",
+            r"after (?:the )?(?:\S+ ){0,3}(?:implementation|go-?live|rollout)",
+        ),
+    ),
     "count": (
         cue(r"how many", r"number of", r"how much", r"how long"),
         re.compile(
