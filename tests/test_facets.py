@@ -166,6 +166,12 @@ def test_questions_ask_for_a_form_of_answer_in_their_own_words() -> None:
     assert asked_forms("What does a CTO do after hours?") == frozenset()
     assert shows_form("aftermath", "Some don't know what to do with their CMIOs after the EHR implementation is done.")
     assert not shows_form("aftermath", "First-generation CMIOs had responsibility for implementing clinical systems.")
+    # What the author expects next; and examples, which a list's items give (scored in bot.answer.extractive).
+    assert asked_forms("will that change? (What happens to CMIOs after the EHR?)") == {"future"}
+    assert asked_forms("Is that permanent, or does he expect it to shift?") == {"future"}
+    assert shows_form("future", "This will change over time, however.")
+    assert asked_forms("Any examples? (What is the CTO responsible for?)") == {"examples"}
+    assert not shows_form("examples", "A CTO from outside healthcare will face challenges such as learning.")
     assert not shows_form("upside", "A CTO from outside of healthcare will face challenges.")
     assert asked_forms("Is the CMIO role standardized across hospitals, or does it vary place to place?") == {
         "variation"

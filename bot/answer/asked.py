@@ -232,6 +232,23 @@ _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             r"after (?:the )?(?:\S+ ){0,3}(?:implementation|go-?live|rollout)",
         ),
     ),
+    # "Will that change?", "is that permanent, or does he expect it to shift?": what the author expects next.
+    "future": (
+        cue(
+            r"will (?:that|it|this|they|the role|the job) (?:\w+ )?(?:change|shift|evolve|last|stay|continue)",
+            r"(?:expect|predict|see|think) (?:that|it|this|the role|the job|them)? ?(?:to )?(?:change|shift|evolve)",
+            r"permanent",
+            r"going forward",
+            r"in (?:the )?(?:future|coming years|years ahead)",
+        ),
+        cue(r"will (?:change|evolve|shift|prioriti[sz]e|become|continue)", r"over time", r"more and more"),
+    ),
+    # "Any examples?": a list's items, or a sentence that gives its own ("such as ...").
+    "examples": (
+        cue(r"examples?", r"for instance", r"like what", r"such as what", r"specifics"),
+        # Not "such as": "will face challenges such as ..." lists no example of what was asked.
+        cue(r"for example", r"for instance", r"e\.g\."),
+    ),
     "count": (
         cue(r"how many", r"number of", r"how much", r"how long"),
         re.compile(

@@ -214,7 +214,8 @@ class SentencePicker:
             score += KIND_BOOST if comparing and about_a_kind(unit.text) else 0.0
             score += SIDE_WEIGHT if wanted_rank is not None and subject_rank(unit.text) == wanted_rank else 0.0
             score += JOB_WEIGHT if job and says_kind_of_job(job, unit.text) else 0.0
-            score += max((FORM_WEIGHTS.get(f, FORM_WEIGHT) for f in forms if shows_form(f, unit.text)), default=0.0)
+            shown = [f for f in forms if shows_form(f, unit.text) or (f == "examples" and unit.item)]
+            score += max((FORM_WEIGHTS.get(f, FORM_WEIGHT) for f in shown), default=0.0)
             pointer = POINTER_WEIGHT if "reading" not in forms and points_elsewhere(unit.text) else 0.0
             particular = score - GENERIC_WEIGHT * float(gen) - pointer
             out.append(Candidate(unit.text, passage, score, float(sim), vec, unit.item, position, facet, particular))
