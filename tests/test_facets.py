@@ -171,6 +171,9 @@ def test_questions_ask_for_a_form_of_answer_in_their_own_words() -> None:
     assert asked_forms("Is that permanent, or does he expect it to shift?") == {"future"}
     assert shows_form("future", "This will change over time, however.")
     assert asked_forms("Any examples? (What is the CTO responsible for?)") == {"examples"}
+    assert "growth" in asked_forms("Why has the CTO seat become so much more important lately?")
+    assert shows_form("growth", "The CTO role has grown, both in demand and status, as the enterprise grows complex.")
+    assert not shows_form("growth", "Because the talent demand is so huge, this has allowed IT professionals in.")
     assert not shows_form("examples", "A CTO from outside healthcare will face challenges such as learning.")
     assert not shows_form("upside", "A CTO from outside of healthcare will face challenges.")
     assert asked_forms("Is the CMIO role standardized across hospitals, or does it vary place to place?") == {

@@ -243,6 +243,19 @@ _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         ),
         cue(r"will (?:change|evolve|shift|prioriti[sz]e|become|continue)", r"over time", r"more and more"),
     ),
+    # "Why has the seat become so much more important?", "what's behind its rising prestige?": the author's words
+    # for a role that grew ("has grown, both in demand and status").
+    "growth": (
+        cue(
+            r"more (?:important|valued|prized|sought[- ]after|in demand|prominent|strategic)",
+            r"(?:rising|growing|increasing|higher) (?:prestige|status|importance|demand|profile|stature|appetite)",
+            r"prize\w* .{0,40}more",
+            r"bigger deal",
+            r"more than (?:they|it|we|he|she) used to",
+            r"(?:grown|risen|increased) in (?:importance|status|demand|stature)",
+        ),
+        cue(r"(?:has|have) (?:grown|risen|increased)", r"(?:grown|risen|increased),? (?:both )?in (?:demand|status)"),
+    ),
     # "Any examples?": a list's items, or a sentence that gives its own ("such as ...").
     "examples": (
         cue(r"examples?", r"for instance", r"like what", r"such as what", r"specifics"),
