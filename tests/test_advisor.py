@@ -32,7 +32,9 @@ from tests.fakes.openai_server import FakeOpenAI
 # Session 18: two more blind writers' 119 questions, weighted to paraphrase and multipart (dev answered
 # 0.870 -> 0.797, multipart 0.829 -> 0.680, close to the test set's 0.50; gap honesty 1.0 -> 0.978, mean length
 # 679 -> 710: long compound questions get a point per part). The gates follow the larger set.
-MIN_ANSWER_RATE = 0.80
+# Session 24: two more blind writers' 120 questions (paraphrase, multipart, follow-ups in everyday words and in
+# jargon), 56.7 % answered when added: dev answered 0.863 -> 0.791 on the 593 questions. The gate follows.
+MIN_ANSWER_RATE = 0.78
 MIN_DECLINE_RATE = 0.97
 MIN_GAP_HONESTY = 0.97
 MAX_MEAN_LENGTH = 720
