@@ -134,7 +134,7 @@ class QuestionSearch:
         vector, neutral_vector = self._vectors([resolved.question, neutral(resolved.question)])
         # A question that names no role may still mean one ("the MD who championed the EHR"): the
         # answer then follows that role as if it were named (retrieval, the scope's role signal, the lead).
-        implied = None if resolved.roles else self.implied.of(vector, self.roles())
+        implied = None if resolved.roles else self.implied.of(vector, self.roles(), resolved.question)
         follow = covered or ([implied] if implied else None)
         # A brief reads widely in its role's articles: more passages, and more of them from one article.
         k = 2 * self.cfg.k if wide else None
