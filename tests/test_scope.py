@@ -108,6 +108,14 @@ def test_a_known_words_own_forms_are_no_typos() -> None:
     assert speller.correct("leadres who lerns") == "leaders who learns"  # typos still are
 
 
+def test_a_word_made_from_a_known_one_with_able_is_no_typo() -> None:
+    """ "What is the CTO answerable for?" was shown as "What is the CTO transferable for?"."""
+    speller = Speller.from_texts(["Skills are transferable to healthcare."], frozenset({"answer", "depend"}))
+    assert speller.correct("What is the CTO answerable for?") == "What is the CTO answerable for?"
+    assert speller.correct("a dependable CTO") == "a dependable CTO"
+    assert speller.correct("skills are transferible") == "skills are transferable"  # typos still are
+
+
 def test_a_long_word_of_the_same_stem_is_held_a_short_one_is_not() -> None:
     held = holds({"outside", "strategic", "role"})
     assert held("outsiders") and held("strategy") and held("role")

@@ -53,7 +53,10 @@ _SHORTHAND = re.compile(
     re.IGNORECASE,
 )
 
-_DERIVED = ("ists", "ist", "isms", "ism", "ians", "ian", "ical", "ics", "ness", "ments", "ment", "ity")
+_DERIVED = (
+    *("ists", "ist", "isms", "ism", "ians", "ian", "ical", "ics", "ness", "ments", "ment", "ity"),
+    *("abilities", "ability", "ably", "able"),  # "answerable" from "answer" (it had been read as "transferable")
+)
 """Endings that make a new word from a known one ("technologist" from "technology"): such a word is English,
 not a typo, though the tokenizer has no piece for it whole."""
 _BASE_ENDINGS = ("", "y", "e", "ic", "ical", "ize", "ion", "ate", "al")
