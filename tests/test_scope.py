@@ -114,6 +114,8 @@ def test_a_word_made_from_a_known_one_with_able_is_no_typo() -> None:
     assert speller.correct("What is the CTO answerable for?") == "What is the CTO answerable for?"
     assert speller.correct("a dependable CTO") == "a dependable CTO"
     assert speller.correct("skills are transferible") == "skills are transferable"  # typos still are
+    speller = Speller.from_texts(["Projects must stay manageable."], frozenset({"manage"}))
+    assert speller.correct("is it managable") == "is it manageable"  # not "manage" made an adjective
 
 
 def test_a_long_word_of_the_same_stem_is_held_a_short_one_is_not() -> None:

@@ -53,13 +53,13 @@ _SHORTHAND = re.compile(
     re.IGNORECASE,
 )
 
-_DERIVED = (
-    *("ists", "ist", "isms", "ism", "ians", "ian", "ical", "ics", "ness", "ments", "ment", "ity"),
-    *("abilities", "ability", "ably", "able"),  # "answerable" from "answer" (it had been read as "transferable")
-)
+_DERIVED = ("ists", "ist", "isms", "ism", "ians", "ian", "ical", "ics", "ness", "ments", "ment", "ity")
 """Endings that make a new word from a known one ("technologist" from "technology"): such a word is English,
 not a typo, though the tokenizer has no piece for it whole."""
 _BASE_ENDINGS = ("", "y", "e", "ic", "ical", "ize", "ion", "ate", "al")
+_ABLE = ("abilities", "ability", "ably", "able")
+"""Endings that make an adjective of a known word as it is ("answerable" from "answer": it had been read as
+"transferable"). Only the word as it is: "managable" is a typo of "manageable", not "manage" made an adjective."""
 MIN_STEM = 5
 _INFLECTIONS = ("s", "es", "ed", "ing", "ly", "er", "ers")
 """Endings of a known word's own forms ("earns" from "earn"): the tokenizer has no piece for many whole, and
@@ -97,6 +97,10 @@ class Speller:
                 forms = (stem, stem + "e", stem[:-1] if stem[-1:] == stem[-2:-1] else "", stem[:-1] + "y")
                 if any(f in self.known for f in forms if len(f) >= MIN_INFLECTED_STEM):
                     return True
+        for ending in _ABLE:
+            stem = lowered[: -len(ending)]
+            if lowered.endswith(ending) and len(stem) >= MIN_STEM and stem in self.known:
+                return True
         for ending in _DERIVED:
             stem = lowered[: -len(ending)]
             if lowered.endswith(ending) and len(stem) >= MIN_STEM:
