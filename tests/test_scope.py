@@ -113,6 +113,7 @@ def test_a_word_made_from_a_known_one_with_able_is_no_typo() -> None:
     speller = Speller.from_texts(["Skills are transferable to healthcare."], frozenset({"answer", "depend"}))
     assert speller.correct("What is the CTO answerable for?") == "What is the CTO answerable for?"
     assert speller.correct("a dependable CTO") == "a dependable CTO"
+    assert Speller.from_texts(["Adorable."], frozenset({"do"})).correct("is it doable") == "is it doable"
     assert speller.correct("skills are transferible") == "skills are transferable"  # typos still are
     speller = Speller.from_texts(["Projects must stay manageable."], frozenset({"manage"}))
     assert speller.correct("is it managable") == "is it manageable"  # not "manage" made an adjective

@@ -61,6 +61,8 @@ _ABLE = ("abilities", "ability", "ably", "able")
 """Endings that make an adjective of a known word as it is ("answerable" from "answer": it had been read as
 "transferable"). Only the word as it is: "managable" is a typo of "manageable", not "manage" made an adjective."""
 MIN_STEM = 5
+MIN_ABLE_STEM = 2
+"""A known word as it is may be short ("doable" from "do" had been read as "adorable")."""
 _INFLECTIONS = ("s", "es", "ed", "ing", "ly", "er", "ers")
 """Endings of a known word's own forms ("earns" from "earn"): the tokenizer has no piece for many whole, and
 "If a CTO earns 300k" was read as "learns"."""
@@ -99,7 +101,7 @@ class Speller:
                     return True
         for ending in _ABLE:
             stem = lowered[: -len(ending)]
-            if lowered.endswith(ending) and len(stem) >= MIN_STEM and stem in self.known:
+            if lowered.endswith(ending) and len(stem) >= MIN_ABLE_STEM and stem in self.known:
                 return True
         for ending in _DERIVED:
             stem = lowered[: -len(ending)]
