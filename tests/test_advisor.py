@@ -86,6 +86,8 @@ TARGET_MAX_MEAN_LENGTH = 700
 # first with the known word's base forms too, which let a typo like "managable" pass as "manage" + "able" and
 # cost a typos item's top-1 (0.784 -> 0.776; the category's aggregate showed it, the item was not read); then
 # with the word as it is only, which is the rule English needs: top-1 back to 0.784.
+# Then (the "replacement" form, chosen on dev: answered 81.1 -> 81.5): top-1 0.784 -> 0.791, point precision
+# 0.603 -> 0.608, mean length 639 -> 636.
 FLOOR = {
     "answer_rate": 0.83,
     "decline_rate": 1.0,

@@ -173,6 +173,8 @@ def test_questions_ask_for_a_form_of_answer_in_their_own_words() -> None:
     assert asked_forms("Any examples? (What is the CTO responsible for?)") == {"examples"}
     assert "growth" in asked_forms("Why has the CTO seat become so much more important lately?")
     assert "upside" in asked_forms("Do cross-sector execs bring anything of value to a hospital?")
+    assert asked_forms("Which exec traits replaced the old techie stereotype?") == {"replacement"}
+    assert shows_form("replacement", "The nerd in the cubicle has given way to someone with executive presence.")
     assert "upside" in asked_forms("Why would those candidates add value? Does their experience carry over?")
     assert "source" in asked_facets("Beyond hospitals, which talent pools or sectors look promising for a CTO?")
     assert shows_form("growth", "The CTO role has grown, both in demand and status, as the enterprise grows complex.")

@@ -263,6 +263,12 @@ _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         ),
         cue(r"(?:has|have) (?:grown|risen|increased)", r"(?:grown|risen|increased),? (?:both )?in (?:demand|status)"),
     ),
+    # "Which traits replaced the old techie stereotype?": what took the place of something, in the author's words
+    # ("The 'super-techy' nerd ... has given way to someone who has executive presence").
+    "replacement": (
+        cue(r"stereotyp\w*", r"replac\w*", r"gave way", r"given way", r"in place of", r"took the place"),
+        cue(r"given way", r"gave way", r"replac\w*", r"in place of", r"instead of"),
+    ),
     # "Any examples?": a list's items, or a sentence that gives its own ("such as ...").
     "examples": (
         cue(r"examples?", r"for instance", r"like what", r"such as what", r"specifics"),
