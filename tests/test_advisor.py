@@ -92,7 +92,7 @@ FLOOR = {
     "answer_rate": 0.83,
     "decline_rate": 1.0,
     "gap_honesty": 0.90,
-    "top1_precision": 0.78,
+    "top1_precision": 0.79,
     "point_precision": 0.60,
 }
 FLOOR_MAX_MEAN_LENGTH = 650
