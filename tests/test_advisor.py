@@ -88,8 +88,10 @@ TARGET_MAX_MEAN_LENGTH = 700
 # with the word as it is only, which is the rule English needs: top-1 back to 0.784.
 # Then (the "replacement" form, chosen on dev: answered 81.1 -> 81.5): top-1 0.784 -> 0.791, point precision
 # 0.603 -> 0.608, mean length 639 -> 636.
+# Then (a question about today, "what does the CMIO focus on these days?", favours the latest kind; chosen on dev):
+# answered 0.837 -> 0.844, point precision 0.608 -> 0.611.
 FLOOR = {
-    "answer_rate": 0.83,
+    "answer_rate": 0.84,
     "decline_rate": 1.0,
     "gap_honesty": 0.90,
     "top1_precision": 0.79,

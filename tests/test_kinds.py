@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from bot.answer.kinds import about_a_kind, asked_kinds, compared_side, compares, kinds, other_kind, subject_rank
+from bot.answer.kinds import (
+    about_a_kind,
+    asked_kinds,
+    asks_now,
+    compared_side,
+    compares,
+    kinds,
+    other_kind,
+    subject_rank,
+)
 
 
 def test_kinds_read_coordinations_and_short_forms() -> None:
@@ -54,3 +63,9 @@ def test_a_comparison_is_about_the_side_it_names_before_the_contrast() -> None:
     assert subject_rank("Second-generation CMIOs tend to be more strategic.") == 2
     assert subject_rank("First-generation CMIOs had significant responsibility.") == 1
     assert subject_rank("They worked on an important and critical operational level.") is None
+
+
+def test_a_question_about_today_asks_for_the_latest_kind_unless_it_names_an_earlier_one() -> None:
+    assert asks_now("What does the CMIO focus on these days?")
+    assert not asks_now("Does one exec run all those newer domains?")  # "newer" is no time
+    assert not asks_now("What did the pioneers do, and what do CMIOs do now?")  # names the then side: a comparison

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bot.answer.asked import points_elsewhere, shows_form
-from bot.answer.kinds import about_a_kind, asked_kinds, compared_side, compares, other_kind, subject_rank
+from bot.answer.kinds import about_a_kind, asked_kinds, asks_now, compared_side, compares, other_kind, subject_rank
 from bot.answer.predicates import asked_kind_of_job, says_kind_of_job
 from bot.answer.retrieval import terms
 from bot.answer.types import Passage, Point, Source, sources_footer
@@ -190,7 +190,7 @@ class SentencePicker:
         comparing = compares(question)
         job = asked_kind_of_job(question)
         texts = {(p.n, i): u.text for p, found in split for i, u in enumerate(found)} if kinds else {}
-        side = compared_side(question) if comparing else None
+        side = compared_side(question) if comparing else ("now" if asks_now(question) else None)
         ranks = [r for r in (subject_rank(u.text) for u, _, _ in pieces) if r is not None] if side else []
         wanted_rank = (max(ranks) if side == "now" else min(ranks)) if ranks else None
         query = np.asarray(neutral_vector, dtype=np.float32)

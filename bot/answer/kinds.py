@@ -115,3 +115,12 @@ def subject_rank(sentence: str) -> int | None:
     """The ordinal of the kind a sentence's subject is ("Second-generation CMIOs tend to ..." is 2), if it is one."""
     ranks = [_RANK[mod] for mod, _ in kinds(" ".join(sentence.split()[:2]))]
     return max(ranks) if ranks else None
+
+
+_NOW = re.compile(r"\b(?:these days|nowadays|today|now|currently|at present)\b", re.IGNORECASE)
+
+
+def asks_now(question: str) -> bool:
+    """Whether a question that compares nothing asks about today's kind ("what does the CMIO focus on these days?"):
+    it says now, and names no then side ("newer domains" is no time)."""
+    return bool(_NOW.search(question)) and all(_side(m) == "now" for m in _SIDE.finditer(question))
