@@ -174,6 +174,9 @@ def test_questions_ask_for_a_form_of_answer_in_their_own_words() -> None:
     assert "growth" in asked_forms("Why has the CTO seat become so much more important lately?")
     assert "upside" in asked_forms("Do cross-sector execs bring anything of value to a hospital?")
     assert asked_forms("Which exec traits replaced the old techie stereotype?") == {"replacement"}
+    assert asked_forms("What's the name of that skills guide the article recommends?") == {"name"}
+    assert shows_form("name", "Be sure to check out SFIA – Skills Framework for the Information Age.")
+    assert not shows_form("name", "It is a good resource that breaks down technology skills into six categories.")
     assert shows_form("replacement", "The nerd in the cubicle has given way to someone with executive presence.")
     assert "upside" in asked_forms("Why would those candidates add value? Does their experience carry over?")
     assert "source" in asked_facets("Beyond hospitals, which talent pools or sectors look promising for a CTO?")

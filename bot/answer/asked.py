@@ -269,6 +269,12 @@ _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         cue(r"stereotyp\w*", r"replac\w*", r"gave way", r"given way", r"in place of", r"took the place"),
         cue(r"given way", r"gave way", r"replac\w*", r"in place of", r"instead of"),
     ),
+    # "What's the name of that skills guide?": a sentence that holds a name, a quoted title or three or more
+    # capitalised words in a row ("SFIA – Skills Framework for the Information Age"); case matters here.
+    "name": (
+        cue(r"name of", r"title of", r"what(?:'s| is| was) (?:it|that|this|the \w+) called", r"called what"),
+        re.compile(r"“[^”]{3,}”|\"[^\"]{3,}\"|(?:\b[A-Z][a-z]+[ –-]+(?:(?:for|of|the|and|on)\s+)*){3,}"),
+    ),
     # "Any examples?": a list's items, or a sentence that gives its own ("such as ...").
     "examples": (
         cue(r"examples?", r"for instance", r"like what", r"such as what", r"specifics"),
