@@ -21,6 +21,7 @@ from bot.answer.asked import points_elsewhere, shows_form
 from bot.answer.kinds import about_a_kind, asked_kinds, asks_now, compared_side, compares, other_kind, subject_rank
 from bot.answer.predicates import asked_kind_of_job, says_kind_of_job
 from bot.answer.retrieval import terms
+from bot.answer.synonyms import with_article_terms
 from bot.answer.types import Passage, Point, Source, sources_footer
 from ingest.chunking import POINTS_BACK, Unit, units
 from ingest.embedding.factory import Embedder
@@ -54,8 +55,7 @@ KIND_WEIGHT = 0.5
 """Taken from a sentence about another kind of what the question asks about ("First-generation CMIOs had ..."
 for "what about the second generation?"): bot.answer.kinds. Enough to keep it out (0.3 left it second on dev)."""
 SIDE_WEIGHT = 0.1
-"""Added, in such a question, to a sentence about the side it asks about ("how is the newer cohort different from
-their predecessors?": the latest kind), so that side opens."""
+"""Added to a sentence about the side a then-and-now question asks about ("how are newer ones different?")."""
 KIND_BOOST = 0.3
 """Added to a sentence whose subject is a kind ("Second-generation CMIOs tend to ...") when the question sets a
 then against a now ("how do today's ones differ from the pioneers?"): the answer is both sides, and the model
@@ -202,7 +202,8 @@ class SentencePicker:
         # neutral name and "candidate" are left out: every hiring question names a candidate, so the word says
         # nothing of which sentence answers ("What should I look for in a CTO candidate?" opened with "A good
         # CTO candidate can come from a healthcare IT vendor", issue 13's own example).
-        weights = {t: self.idf(t) for t in set(terms(neutral(question))) - {"executive", "candidate"}}
+        asked_terms = set(with_article_terms(terms(neutral(question)))) - {"executive", "candidate"}
+        weights = {t: self.idf(t) for t in asked_terms}
         total = sum(weights.values()) or 1.0
         out = []
         for (unit, passage, position), sim, vec, gen in zip(pieces, sims, vecs, general, strict=True):

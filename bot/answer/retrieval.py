@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from langchain_core.documents import Document
 
+from bot.answer.synonyms import with_article_terms
 from ingest.keywords import STOPWORDS, KeywordStats, terms
 from ingest.store.index import Hit, KnowledgeIndex
 
@@ -134,7 +135,7 @@ class HybridRetriever:
             vector = self.index.embedder.embed_query(query)
         with self.index.pinned():  # the neighbours' ids and their texts from one version
             dense = self.index.nearest(vector, self.fetch_k, roles)
-            query_terms = terms(query) + [r.lower() for r in roles or []]
+            query_terms = with_article_terms(terms(query)) + [r.lower() for r in roles or []]
             matched = self.keyword().search(query_terms, self.fetch_k, roles)
             fused: dict[str, dict[str, Any]] = {}
             for rank, (chunk_id, similarity) in enumerate(dense):
