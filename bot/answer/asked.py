@@ -275,7 +275,7 @@ _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         cue(r"name of", r"title of", r"what(?:'s| is| was) (?:it|that|this|the \w+) called", r"called what"),
         re.compile(r"“[^”]{3,}”|\"[^\"]{3,}\"|(?:\b[A-Z][a-z]+[ –-]+(?:(?:for|of|the|and|on)\s+)*){3,}"),
     ),
-    # "Any examples?": a list's items, or a sentence that gives its own ("such as ...").
+    # "Any examples?": a list's items, or a sentence that gives its own ("for example ...").
     "examples": (
         cue(r"examples?", r"for instance", r"like what", r"such as what", r"specifics"),
         # Not "such as": "will face challenges such as ..." lists no example of what was asked.
