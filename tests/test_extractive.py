@@ -11,19 +11,15 @@ from typing import cast
 import numpy as np
 
 from bot.answer.asked import asked_forms, points_elsewhere
+from bot.answer.composing import fit, lead_line, number_sources, render, shorter, trim
 from bot.answer.extractive import (
     GENERIC,
     KEEP_RATIO,
     Candidate,
     SentencePicker,
     SentenceVectors,
-    fit,
     heads_list,
-    lead_line,
-    number_sources,
     refers_back,
-    render,
-    trim,
     with_continuations,
 )
 from bot.answer.types import Passage, Point, Source
@@ -240,10 +236,16 @@ def test_the_most_particular_kept_point_opens_the_answer() -> None:
     assert [c.text for c in PICK([intro, other], 5, 1)] == [intro.text, other.text]
 
 
-def test_a_sentence_that_points_back_follows_the_one_it_finishes() -> None:
+def test_a_sentence_that_points_back_is_quoted_in_the_point_it_finishes() -> None:
+    """One point per thought: as a bullet of its own, "It breaks skills into ..." read as a second, weaker point."""
     first = _candidate("Be sure to check out SFIA.", 1.0, _axis(0), position=0)
     after = _candidate("It breaks skills into six categories.", 0.2, _axis(1), position=1)
-    assert with_continuations([first], [first, after], 5) == [first, after]
+    chosen = with_continuations([first], [first, after])
+    assert [(c.text, c.after) for c in chosen] == [(first.text, (after.text,))]
+    points, _ = number_sources(chosen)
+    assert [p.text for p in points] == [f"{first.text} {after.text}"]
+    # A sentence quoted on its own already is not quoted twice.
+    assert [c.after for c in with_continuations([first, after], [first, after])] == [(), ()]
 
 
 def test_a_sentence_that_opens_by_pointing_back_is_quoted_with_the_one_it_needs() -> None:
@@ -252,12 +254,12 @@ def test_a_sentence_that_opens_by_pointing_back_is_quoted_with_the_one_it_needs(
     who = _candidate("First-generation CMIOs implemented clinical systems.", 0.3, _axis(0), CMIO, position=0)
     they = _candidate("They worked on an operational level.", 0.9, _axis(1), CMIO, position=1)
     clause = _candidate("As I discussed recently, they were strong in implementation.", 0.8, _axis(2), CMIO, position=2)
-    chosen = with_continuations([clause], [clause, they, who], 5)
+    chosen = with_continuations([clause], [clause, they, who])
     assert [c.before for c in chosen] == [(who.text, they.text)]
     points, _ = number_sources(chosen)
     assert points[0].text == f"{who.text} {they.text} {clause.text}"
     # A sentence already quoted on its own is not quoted twice.
-    assert [c.before for c in with_continuations([they, who], [they, who], 5)] == [(), ()]
+    assert [c.before for c in with_continuations([they, who], [they, who])] == [(), ()]
 
 
 def test_a_sentence_naming_what_the_one_before_said_was_done_is_quoted_after_it() -> None:
@@ -265,7 +267,7 @@ def test_a_sentence_naming_what_the_one_before_said_was_done_is_quoted_after_it(
     done = _candidate("The CTO role has expanded to include more areas such as telehealth.", 0.3, _axis(0), position=0)
     areas = "In larger health systems, the expanded areas will have their own specialized leader."
     named = _candidate(areas, 0.9, _axis(1), position=1)
-    chosen = with_continuations([named], [named, done], 5)
+    chosen = with_continuations([named], [named, done])
     assert [c.before for c in chosen] == [(done.text,)]
 
 
@@ -337,6 +339,18 @@ def test_fitting_keeps_each_parts_first_point_longest() -> None:
         kept_first=[0, last],
     )
     assert points2[-1] == wanted
+
+
+def test_fitting_shortens_a_point_to_its_own_sentence_before_dropping_it() -> None:
+    """A continuation goes before the point it continues, as when it was a bullet of its own: the point stays."""
+    first = _candidate("Be sure to check out SFIA.", 1.0, _axis(0), position=0)
+    after = _candidate("It breaks skills into six categories and 96 skills.", 0.2, _axis(1), position=1)
+    other = _candidate("The CTO owns the roadmap.", 0.9, _axis(2), position=3)
+    chosen = with_continuations([other, first], [other, first, after])
+    points, sources = number_sources(chosen)
+    wanted = [Point(other.text, 1), Point(first.text, 1)]
+    fit("Lead:", points, sources, len(render("Lead:", wanted, sources)), 1, short=shorter(chosen))
+    assert points == wanted
 
 
 def test_a_long_sentence_is_trimmed_at_a_clause_with_an_ellipsis() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answer.extractive import render
+from bot.answer.composing import render
 from bot.answer.types import Point, Source, sources_footer
 
 CTO = Source(1, "Hiring a CTO", "Bonnie Siegel", "Witt/Kieffer", "cto.md", "https://kb.example/cto")

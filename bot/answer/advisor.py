@@ -30,7 +30,8 @@ from langchain_core.documents import Document
 from bot.answer.agents import Parser
 from bot.answer.briefs import Brief, Comparison, build_brief, build_comparison
 from bot.answer.choosing import PointChooser
-from bot.answer.extractive import Candidate, fit, lead_line, number_sources
+from bot.answer.composing import fit, lead_line, number_sources, shorter
+from bot.answer.extractive import Candidate
 from bot.answer.followup import Resolved
 from bot.answer.gaps import decline, gap, not_covered
 from bot.answer.grounding import Guard
@@ -280,7 +281,7 @@ class Advisor:
         shown = f"{first}\n{lead}" if first else lead
         # By text: with_continuations may replace a first point by a copy carrying the sentences it points back to.
         firsts = [i for i, c in enumerate(chosen) if any(c.text == f.text for f in part_firsts)]
-        text = fit(shown, points, sources, self.cfg.max_chars, self.cfg.min_points, firsts)
+        text = fit(shown, points, sources, self.cfg.max_chars, self.cfg.min_points, firsts, shorter(chosen))
         answer = Answer(
             question,
             resolved.question,

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.answer.extractive import Candidate, needs_before, number_sources, trim
+from bot.answer.composing import number_sources, trim
+from bot.answer.extractive import Candidate, needs_before
 from bot.answer.roles import full_title
 from bot.answer.types import Point, Source, sources_footer
 

@@ -40,7 +40,7 @@ class PointChooser:
         limit = self.cfg.max_points
         if len(parts) < 2:
             picked = self.picker.pick(ranked, limit, self.cfg.min_points)
-            return Chosen(with_continuations(picked, ranked, limit, self.search.after), [], [])
+            return Chosen(with_continuations(picked, ranked, self.search.after), [], [])
         known = self.search.roles()
         chosen: list[Candidate] = []
         uncovered: list[str] = []
@@ -63,5 +63,5 @@ class PointChooser:
             # Continuations from the part's own passages: passage numbers are per retrieval, so the
             # whole question's passage 3 is not this part's.
             firsts += picked[:1]
-            chosen += with_continuations(picked, fresh, limit, self.search.after)
+            chosen += with_continuations(picked, fresh, self.search.after)
         return Chosen(chosen[:limit], uncovered, firsts)

@@ -22,14 +22,12 @@ from bot.answer.kinds import about_a_kind, asked_kinds, asks_now, compared_side,
 from bot.answer.predicates import asked_kind_of_job, says_kind_of_job
 from bot.answer.retrieval import terms
 from bot.answer.synonyms import with_article_terms
-from bot.answer.types import Passage, Point, Source, sources_footer
+from bot.answer.types import Passage
 from ingest.chunking import POINTS_BACK, Unit, units
 from ingest.embedding.factory import Embedder
 from ingest.rolenames import neutral
 from ingest.sentences import scored_text
 
-_CLAUSE_END = re.compile(r"[;,:—–]\s")
-MAX_POINT_CHARS = 300
 LEXICAL_WEIGHT = 0.6
 FACET_WEIGHT = 0.1
 """Added to a sentence of the facet the question asks for ("look for" → the article's qualities)."""
@@ -79,16 +77,6 @@ JOB_WEIGHT = 0.3
 (bot.answer.predicates). On dev: answered 88.5 -> 89.2 (0.2 and 0.5 the same answers)."""
 # A point is kept only if it scores within this share of the best one: one strong point beats three weak.
 KEEP_RATIO = 0.75
-
-
-def trim(sentence: str, limit: int = MAX_POINT_CHARS) -> str:
-    """Shorten a long sentence at a clause boundary; the only change we ever make to an author's words."""
-    if len(sentence) <= limit:
-        return sentence
-    cut = max((m.start() for m in _CLAUSE_END.finditer(sentence, 0, limit)), default=-1)
-    if cut < limit // 2:
-        cut = sentence.rfind(" ", 0, limit)
-    return sentence[:cut].rstrip(" ,;:—–") + "…"
 
 
 class SentenceVectors:
@@ -153,6 +141,8 @@ class Candidate:
     opens the answer, so the first point is the most particular answer, not the role's introduction."""
     before: tuple[str, ...] = ()
     """The sentences before it that its opening pronoun needs, quoted with it in one point."""
+    after: tuple[str, ...] = ()
+    """The sentence after it that only continues it ("It breaks down ..."), quoted with it in one point."""
 
 
 class SentencePicker:
@@ -318,83 +308,24 @@ def _antecedents(cand: Candidate, nearby: dict[tuple[int, int], Candidate]) -> l
 def with_continuations(
     chosen: Sequence[Candidate],
     ranked: Sequence[Candidate],
-    limit: int,
     beyond: Callable[[Candidate], Candidate | None] = lambda _: None,
 ) -> list[Candidate]:
-    """Each chosen sentence followed by the next one of its passage when that one only continues it:
-    "Be sure to check out SFIA" means little without "It ... breaks down technology skills into six
-    categories and 96 skills"; and preceded by the one before when it opens by pointing back ("They worked
-    on an important and critical operational level" needs "First-generation CMIOs had ..."). `beyond` gives
-    the sentence after a passage's last one (the next chunk's)."""
+    """Each chosen sentence with the sentences it needs, quoted in the same point: the next one of its passage
+    when that one only continues it ("Be sure to check out SFIA" means little without "It ... breaks down
+    technology skills into six categories and 96 skills"), and the ones before when it opens by pointing back
+    ("They worked on an important and critical operational level" needs "First-generation CMIOs had ...").
+    One point per thought: as a bullet of its own, a continuation read as a second, weaker point (on dev, 159
+    of 1,467 points). `beyond` gives the sentence after a passage's last one (the next chunk's)."""
     following = {(c.passage.n, c.position): c for c in ranked}
     out: list[Candidate] = []
     for cand in chosen:
         needed = tuple(b.text for b in _antecedents(cand, following))
         if needed and not any(c.text in needed for c in [*out, *chosen]):
             cand = replace(cand, before=needed)
-        out.append(cand)
         after = following.get((cand.passage.n, cand.position + 1)) or beyond(cand)
-        if after is None or not (POINTS_BACK.match(after.text) or refers_back(after.text, cand.text)):
-            continue
-        if not any(c.text == after.text for c in [*out, *chosen]):
-            out.append(after)
-    return out[: max(limit, len(chosen))]
-
-
-def number_sources(chosen: Sequence[Candidate]) -> tuple[list[Point], list[Source]]:
-    """Number articles by first appearance, so [1] is always the most relevant one cited."""
-    numbers: dict[str, int] = {}
-    sources: list[Source] = []
-    points: list[Point] = []
-    for cand in chosen:
-        src = cand.passage.source
-        if src.path not in numbers:
-            numbers[src.path] = len(numbers) + 1
-            sources.append(Source(numbers[src.path], src.title, src.author, src.publisher, src.path, src.url))
-        points.append(Point(" ".join(trim(t) for t in (*cand.before, cand.text)), numbers[src.path]))
-    return points, sources
-
-
-def lead_line(chosen: Sequence[Candidate], sources: Sequence[Source], roles: Sequence[str]) -> str:
-    """Connecting words only: who says it, and where, when the points share an article's section
-    ("From Bonnie Siegel's list of CTO key qualities (Witt/Kieffer):"), else about which role."""
-    authors = list(dict.fromkeys(s.author for s in sources))
-    sections = {(c.passage.doc_id, c.passage.headings) for c in chosen}
-    source = sources[0] if sources else None
-    heading = chosen[0].passage.headings.rsplit(" > ", 1)[-1].strip() if chosen else ""
-    if source and len(sources) == 1 and len(sections) == 1 and authors[0] and heading not in ("", source.title):
-        # The article's own heading says what the points are; its title is in the Sources footer already.
-        whose = f"{authors[0]}’s"
-        publisher = f" ({source.publisher})" if source.publisher else ""
-        if all(c.listed for c in chosen) and not heading.endswith("?"):
-            return f"From {whose} list of {heading}{publisher}:"
-        return f"From {whose} section “{heading}”{publisher}:"
-    who = " and ".join(authors) if len(authors) <= 2 else ", ".join(authors[:-1]) + " and " + authors[-1]
-    verb = "writes" if len(authors) == 1 else "write"
-    topic = " and ".join(f"the {r} role" for r in roles) if roles else "this"
-    return f"Here is what {who} {verb} about {topic}:"
-
-
-def render(lead: str, points: Sequence[Point], sources: Sequence[Source]) -> str:
-    """The answer's plain text: the lead, a cited bullet per point, then the Sources footer."""
-    return "\n".join([lead, *[f"• {p.text} [{p.source}]" for p in points], "", sources_footer(sources)])
-
-
-def fit(
-    lead: str, points: list[Point], sources: list[Source], max_chars: int, minimum: int, kept_first: Sequence[int] = ()
-) -> str:
-    """Drop the weakest points (never below `minimum`) until the answer fits `max_chars`. The points at
-    `kept_first` (each part's first, for a question of several parts) go last: dropping from the end alone
-    took a whole later part's answer away."""
-    order = [i for i in reversed(range(len(points))) if i not in kept_first] + sorted(kept_first, reverse=True)
-    dropped: set[int] = set()
-    while True:
-        left = [p for i, p in enumerate(points) if i not in dropped]
-        used = {p.source for p in left}
-        kept = [s for s in sources if s.n in used]
-        text = render(lead, left, kept)
-        if len(text) <= max_chars or len(left) <= minimum:
-            points[:] = left
-            sources[:] = kept
-            return text
-        dropped.add(order[len(dropped)])
+        if after is not None and (POINTS_BACK.match(after.text) or refers_back(after.text, cand.text)):
+            quoted = [t for c in [*out, *chosen] for t in (*c.before, c.text, *c.after)]
+            if after.text not in quoted:
+                cand = replace(cand, after=(after.text,))
+        out.append(cand)
+    return out

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.answer.extractive import Candidate, number_sources, render
+from bot.answer.composing import number_sources, render
+from bot.answer.extractive import Candidate
 from bot.answer.offers import examples
 from bot.answer.types import Answer
 

@@ -208,8 +208,8 @@ class QuestionSearch:
         # With what continues them: "Be sure to check out SFIA" ends a chunk, and the count ("six categories
         # and 96 skills") opens the next.
         top = list(ranked[:SPECIFIC_DEPTH])
-        shown = with_continuations(top, ranked, 2 * len(top), self.after)
-        return still_open(asks, [t for c in shown for t in (*c.before, c.text)])
+        shown = with_continuations(top, ranked, self.after)
+        return still_open(asks, [t for c in shown for t in (*c.before, c.text, *c.after)])
 
     def missing(self, question: str, ranked: Sequence[Candidate]) -> str:
         """The words of a question that no passage found for it addresses: the specific thing it asks for

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.answer.briefs import Rank, numbered, section_points
-from bot.answer.extractive import Candidate, trim
+from bot.answer.composing import trim
+from bot.answer.extractive import Candidate
 from bot.answer.roles import full_title
 from bot.answer.types import Point, Source
 

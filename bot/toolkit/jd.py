@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.answer.briefs import Rank, section_points
-from bot.answer.extractive import Candidate, trim
+from bot.answer.composing import trim
+from bot.answer.extractive import Candidate
 from bot.answer.types import Point, Source
 from bot.toolkit.criteria import CRITERION_CHARS, FACETS, SECTIONS, RoleCriteria, sources_json, usable
 from bot.toolkit.scorecard import capitalised, source_line
