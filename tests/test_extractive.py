@@ -159,6 +159,18 @@ def test_what_a_named_person_says_asks_for_the_speaker_form() -> None:
     assert "speaker" not in asked_forms("what do they say about it?")
 
 
+def test_who_wrote_a_piece_asks_for_its_authors_own_lines_not_a_quoted_speaker() -> None:
+    """ "Who wrote the piece ..., and what does she do?" opened with whoever the article quotes, since "who wrote"
+    asked for a speaker: the author's biography, which names her, is the answer."""
+    question = "Who wrote the piece about tech chiefs, and what does she do?"
+    assert asked_forms(question) == {"author"}
+    assert "speaker" in asked_forms("Who said that tech chiefs negotiate?")
+    picker, _ = _picker()
+    text = "“Tech chiefs negotiate with every vendor,” Dr. Wood says. Bonnie Siegel leads the search for tech chiefs."
+    ranked = picker.candidates(question, [_passage(text)], _query("tech chiefs"), forms=asked_forms(question))
+    assert ranked[0].text.startswith("Bonnie Siegel leads")
+
+
 def test_why_someone_would_work_out_asks_for_the_upside() -> None:
     assert "upside" in asked_forms("Why would someone from outside healthcare even work out in that seat?")
     assert "upside" not in asked_forms("Why did the CTO role grow?")

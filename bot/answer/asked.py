@@ -150,7 +150,7 @@ _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
     "speaker": (
         cue(
-            r"who (?:said|says|sa(?:id|ys) that|wrote|writes|thinks|argues|claims)",
+            r"who (?:said|says|sa(?:id|ys) that|thinks|argues|claims)",
             r"who(?:'s| is) quoted",
             r"quote",
             # "What does Chris Wood of Loyola say about the CMIO role?": the person's own words are the answer.
@@ -158,6 +158,17 @@ _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             r"[\w.'’-]+(?: [\w.'’-]+){0,6} (?:say|said|think|argue|note|see|predict)s?\b",
         ),
         re.compile(r"\b(?:says|said|sees|notes|noting|writes|wrote|according to|told|discussed with)\b|“|\bDr\."),
+    ),
+    # "Who wrote the piece about ..., and what does she do?": the author's own lines in the article (her biography),
+    # not whoever it quotes. A sentence shows it by naming its article's author (names_author), which its words
+    # alone cannot tell: this cue never matches.
+    "author": (
+        cue(
+            r"who (?:wrote|writes|authored|penned)",
+            r"who(?:'s| is| was) the (?:author|writer)",
+            r"(?:author|writer)s? (?:of|behind)",
+        ),
+        re.compile(r"(?!x)x"),
     ),
     # "Any upside to hiring one?", "why hire one anyway?" after the challenges: the good side, in the author's
     # evaluative words ("Luckily, ... transferable ... can provide fresh insight").
@@ -301,6 +312,12 @@ def asked_forms(question: str) -> frozenset[str]:
 def shows_form(form: str, sentence: str) -> bool:
     """Whether a sentence's own words give that form of answer."""
     return bool(_FORMS[form][1].search(sentence))
+
+
+def names_author(sentence: str, author: str) -> bool:
+    """Whether a sentence names its article's author (by surname): what a question about the author wants."""
+    surname = author.split()[-1] if author.strip() else ""
+    return bool(surname) and re.search(rf"\b{re.escape(surname)}\b", sentence) is not None
 
 
 def points_elsewhere(sentence: str) -> bool:

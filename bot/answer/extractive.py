@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.answer.asked import points_elsewhere, shows_form
+from bot.answer.asked import names_author, points_elsewhere, shows_form
 from bot.answer.kinds import about_a_kind, asked_kinds, asks_now, compared_side, compares, other_kind, subject_rank
 from bot.answer.predicates import asked_kind_of_job, says_kind_of_job
 from bot.answer.retrieval import terms
@@ -207,7 +207,13 @@ class SentencePicker:
             score += KIND_BOOST if comparing and about_a_kind(unit.text) else 0.0
             score += SIDE_WEIGHT if wanted_rank is not None and subject_rank(unit.text) == wanted_rank else 0.0
             score += JOB_WEIGHT if job and says_kind_of_job(job, unit.text) else 0.0
-            shown = [f for f in forms if shows_form(f, unit.text) or (f == "examples" and unit.item)]
+            shown = [
+                f
+                for f in forms
+                if shows_form(f, unit.text)
+                or (f == "examples" and unit.item)
+                or (f == "author" and names_author(unit.text, passage.source.author))
+            ]
             score += max((FORM_WEIGHTS.get(f, FORM_WEIGHT) for f in shown), default=0.0)
             pointer = POINTER_WEIGHT if "reading" not in forms and points_elsewhere(unit.text) else 0.0
             particular = score - GENERIC_WEIGHT * float(gen) - pointer
