@@ -179,6 +179,10 @@ def test_questions_ask_for_a_form_of_answer_in_their_own_words() -> None:
     assert not shows_form("name", "It is a good resource that breaks down technology skills into six categories.")
     assert shows_form("replacement", "The nerd in the cubicle has given way to someone with executive presence.")
     assert "upside" in asked_forms("Why would those candidates add value? Does their experience carry over?")
+    assert asked_forms("Which duties have been added to what the top engineering executive oversees?") == {"expansion"}
+    assert "expansion" in asked_forms("Beyond the classic plumbing remit, which newer domains roll up into it?")
+    assert shows_form("expansion", "The traditional CTO role has expanded to include more areas such as telehealth.")
+    assert not shows_form("expansion", "Design and build the strategic IT roadmap.")
     assert "source" in asked_facets("Beyond hospitals, which talent pools or sectors look promising for a CTO?")
     assert shows_form("growth", "The CTO role has grown, both in demand and status, as the enterprise grows complex.")
     assert not shows_form("growth", "Because the talent demand is so huge, this has allowed IT professionals in.")

@@ -274,6 +274,21 @@ _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         ),
         cue(r"(?:has|have) (?:grown|risen|increased)", r"(?:grown|risen|increased),? (?:both )?in (?:demand|status)"),
     ),
+    # "Which duties have been added to what the CTO oversees?": what a role has grown to cover, in the author's
+    # words ("... has expanded to include more areas such as data analytics, IT security, ...").
+    "expansion": (
+        cue(
+            r"(?:added|additional|extra|newer|new) (?:duties|domains|areas|responsibilities|remits?|functions)",
+            r"(?:duties|domains|areas|responsibilities|functions) (?:have been |were |got )?added",
+            r"come to (?:cover|include|oversee)",
+            r"expand\w*",
+            r"broaden\w*",
+            r"widen\w*",
+            r"beyond (?:the |its |their )?(?:classic|traditional|old|original|core|basic)",
+            r"(?:fall|falls|roll|rolls) (?:up )?(?:under|into)",
+        ),
+        cue(r"expand\w*", r"more areas", r"broaden\w*", r"grown to (?:include|cover)"),
+    ),
     # "Which traits replaced the old techie stereotype?": what took the place of something, in the author's words
     # ("The 'super-techy' nerd ... has given way to someone who has executive presence").
     "replacement": (
