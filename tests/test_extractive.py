@@ -256,8 +256,10 @@ def test_a_sentence_that_points_back_is_quoted_in_the_point_it_finishes() -> Non
     assert [(c.text, c.after) for c in chosen] == [(first.text, (after.text,))]
     points, _ = number_sources(chosen)
     assert [p.text for p in points] == [f"{first.text} {after.text}"]
-    # A sentence quoted on its own already is not quoted twice.
-    assert [c.after for c in with_continuations([first, after], [first, after])] == [(), ()]
+    # Chosen on its own as well, it is still quoted once, in the point it finishes.
+    assert [(c.text, c.after) for c in with_continuations([first, after], [first, after])] == [
+        (first.text, (after.text,))
+    ]
 
 
 def test_a_sentence_that_opens_by_pointing_back_is_quoted_with_the_one_it_needs() -> None:
@@ -270,8 +272,8 @@ def test_a_sentence_that_opens_by_pointing_back_is_quoted_with_the_one_it_needs(
     assert [c.before for c in chosen] == [(who.text, they.text)]
     points, _ = number_sources(chosen)
     assert points[0].text == f"{who.text} {they.text} {clause.text}"
-    # A sentence already quoted on its own is not quoted twice.
-    assert [c.before for c in with_continuations([they, who], [they, who])] == [(), ()]
+    # Both chosen, the one pointing back is quoted after the one it needs, once, at the better place.
+    assert [(c.text, c.after) for c in with_continuations([they, who], [they, who])] == [(who.text, (they.text,))]
 
 
 def test_a_sentence_naming_what_the_one_before_said_was_done_is_quoted_after_it() -> None:
@@ -351,6 +353,17 @@ def test_fitting_keeps_each_parts_first_point_longest() -> None:
         kept_first=[0, last],
     )
     assert points2[-1] == wanted
+
+
+def test_a_sentence_pointing_back_to_another_chosen_one_is_quoted_after_it_at_the_better_place() -> None:
+    """ "In larger health systems, the expanded areas ..." ranked first opened the answer, cut off from the
+    sentence it names ("... has expanded to include ..."), which came second as a point of its own."""
+    done = _candidate("The CTO role has expanded to include more areas such as telehealth.", 0.8, _axis(0), position=0)
+    areas = "In larger health systems, the expanded areas will have their own specialized leader."
+    named = _candidate(areas, 0.9, _axis(1), position=1)
+    other = _candidate("The CTO owns the roadmap.", 0.85, _axis(2), position=3)
+    chosen = with_continuations([named, other, done], [named, other, done])
+    assert [(c.text, c.after) for c in chosen] == [(done.text, (areas,)), (other.text, ())]
 
 
 def test_fitting_shortens_a_point_to_its_own_sentence_before_dropping_it() -> None:

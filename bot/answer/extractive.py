@@ -323,11 +323,25 @@ def with_continuations(
     One point per thought: as a bullet of its own, a continuation read as a second, weaker point (on dev, 159
     of 1,467 points). `beyond` gives the sentence after a passage's last one (the next chunk's)."""
     following = {(c.passage.n, c.position): c for c in ranked}
+    hosts = _hosts(chosen, following)
+    tails = dict(hosts.values())
     out: list[Candidate] = []
-    for cand in chosen:
+    shown: set[int] = set()
+    for i in range(len(chosen)):
+        # A sentence that points back to another chosen one is quoted after it, at the better place of the two:
+        # "In larger health systems, the expanded areas ..." ranked first for "which duties were added?" opens,
+        # after the sentence it needs ("The traditional CTO role ... has expanded to include ...").
+        h = hosts[i][0] if i in hosts else i
+        if h in shown:
+            continue
+        shown.add(h)
+        cand = chosen[h]
         needed = tuple(b.text for b in _antecedents(cand, following))
         if needed and not any(c.text in needed for c in [*out, *chosen]):
             cand = replace(cand, before=needed)
+        if h in tails:
+            out.append(replace(cand, after=tails[h]))
+            continue
         after = following.get((cand.passage.n, cand.position + 1)) or beyond(cand)
         if after is not None and (POINTS_BACK.match(after.text) or refers_back(after.text, cand.text)):
             quoted = [t for c in [*out, *chosen] for t in (*c.before, c.text, *c.after)]
@@ -335,3 +349,22 @@ def with_continuations(
                 cand = replace(cand, after=(after.text,))
         out.append(cand)
     return out
+
+
+def _hosts(
+    chosen: Sequence[Candidate], nearby: dict[tuple[int, int], Candidate]
+) -> dict[int, tuple[int, tuple[str, ...]]]:
+    """For each chosen sentence that points back to another chosen one (its host): the host's place, and what is
+    quoted after the host (the sentences between, then it). One guest per host; a host is no guest."""
+    place = {c.text: i for i, c in enumerate(chosen)}
+    found: dict[int, tuple[int, tuple[str, ...]]] = {}
+    for g, cand in enumerate(chosen):
+        needed = [b.text for b in _antecedents(cand, nearby)]
+        inside = [j for j, t in enumerate(needed) if place.get(t, g) != g]
+        if not inside:
+            continue
+        host = place[needed[inside[-1]]]
+        taken = {h for h, _ in found.values()} | set(found)
+        if host not in taken and g not in taken:
+            found[g] = (host, (*needed[inside[-1] + 1 :], cand.text))
+    return found
