@@ -199,6 +199,8 @@ def test_questions_ask_for_a_form_of_answer_in_their_own_words() -> None:
     assert shows_form("reason", "Because the talent demand is so huge, this has allowed IT professionals in.")
     assert shows_form("reason", "The CTO role has grown in status, as the healthcare enterprise becomes more complex.")
     assert not shows_form("reason", "Dr. Wood sees the second-generation evolving as well.")
+    assert not shows_form("reason", "A CTO from outside will need to be mission-driven and not profit-driven.")
+    assert shows_form("reason", "The shift is driven by demand.")
     assert shows_form("speaker", "“This isn’t an implementation job,” Dr. Wood says.")
     assert shows_form("count", "It breaks down technology skills into six categories and 96 skills.")
     assert not shows_form("count", "Strong planning and organization.")

@@ -143,7 +143,7 @@ _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             r"so that",
             r"as a result",
             r"allow(?:s|ed)?",
-            r"driv(?:en|ing|es)",
+            r"(?<!-)driv(?:en|ing|es)",  # not "mission-driven": a kind, not a cause
             # "has grown ..., as the healthcare enterprise becomes more technically complex": "as" with a change.
             r"as (?:the |its |their |a )?[\w ]{0,40}?(?:becomes|grows|gets|increases|expands|evolves)",
         ),
