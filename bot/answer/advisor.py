@@ -170,7 +170,7 @@ class Advisor:
         if route(question, [r for r in resolved.roles if r in known]) != "answer":
             return None  # a brief or a comparison: no scope decision is made for it
         found = self.search.search(resolved)  # as an answer searches, so calibration sees what runs
-        return self.search.evidence(resolved, found)
+        return self.search.named_evidence(resolved, found, self.search.evidence(resolved, found))
 
     def suggestions(self, role: str) -> list[str]:
         """The facet questions we offer about `role` (bot.answer.offers.facet_questions)."""
@@ -254,13 +254,11 @@ class Advisor:
             return decline(question, resolved.question, self.roles(), refused), []
         parts = split_parts(resolved.question, self.roles())
         self.search.prepare(resolved, parts)
-        found = self.search.search(resolved)
+        found, evidence, decision = self.search.decided(resolved, self.scope.decide)
         ranked, covered = found.ranked, found.roles
-        evidence = self.search.evidence(resolved, found)
         written = byline(found.person, question, resolved.question, found.docs) if found.person and not ranked else None
         if written:  # no passage for a model to write from: the byline is the whole answer
             return written, []
-        decision = self.scope.decide(evidence) if ranked else "decline"
         log.debug("scope %s from %s", decision, evidence)
         if decision == "decline":
             return decline(question, resolved.question, self.roles()), []

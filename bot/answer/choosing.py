@@ -50,10 +50,9 @@ class PointChooser:
             named = [r for r in find_roles(part, known) if r in known]
             roles = named or list(covered)
             part_resolved = Resolved(part_question(part, roles), tuple(roles))
-            found = self.search.search(part_resolved)
+            found, _, verdict = self.search.decided(part_resolved, self.scope.decide)
             covered = covered or found.roles  # a role the first part implied ("the head technology person") holds
-            evidence = self.search.evidence(part_resolved, found)
-            if not found.ranked or self.scope.decide(evidence) != "answer":
+            if verdict != "answer":
                 uncovered.append(self.search.missing(part, found.ranked))
                 continue
             fresh = [c for c in found.ranked if not any(c.text == o.text for o in chosen)]

@@ -118,6 +118,10 @@ class HybridRetriever:
                 self._keyword = _Keyword(version, self.index.keywords(), self.index.hits)
             return self._keyword
 
+    def top_similarity(self, vector: Sequence[float], roles: Sequence[str] | None = None) -> float:
+        """The best cosine similarity of any chunk (of an article about one of `roles`) to `vector`."""
+        return max((similarity for _, similarity in self.index.nearest(vector, 1, roles)), default=0.0)
+
     def invoke(
         self,
         query: str,

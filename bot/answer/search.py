@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -96,15 +96,14 @@ class QuestionSearch:
 
     def prepare(self, resolved: Resolved, parts: Sequence[str]) -> None:
         """Encodes in one batch what a question of several parts will be searched with: the whole and each part
-        (asked about the question's named roles), each with its role-neutral form. With the ONNX backend a batch
+        (asked about the question's named roles), in its role-neutral form (`search`). With the ONNX backend a batch
         saves only the calls' overhead (six questions: 18.8 ms in one batch against 21.3 ms one by one, measured
         2026-12-07); the encoding itself costs in step with the texts. A part asked another way later (about a
         role only implied) is encoded then, as before."""
         if len(parts) < 2:
             return
         asked = [resolved.question, *(part_question(p, list(resolved.roles)) for p in parts)]
-        texts = [t for q in asked for t in (q, neutral(q))]
-        self._vectors(texts)
+        self._vectors([neutral(q) for q in asked])
 
     def _vectors(self, texts: Sequence[str]) -> list[list[float]]:
         """Each text's vector, from the prepared batch where it is there, else encoded now (in one call)."""
@@ -119,19 +118,25 @@ class QuestionSearch:
                     self._prepared.popitem(last=False)
         return [found[t] for t in texts]
 
-    def search(self, resolved: Resolved, wide: bool = False) -> Found:
+    def search(self, resolved: Resolved, wide: bool = False, named: bool | None = None) -> Found:
         """The question's passages, their sentences best first (the facet it asks for counting), and
         the known roles it is about (named, or clearly implied).
 
-        The retrieval vector and the role-neutral one that scores sentences come from one encode call, and a
-        question that names no role needs only one: its neutral form is itself. The second text is most of what
-        an answer costs beyond the benchmark's floor (a batch of two, 6.1-6.6 ms, against one, 3.1-3.8 ms), but
-        retrieving with the neutral vector moves the scope model's dense signal (0.40 -> 0.19 for one question
-        about a CTO), so both are kept (issue 18, session 24).
+        Sentences are scored with the question's role-neutral form, and by default retrieval uses that vector
+        too: one encode. `named` (default: only for a brief, `wide`) retrieves with the question as asked, role
+        names in, as well: a second encode, which was most of what an answer cost beyond the benchmark's floor
+        (a batch of two, 6.1-6.6 ms, against one, 3.1-3.8 ms). Answers were the same either way on every dev
+        and test question (one gap's second related point aside); the scope's dense signal is not
+        (`named_evidence`).
         """
+        named = wide if named is None else named
         known = set(self.roles())
         covered = [r for r in resolved.roles if r in known]
-        vector, neutral_vector = self._vectors([resolved.question, neutral(resolved.question)])
+        if named:
+            vector, neutral_vector = self._vectors([resolved.question, neutral(resolved.question)])
+        else:
+            (neutral_vector,) = self._vectors([neutral(resolved.question)])
+            vector = neutral_vector
         # A question that names no role may still mean one ("the MD who championed the EHR"): the
         # answer then follows that role as if it were named (retrieval, the scope's role signal, the lead).
         implied = None if resolved.roles else self.implied.of(vector, self.roles(), resolved.question)
@@ -151,6 +156,27 @@ class QuestionSearch:
         if person:  # "Who is Bonnie Siegel?": only what is said of her, never another author's bio
             ranked = about(person, ranked)
         return Found(docs, ranked, list(follow or []), person)
+
+    def decided(self, resolved: Resolved, decide: Callable[[Evidence], str]) -> tuple[Found, Evidence, str]:
+        """The search, its scope evidence and `decide`'s verdict ("answer", "gap" or "decline"). Where the
+        neutral form's evidence does not answer, the scope decides on `named_evidence`: a second encode and one
+        nearest-neighbour query, for the questions that are not answered at once."""
+        found = self.search(resolved)
+        evidence = self.evidence(resolved, found)
+        verdict = decide(evidence) if found.ranked else "decline"
+        if verdict != "answer" and found.ranked and neutral(resolved.question) != resolved.question:
+            evidence = self.named_evidence(resolved, found, evidence)
+            verdict = decide(evidence)
+        return found, evidence, verdict
+
+    def named_evidence(self, resolved: Resolved, found: Found, evidence: Evidence) -> Evidence:
+        """`evidence` with its dense signal read with the question as asked, role names in, as the scope model
+        was fitted (and is: `python -m bot.quality.calibrate`): the neutral form sits further from passages
+        that name the role (0.40 -> 0.19 for one question about a CTO)."""
+        if neutral(resolved.question) == resolved.question:
+            return evidence
+        (vector,) = self._vectors([resolved.question])
+        return replace(evidence, dense=self.retriever.top_similarity(vector, found.roles or None))
 
     def _hides_a_name(self, question: str, docs: Sequence[Document]) -> bool:
         """Whether the question names something of the knowledge base that none of `docs` holds."""
