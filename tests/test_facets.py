@@ -181,6 +181,7 @@ def test_questions_ask_for_a_form_of_answer_in_their_own_words() -> None:
     assert "upside" in asked_forms("Why would those candidates add value? Does their experience carry over?")
     assert asked_forms("Which duties have been added to what the top engineering executive oversees?") == {"expansion"}
     assert "expansion" in asked_forms("Beyond the classic plumbing remit, which newer domains roll up into it?")
+    assert "expansion" in asked_forms("What new things has the tech chief job picked up over the years?")
     assert shows_form("expansion", "The traditional CTO role has expanded to include more areas such as telehealth.")
     assert not shows_form("expansion", "Design and build the strategic IT roadmap.")
     assert "source" in asked_facets("Beyond hospitals, which talent pools or sectors look promising for a CTO?")

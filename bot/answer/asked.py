@@ -286,6 +286,7 @@ _FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             r"widen\w*",
             r"beyond (?:the |its |their )?(?:classic|traditional|old|original|core|basic)",
             r"(?:fall|falls|roll|rolls) (?:up )?(?:under|into)",
+            r"(?:picked|taken|took|take[ns]?) (?:up|on) (?:over|through|in|since)",
         ),
         cue(r"expand\w*", r"more areas", r"broaden\w*", r"grown to (?:include|cover)"),
     ),
