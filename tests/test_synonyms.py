@@ -12,6 +12,8 @@ def test_an_everyday_word_brings_the_articles_term_after_the_questions_own() -> 
     assert with_article_terms(terms("who haggles with suppliers")) == ["haggle", "supplier", "negotiate", "vendor"]
     assert with_article_terms(["vendor", "supplier"]) == ["vendor", "supplier"]  # the article's word once
     assert with_article_terms(terms("what does a CTO do")) == terms("what does a CTO do")
+    assert "military" in with_article_terms(terms("a candidate who ran computing for the Army"))
+    assert "ambiguou" in with_article_terms(terms("keeping calm amid uncertainty"))
 
 
 def test_a_question_in_everyday_words_finds_the_articles_sentence(built: tuple[Settings, Advisor]) -> None:

@@ -31,6 +31,17 @@ ARTICLE_TERMS: dict[str, tuple[str, ...]] = {
     "patchwork": ("heterogeneou",),
     "mixed": ("heterogeneou",),
     "tenure": ("year", "experience"),
+    "army": ("military",),
+    "navy": ("military",),
+    "armed": ("military",),
+    "veteran": ("military",),
+    "defense": ("military",),
+    "defence": ("military",),
+    "agency": ("government",),
+    "federal": ("government",),
+    "uncertainty": ("ambiguou",),
+    "murky": ("ambiguou",),
+    "peacemaker": ("diplomat", "mediator"),
 }
 
 
