@@ -92,12 +92,14 @@ TARGET_MAX_MEAN_LENGTH = 700
 # answered 0.837 -> 0.844, point precision 0.608 -> 0.611.
 # Session 25: a sentence that only continues another is quoted in the same point (chosen on dev: top-1 68.5 ->
 # 70.3): top-1 0.791 -> 0.821, point precision 0.611 -> 0.610 (a pair of key sentences is one point now).
+# Then (dev-chosen: a chosen sentence pointing back quoted after the one it needs; more everyday words for the
+# articles' terms): point precision 0.610 -> 0.621, mean length 635 -> 631.
 FLOOR = {
     "answer_rate": 0.84,
     "decline_rate": 1.0,
     "gap_honesty": 0.90,
     "top1_precision": 0.82,
-    "point_precision": 0.60,
+    "point_precision": 0.61,
 }
 FLOOR_MAX_MEAN_LENGTH = 650
 
