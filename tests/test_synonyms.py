@@ -14,6 +14,7 @@ def test_an_everyday_word_brings_the_articles_term_after_the_questions_own() -> 
     assert with_article_terms(terms("what does a CTO do")) == terms("what does a CTO do")
     assert "military" in with_article_terms(terms("a candidate who ran computing for the Army"))
     assert "ambiguou" in with_article_terms(terms("keeping calm amid uncertainty"))
+    assert "roadmap" in with_article_terms(terms("who draws up the long-range plan?"))
 
 
 def test_a_question_in_everyday_words_finds_the_articles_sentence(built: tuple[Settings, Advisor]) -> None:

@@ -42,6 +42,9 @@ ARTICLE_TERMS: dict[str, tuple[str, ...]] = {
     "uncertainty": ("ambiguou",),
     "murky": ("ambiguou",),
     "peacemaker": ("diplomat", "mediator"),
+    "plan": ("roadmap",),
+    "important": ("critical",),
+    "vital": ("critical",),
 }
 
 
