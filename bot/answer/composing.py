@@ -96,17 +96,22 @@ def fit(
     steps += [(True, i) for i in reversed(range(len(points))) if i in kept_first]
     shown = list(points)
     dropped: set[int] = set()
-    for drop, i in [(False, -1), *steps]:
-        if not drop and i >= 0:
-            shown[i] = replace(shown[i], text=short[i])
-        elif drop and len(shown) - len(dropped) > minimum:
-            dropped.add(i)
+
+    def rendered() -> tuple[list[Point], list[Source], str]:
         left = [p for n, p in enumerate(shown) if n not in dropped]
         used = {p.source for p in left}
         kept = [s for s in sources if s.n in used]
-        text = render(lead, left, kept)
+        return left, kept, render(lead, left, kept)
+
+    left, kept, text = rendered()
+    for drop, i in steps:
         if len(text) <= max_chars:
             break
+        if not drop:
+            shown[i] = replace(shown[i], text=short[i])
+        elif len(left) > minimum:
+            dropped.add(i)
+        left, kept, text = rendered()
     points[:] = left
     sources[:] = kept
     return text

@@ -118,21 +118,20 @@ class QuestionSearch:
                     self._prepared.popitem(last=False)
         return [found[t] for t in texts]
 
-    def search(self, resolved: Resolved, wide: bool = False, named: bool | None = None) -> Found:
+    def search(self, resolved: Resolved, wide: bool = False) -> Found:
         """The question's passages, their sentences best first (the facet it asks for counting), and
         the known roles it is about (named, or clearly implied).
 
         Sentences are scored with the question's role-neutral form, and by default retrieval uses that vector
-        too: one encode. `named` (default: only for a brief, `wide`) retrieves with the question as asked, role
-        names in, as well: a second encode, which was most of what an answer cost beyond the benchmark's floor
+        too: one encode. A brief (`wide`) retrieves with the question as asked, role names in, as well: a second
+        encode, which was most of what an answer cost beyond the benchmark's floor
         (a batch of two, 6.1-6.6 ms, against one, 3.1-3.8 ms). Answers were the same either way on every dev
         and test question (one gap's second related point aside); the scope's dense signal is not
         (`named_evidence`).
         """
-        named = wide if named is None else named
         known = set(self.roles())
         covered = [r for r in resolved.roles if r in known]
-        if named:
+        if wide:
             vector, neutral_vector = self._vectors([resolved.question, neutral(resolved.question)])
         else:
             (neutral_vector,) = self._vectors([neutral(resolved.question)])
@@ -164,7 +163,7 @@ class QuestionSearch:
         found = self.search(resolved)
         evidence = self.evidence(resolved, found)
         verdict = decide(evidence) if found.ranked else "decline"
-        if verdict != "answer" and found.ranked and neutral(resolved.question) != resolved.question:
+        if verdict != "answer" and found.ranked:
             evidence = self.named_evidence(resolved, found, evidence)
             verdict = decide(evidence)
         return found, evidence, verdict
